@@ -1,0 +1,68 @@
+/**
+ * Every error ssekit throws or reports extends {@link SSEError}, so one
+ * `instanceof SSEError` check catches them all. Each message says what went
+ * wrong and what to do about it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   encodeMessage({ event: 'a\nb' });
+ * } catch (error) {
+ *   if (error instanceof SSEFieldError) console.log(error.field); // 'event'
+ * }
+ * ```
+ */
+export class SSEError extends Error {
+  override name = 'SSEError';
+}
+
+/**
+ * A message field that cannot be written without changing the meaning of the
+ * stream: an `event` or `id` with a line break, an `id` with NUL, a `retry`
+ * that is not a non-negative safe integer. Thrown before any byte of the
+ * message is written.
+ *
+ * @example
+ * ```ts
+ * encodeMessage({ id: 'a\r\nevent: admin' }); // throws SSEFieldError, field 'id'
+ * ```
+ */
+export class SSEFieldError extends SSEError {
+  override name = 'SSEFieldError';
+  /** The field that was rejected. */
+  readonly field: 'event' | 'id' | 'retry' | 'data' | 'comment';
+  /** The value that was rejected. */
+  readonly value: unknown;
+
+  constructor(field: SSEFieldError['field'], value: unknown, message: string) {
+    super(message);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
+ * `data` that is not a string could not be turned into one: the serializer
+ * threw (a cycle, a BigInt) or returned something that is not a string.
+ *
+ * @example
+ * ```ts
+ * encodeMessage({ data: 10n }); // throws SSESerializeError
+ * ```
+ */
+export class SSESerializeError extends SSEError {
+  override name = 'SSESerializeError';
+}
+
+/**
+ * An option or argument that ssekit cannot work with, found when it is
+ * passed, before a stream is created.
+ *
+ * @example
+ * ```ts
+ * sseResponse(source, { heartbeat: -1 }); // throws SSEOptionError
+ * ```
+ */
+export class SSEOptionError extends SSEError {
+  override name = 'SSEOptionError';
+}

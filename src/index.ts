@@ -1,0 +1,40 @@
+/**
+ * ssekit: server-sent events on web standards.
+ *
+ * The server core: `sseResponse`, the push writer, the encoder and its
+ * stream, and the error classes. Readers live in `ssekit/client`, fan-out in
+ * `ssekit/hub`, runtime adapters in `ssekit/node`, `ssekit/deno`,
+ * `ssekit/bun` and `ssekit/workers`.
+ *
+ * @module
+ */
+export { SSEError, SSEFieldError, SSEOptionError, SSESerializeError } from './errors.ts';
+export { SSEEncoderStream } from './server/encoder-stream.ts';
+export { type LastEventIdOptions, lastEventIdFrom } from './server/last-event-id.ts';
+export {
+  createEventStream,
+  type SSEContext,
+  type SSEResponseInit,
+  type SSESource,
+  type SSEWriter,
+  sseResponse,
+} from './server/response.ts';
+export { abortable, sleep } from './server/signal.ts';
+export type {
+  CloseInfo,
+  CloseReason,
+  MessageData,
+  OverflowAction,
+  OverflowInfo,
+  OverflowPolicy,
+} from './server/stream.ts';
+export type {
+  ControlMessage,
+  EventMap,
+  MessageFields,
+  Serialize,
+  SSEItem,
+  SSEMessage,
+  UntypedMessage,
+} from './types.ts';
+export { type EncodeOptions, encodeComment, encodeMessage } from './wire/encode.ts';

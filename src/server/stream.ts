@@ -1,0 +1,402 @@
+import type { EventMap, SSEItem } from '../types.ts';
+import { type EncodeOptions, encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
+import { sleep } from './signal.ts';
+
+const encoder = new TextEncoder();
+// A pull gathers what the source has ready into one chunk of about this many
+// UTF-16 units: one write per batch instead of one per event.
+const BATCH_UNITS = 16 * 1024;
+// How many microtask turns a pull waits for the source's next item before it
+// sends what it has. An async generator that yields without awaiting settles
+// within a few; anything slower is waiting on I/O or a timer, and then the
+// batch goes out at once so no event is delayed.
+const READY_TURNS = 6;
+const HEARTBEAT = encoder.encode(':\n\n');
+const noop = () => {};
+
+/** Why a stream closed, as told to `onClose`. */
+export type CloseReason =
+  /** The source ended: the generator returned, the iterable ran out, the push function settled. */
+  | 'end'
+  /** `close()` was called on the context or writer. */
+  | 'close'
+  /** The client went away: the body was cancelled or `request.signal` aborted. */
+  | 'disconnect'
+  /** The `signal` option aborted (a server shutdown, say). */
+  | 'abort'
+  /** The source threw; `onError` was told. */
+  | 'error'
+  /** A push write found the bounded queue full and the overflow policy closed the stream. */
+  | 'overflow';
+
+/** What `onClose` receives. */
+export interface CloseInfo {
+  reason: CloseReason;
+  /** The source's error, for `reason: 'error'`. */
+  error?: unknown;
+}
+
+/** What the push writer does when a write would exceed `maxBufferedBytes`. */
+export type OverflowAction = 'close' | 'drop-oldest' | 'drop-newest';
+
+/** What an overflow callback receives. */
+export interface OverflowInfo {
+  /** Bytes of the message that did not fit. */
+  size: number;
+  /** Bytes already waiting for the client. */
+  bufferedBytes: number;
+  /** The bound that would be exceeded. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * The overflow policy: one of the actions, or a function that picks one for
+ * each overflowing write (returning nothing drops the new message).
+ */
+export type OverflowPolicy = OverflowAction | ((info: OverflowInfo) => OverflowAction | undefined);
+
+/** @internal Options of a stream, validated. */
+export interface StreamOptions extends EncodeOptions {
+  request: Request | undefined;
+  signal: AbortSignal | undefined;
+  lastEventId: string | undefined;
+  heartbeat: number | false;
+  retry: number | undefined;
+  maxBufferedBytes: number;
+  overflow: OverflowPolicy;
+  onError: ((error: unknown) => SSEItem<any> | undefined | void) | undefined;
+  onClose: ((info: CloseInfo) => void) | undefined;
+}
+
+/** The `data` type of a default (`message`) event in a stream typed by `Events`. */
+export type MessageData<Events extends EventMap> = string extends keyof Events
+  ? unknown
+  : 'message' extends keyof Events
+    ? Events['message']
+    : never;
+
+type Pulled = IteratorResult<SSEItem<any>>;
+type Iter = { next(): Pulled | PromiseLike<Pulled>; return?(): unknown };
+
+/**
+ * @internal The engine behind `sseResponse` and `createEventStream`: a
+ * pull-driven byte stream, a bounded queue for push writes, the heartbeat and
+ * the one close path. It is also the context handed to sources and the writer
+ * handed to callers, so its methods are bound arrow functions that survive
+ * destructuring (`async function* ({ signal, event })`).
+ */
+export class EventStream<Events extends EventMap = EventMap> {
+  readonly body: ReadableStream<Uint8Array>;
+  readonly request: Request | undefined;
+  readonly lastEventId: string | undefined;
+  readonly closed: Promise<void>;
+
+  #options: StreamOptions;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #abort = new AbortController();
+  #done = false;
+  #resolveClosed!: () => void;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #ready: Promise<void> | undefined;
+  #resolveReady: (() => void) | undefined;
+  #wake: (() => void) | undefined;
+  #iterator: Iter | undefined;
+  #sync = false;
+  #pending: PromiseLike<Pulled> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastWrite = 0;
+  #cleanups: (() => void)[] = [];
+
+  constructor(options: StreamOptions) {
+    this.#options = options;
+    this.request = options.request;
+    this.lastEventId = options.lastEventId;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+          // First byte at once: runtimes that hold headers until the first
+          // chunk (Bun, Node) send them now, whatever the source does.
+          const preamble =
+            options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
+          this.#enqueue(preamble);
+        },
+        pull: () => this.#pull(),
+        cancel: () => this.#finish({ reason: 'disconnect' }, false),
+      },
+      { highWaterMark: 0 },
+    );
+    this.#listen(options.request?.signal, 'disconnect');
+    this.#listen(options.signal, 'abort');
+    if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
+  }
+
+  /** Aborts when the stream closes, for any reason. Pass it to everything you await. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Bytes the push queue can take before it overflows; 0 or less means wait for `ready`. */
+  get desiredSize(): number {
+    return this.#options.maxBufferedBytes - this.#queuedBytes;
+  }
+
+  /** Resolves when `desiredSize` is above 0 again (or the stream closed). */
+  get ready(): Promise<void> {
+    if (this.#done || this.desiredSize > 0) return Promise.resolve();
+    return (this.#ready ??= new Promise((resolve) => (this.#resolveReady = resolve)));
+  }
+
+  /** Sends `data` as an event named `event`. Returns false if it was not queued. */
+  event = <Name extends keyof Events & string>(
+    event: Name,
+    data: Events[Name],
+    fields?: { id?: string | number; retry?: number },
+  ): boolean => this.#send({ ...fields, event, data });
+
+  /** Sends a default (`message`) event. */
+  data = (data: MessageData<Events>): boolean =>
+    this.#send({ data });
+
+  /** Sends a comment: ignored by clients, seen by proxies. */
+  comment = (text: string): boolean =>
+    this.#done ? false : this.#write(encoder.encode(encodeComment(text)));
+
+  /** Tells the client how long to wait before reconnecting, in milliseconds. */
+  retry = (ms: number): boolean =>
+    this.#done ? false : this.#write(encoder.encode(`retry: ${retryText(ms)}\n\n`));
+
+  /** Sends one message (or a string as `data`). Throws on invalid fields, before writing. */
+  send = (message: SSEItem<Events>): boolean => this.#send(message);
+
+  /** Ends the stream after what is queued has been sent. Idempotent. */
+  close = (): void => this.#finish({ reason: 'close' }, true);
+
+  /** Waits `ms`, or less if the stream closes; resolves `false` when it closed. */
+  sleep = (ms: number): Promise<boolean> => sleep(ms, this.#abort.signal);
+
+  /** @internal Starts reading a pull source (iterator, generator, stream reader). */
+  readFrom(iterator: Iter, sync: boolean): void {
+    if (this.#done) return returnQuietly(iterator);
+    this.#iterator = iterator;
+    this.#sync = sync;
+  }
+
+  /** @internal Ends the stream when a push function's promise settles. */
+  endWith(result: unknown): void {
+    Promise.resolve(result).then(
+      () => this.#finish({ reason: 'end' }, true),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** @internal The source failed: tell `onError`, send its final event if any, close. */
+  fail(error: unknown): void {
+    if (this.#done) return;
+    let last: SSEItem<any> | undefined | void;
+    try {
+      last = this.#options.onError ? this.#options.onError(error) : reportError(error);
+      if (last !== undefined) this.#write(encoder.encode(encodeMessage(last, this.#options)));
+    } catch (hookError) {
+      reportError(hookError);
+    }
+    this.#finish({ reason: 'error', error }, true);
+  }
+
+  #listen(signal: AbortSignal | undefined, reason: 'disconnect' | 'abort'): void {
+    if (!signal) return;
+    if (signal.aborted) return this.#finish({ reason }, reason === 'abort');
+    const onAbort = () => this.#finish({ reason }, reason === 'abort');
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  #send(message: SSEItem<any>): boolean {
+    return this.#done ? false : this.#write(encoder.encode(encodeMessage(message, this.#options)));
+  }
+
+  #enqueue(bytes: Uint8Array): void {
+    this.#controller.enqueue(bytes);
+    this.#lastWrite = Date.now();
+    const wake = this.#wake;
+    if (wake) {
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  #write(bytes: Uint8Array): boolean {
+    // Straight through when the consumer has taken everything; otherwise into
+    // the bounded queue, whole messages only, so a message is one chunk.
+    if (this.#queuedBytes === 0 && this.#controller.desiredSize === 0) {
+      this.#enqueue(bytes);
+      return true;
+    }
+    const { maxBufferedBytes, overflow } = this.#options;
+    if (this.#queuedBytes + bytes.length > maxBufferedBytes) {
+      const action =
+        typeof overflow === 'function'
+          ? overflow({ size: bytes.length, bufferedBytes: this.#queuedBytes, maxBufferedBytes })
+          : overflow;
+      if (action === 'close') {
+        this.#finish({ reason: 'overflow' }, true);
+        return false;
+      }
+      if (action !== 'drop-oldest' || bytes.length > maxBufferedBytes) return false;
+      while (this.#queuedBytes + bytes.length > maxBufferedBytes) {
+        this.#queuedBytes -= this.#queue.shift()!.length;
+      }
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    return true;
+  }
+
+  #flushQueue(): void {
+    const queue = this.#queue;
+    this.#enqueue(queue.length === 1 ? queue[0]! : concat(queue, this.#queuedBytes));
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#releaseReady();
+  }
+
+  #releaseReady(): void {
+    const resolve = this.#resolveReady;
+    this.#ready = this.#resolveReady = undefined;
+    resolve?.();
+  }
+
+  async #pull(): Promise<void> {
+    if (this.#queuedBytes > 0) return this.#flushQueue();
+    if (this.#done) return;
+    if (!this.#iterator) return new Promise((resolve) => (this.#wake = resolve));
+    const iterator = this.#iterator;
+    let text = '';
+    let next = this.#pending ?? iterator.next();
+    this.#pending = undefined;
+    for (;;) {
+      let result: Pulled;
+      try {
+        result = this.#sync ? (next as Pulled) : await next;
+      } catch (error) {
+        if (this.#done) return;
+        this.#iterator = undefined; // it threw, so it is finished: nothing to return()
+        if (text) this.#enqueue(encoder.encode(text));
+        return this.fail(error);
+      }
+      if (this.#done) return;
+      if (result.done) {
+        this.#iterator = undefined;
+        if (text) this.#enqueue(encoder.encode(text));
+        return this.#finish({ reason: 'end' }, true);
+      }
+      try {
+        text += encodeMessage(result.value, this.#options);
+      } catch (error) {
+        if (text) this.#enqueue(encoder.encode(text));
+        return this.fail(error);
+      }
+      if (text.length >= BATCH_UNITS) break;
+      try {
+        next = iterator.next();
+      } catch (error) {
+        this.#iterator = undefined;
+        this.#enqueue(encoder.encode(text));
+        return this.fail(error);
+      }
+      if (!this.#sync && !(await settlesSoon(next as PromiseLike<Pulled>))) {
+        if (this.#done) return;
+        this.#pending = next as PromiseLike<Pulled>;
+        break;
+      }
+      if (this.#done) return;
+    }
+    if (this.#queuedBytes > 0) this.#flushQueue();
+    this.#enqueue(encoder.encode(text));
+  }
+
+  #schedule(delay: number): void {
+    this.#timer = setTimeout(() => {
+      const interval = this.#options.heartbeat as number;
+      const idle = Date.now() - this.#lastWrite;
+      if (idle < interval) return this.#schedule(interval - idle);
+      // Only between chunks, and only when nothing is waiting for the client:
+      // a stalled client gets no pile of heartbeats.
+      if (this.#queuedBytes === 0 && this.#controller.desiredSize === 0) {
+        this.#enqueue(HEARTBEAT);
+      }
+      this.#schedule(interval);
+    }, delay);
+  }
+
+  /** The one close path: every way a stream ends comes here, once. */
+  #finish(info: CloseInfo, flush: boolean): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    for (const cleanup of this.#cleanups) cleanup();
+    this.#cleanups = [];
+    try {
+      if (flush && this.#queuedBytes > 0) this.#flushQueue();
+      this.#controller.close();
+    } catch {
+      // Already cancelled by the consumer: nothing left to deliver.
+    }
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#releaseReady();
+    this.#wake?.();
+    this.#wake = undefined;
+    this.#abort.abort(new DOMException(`The event stream closed (${info.reason}).`, 'AbortError'));
+    const iterator = this.#iterator;
+    this.#iterator = this.#pending = undefined;
+    // Never awaited: a generator parked on an await that never settles must
+    // not hold the stream, the close callbacks or anything of ours.
+    if (iterator) returnQuietly(iterator);
+    this.#resolveClosed();
+    try {
+      this.#options.onClose?.(info);
+    } catch (error) {
+      reportError(error);
+    }
+  }
+}
+
+function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
+  let settled = false;
+  const mark = () => {
+    settled = true;
+  };
+  promise.then(mark, mark);
+  return (async () => {
+    for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
+    return settled;
+  })();
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Calls `return()` (so a generator's `finally` runs) without waiting or throwing. */
+function returnQuietly(iterator: Iter): void {
+  try {
+    const returned = iterator.return?.() as PromiseLike<unknown> | undefined;
+    if (typeof returned?.then === 'function') returned.then(noop, noop);
+  } catch {
+    // A return() that throws is the iterator's own affair.
+  }
+}
+
+function reportError(error: unknown): undefined {
+  console.error('ssekit: an event source failed and its stream was closed:', error);
+  return undefined;
+}

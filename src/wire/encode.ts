@@ -1,0 +1,159 @@
+import { SSEFieldError, SSESerializeError } from '../errors.ts';
+import type { Serialize, SSEItem } from '../types.ts';
+
+// "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
+// (CRLF) character pair, a single U+000A LINE FEED (LF) character, or a single
+// U+000D CARRIAGE RETURN (CR) character." A value carrying any of the three
+// would end its line early and start a new field, so data and comments are
+// split on all three, and event and id are refused outright.
+const LINE_BREAK = /\r\n|\r|\n/;
+const HAS_LINE_BREAK = /[\r\n]/;
+const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
+
+/** Options shared by every function that turns messages into wire text. */
+export interface EncodeOptions {
+  /**
+   * Turns `data` that is not a string into text. Default `JSON.stringify`.
+   * Its output may contain line breaks: they become separate `data:` lines.
+   */
+  serialize?: Serialize;
+}
+
+/**
+ * Turns one message into its wire text, ending with the blank line that
+ * dispatches it. A string is a message with only `data`.
+ *
+ * - `data` is split on CRLF, CR and LF, one `data: ` line each; a value that
+ *   is not a string is serialized (JSON by default). A message with an
+ *   `event` but no `data` gets an empty `data` line, so that it dispatches.
+ * - `event` and `id` with CR or LF, `id` with NUL, and a `retry` that is not
+ *   a non-negative safe integer throw {@link SSEFieldError}: nothing is
+ *   written, nothing is silently stripped.
+ * - `comment` is written one `: ` line per line of text.
+ *
+ * @example
+ * ```ts
+ * encodeMessage({ event: 'tick', id: 7, data: { n: 1 } });
+ * // 'event: tick\nid: 7\ndata: {"n":1}\n\n'
+ * encodeMessage('two\nlines');
+ * // 'data: two\ndata: lines\n\n'
+ * ```
+ */
+export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): string {
+  if (typeof message === 'string') return dataLines(message) + '\n';
+  if (message === null || typeof message !== 'object') {
+    throw new SSEFieldError(
+      'data',
+      message,
+      `A message must be a string or an object like { event, data, id, retry, comment }, got ${describe(message)}.`,
+    );
+  }
+  const { event, data, id, retry, comment } = message;
+  let text = '';
+  if (comment !== undefined) text += commentLines(comment);
+  if (event !== undefined) {
+    if (typeof event !== 'string' || HAS_LINE_BREAK.test(event)) {
+      throw new SSEFieldError(
+        'event',
+        event,
+        `The event name must be a string without CR or LF, got ${describe(event)}: a line break would end the field and start another. Use a plain name such as 'update'.`,
+      );
+    }
+    text += 'event: ' + event + '\n';
+  }
+  if (id !== undefined) text += 'id: ' + idText(id) + '\n';
+  if (retry !== undefined) text += 'retry: ' + retryText(retry) + '\n';
+  if (data !== undefined) {
+    text += dataLines(
+      typeof data === 'string' ? data : serializeData(data, options?.serialize),
+    );
+  } else if (event !== undefined) {
+    // Without a data line the browser dispatches nothing at all.
+    text += 'data: \n';
+  }
+  return text + '\n';
+}
+
+/**
+ * Wire text for a comment, one `: ` line per line of text. Comments are not
+ * events: parsers ignore them, proxies see traffic.
+ *
+ * @example
+ * ```ts
+ * encodeComment('keep-alive'); // ': keep-alive\n\n'
+ * ```
+ */
+export function encodeComment(text: string): string {
+  return commentLines(text) + '\n';
+}
+
+/** @internal The `id` field's value, validated. Shared with the hub. */
+export function idText(id: unknown): string {
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id === 'string' && !HAS_LINE_BREAK_OR_NUL.test(id)) return id;
+  throw new SSEFieldError(
+    'id',
+    id,
+    `The id must be a finite number or a string without CR, LF or NUL, got ${describe(id)}: browsers ignore an id with NUL, and a line break would inject a field.`,
+  );
+}
+
+/** @internal The `retry` field's value, validated. */
+export function retryText(retry: unknown): string {
+  if (typeof retry === 'number' && Number.isSafeInteger(retry) && retry >= 0) {
+    return String(retry);
+  }
+  throw new SSEFieldError(
+    'retry',
+    retry,
+    `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}. Browsers ignore any other value.`,
+  );
+}
+
+function dataLines(data: string): string {
+  if (!HAS_LINE_BREAK.test(data)) return 'data: ' + data + '\n';
+  let text = '';
+  for (const line of data.split(LINE_BREAK)) text += 'data: ' + line + '\n';
+  return text;
+}
+
+function commentLines(comment: unknown): string {
+  if (typeof comment !== 'string') {
+    throw new SSEFieldError(
+      'comment',
+      comment,
+      `A comment must be a string, got ${describe(comment)}.`,
+    );
+  }
+  let text = '';
+  for (const line of comment.split(LINE_BREAK)) text += line === '' ? ':\n' : ': ' + line + '\n';
+  return text;
+}
+
+function serializeData(data: unknown, serialize: Serialize = JSON.stringify): string {
+  let text: unknown;
+  try {
+    text = serialize(data);
+  } catch (cause) {
+    throw new SSESerializeError(
+      `Could not serialize data (${(cause as Error)?.message ?? cause}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
+      { cause },
+    );
+  }
+  if (typeof text !== 'string') {
+    throw new SSESerializeError(
+      `The serializer returned ${describe(text)} instead of a string (JSON.stringify does so for functions and symbols). Pass a string or a JSON-safe value.`,
+    );
+  }
+  return text;
+}
+
+/** @internal A short description of a bad value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  }
+  if (typeof value === 'bigint') return value + 'n';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+/** One entry per subpath export; each is built as ESM and CJS with types. */
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'es2022',
+  treeshake: true,
+  splitting: true,
+});
