@@ -38,3 +38,4 @@ export type {
   UntypedMessage,
 } from './types.ts';
 export { type EncodeOptions, encodeComment, encodeMessage } from './wire/encode.ts';
+export { EncodedMessage, preEncode } from './wire/encoded.ts';

@@ -1,3 +1,5 @@
+import type { EncodedMessage } from './wire/encoded.ts';
+
 /**
  * A map from event names to the type of their `data`, used to type a stream
  * end to end: `sseResponse<{ tick: { n: number } }>(...)`.
@@ -66,11 +68,15 @@ export type SSEMessage<Events extends EventMap = EventMap> = string extends keyo
   : TypedMessage<Events> | ControlMessage;
 
 /**
- * What a source may produce: a message, or a string sent as a `data` message.
+ * What a source may produce: a message, a string sent as a `data` message, or
+ * a message encoded once with `preEncode` for many streams.
  *
  * @example
  * ```ts
- * const items: SSEItem[] = ['hello', { event: 'tick', data: 1 }];
+ * const items: SSEItem[] = ['hello', { event: 'tick', data: 1 }, preEncode({ data: 2 })];
  * ```
  */
-export type SSEItem<Events extends EventMap = EventMap> = SSEMessage<Events> | string;
+export type SSEItem<Events extends EventMap = EventMap> =
+  | SSEMessage<Events>
+  | string
+  | EncodedMessage;

@@ -1,5 +1,6 @@
 import type { EventMap, SSEItem } from '../types.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
+import { EncodedMessage } from '../wire/encoded.ts';
 
 const encoder = new TextEncoder();
 
@@ -22,7 +23,11 @@ export class SSEEncoderStream<Events extends EventMap = EventMap> extends Transf
   constructor(options: EncodeOptions = {}) {
     super({
       transform(message, controller) {
-        controller.enqueue(encoder.encode(encodeMessage(message, options)));
+        controller.enqueue(
+          message instanceof EncodedMessage
+            ? message.bytes
+            : encoder.encode(encodeMessage(message, options)),
+        );
       },
     });
   }

@@ -248,26 +248,42 @@ function responseHeaders(extra: HeadersInit | undefined): Headers {
 }
 
 function validate(init: SSEResponseInit): StreamOptions {
-  if (!isObject(init)) throw new SSEOptionError(`The options must be an object, got ${describe(init)}.`);
+  if (!isObject(init))
+    throw new SSEOptionError(`The options must be an object, got ${describe(init)}.`);
   const { status = 200, heartbeat = 15_000, retry, maxBufferedBytes = 1024 * 1024 } = init;
-  if (!Number.isInteger(status) || status < 200 || status > 599 || NULL_BODY_STATUS.includes(status)) {
+  if (
+    !Number.isInteger(status) ||
+    status < 200 ||
+    status > 599 ||
+    NULL_BODY_STATUS.includes(status)
+  ) {
     throw new SSEOptionError(
       `status must be an HTTP status from 200 to 599 that allows a body, got ${describe(status)}. EventSource accepts only 200.`,
     );
   }
-  if (heartbeat !== false && !(typeof heartbeat === 'number' && heartbeat > 0 && heartbeat < 2 ** 31)) {
+  if (
+    heartbeat !== false &&
+    !(typeof heartbeat === 'number' && heartbeat > 0 && heartbeat < 2 ** 31)
+  ) {
     throw new SSEOptionError(
       `heartbeat must be a number of milliseconds above 0, or false to turn it off, got ${describe(heartbeat)}.`,
     );
   }
   if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
-    throw new SSEOptionError(`retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}.`);
+    throw new SSEOptionError(
+      `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}.`,
+    );
   }
   if (!(Number.isSafeInteger(maxBufferedBytes) && maxBufferedBytes > 0)) {
-    throw new SSEOptionError(`maxBufferedBytes must be a whole number above 0, got ${describe(maxBufferedBytes)}.`);
+    throw new SSEOptionError(
+      `maxBufferedBytes must be a whole number above 0, got ${describe(maxBufferedBytes)}.`,
+    );
   }
   const overflow = init.overflow ?? 'close';
-  if (typeof overflow !== 'function' && !['close', 'drop-oldest', 'drop-newest'].includes(overflow)) {
+  if (
+    typeof overflow !== 'function' &&
+    !['close', 'drop-oldest', 'drop-newest'].includes(overflow)
+  ) {
     throw new SSEOptionError(
       `overflow must be 'close', 'drop-oldest', 'drop-newest' or a function, got ${describe(overflow)}.`,
     );
@@ -285,13 +301,19 @@ function validate(init: SSEResponseInit): StreamOptions {
   if (init.signal !== undefined && typeof init.signal?.addEventListener !== 'function') {
     throw new SSEOptionError(`signal must be an AbortSignal, got ${describe(init.signal)}.`);
   }
-  if (init.lastEventIdParam !== undefined && (typeof init.lastEventIdParam !== 'string' || !init.lastEventIdParam)) {
-    throw new SSEOptionError(`lastEventIdParam must be a non-empty string, got ${describe(init.lastEventIdParam)}.`);
+  if (
+    init.lastEventIdParam !== undefined &&
+    (typeof init.lastEventIdParam !== 'string' || !init.lastEventIdParam)
+  ) {
+    throw new SSEOptionError(
+      `lastEventIdParam must be a non-empty string, got ${describe(init.lastEventIdParam)}.`,
+    );
   }
   return {
     request: init.request,
     signal: init.signal,
-    lastEventId: init.request && lastEventIdFrom(init.request, { queryParam: init.lastEventIdParam }),
+    lastEventId:
+      init.request && lastEventIdFrom(init.request, { queryParam: init.lastEventIdParam }),
     heartbeat,
     retry,
     maxBufferedBytes,

@@ -1,5 +1,6 @@
 import type { EventMap, SSEItem } from '../types.ts';
 import { type EncodeOptions, encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
+import { EncodedMessage } from '../wire/encoded.ts';
 import { sleep } from './signal.ts';
 
 const encoder = new TextEncoder();
@@ -157,8 +158,7 @@ export class EventStream<Events extends EventMap = EventMap> {
   ): boolean => this.#send({ ...fields, event, data });
 
   /** Sends a default (`message`) event. */
-  data = (data: MessageData<Events>): boolean =>
-    this.#send({ data });
+  data = (data: MessageData<Events>): boolean => this.#send({ data });
 
   /** Sends a comment: ignored by clients, seen by proxies. */
   comment = (text: string): boolean =>
@@ -179,7 +179,10 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
   readFrom(iterator: Iter, sync: boolean): void {
-    if (this.#done) return returnQuietly(iterator);
+    if (this.#done) {
+      returnQuietly(iterator);
+      return;
+    }
     this.#iterator = iterator;
     this.#sync = sync;
   }
@@ -207,14 +210,22 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   #listen(signal: AbortSignal | undefined, reason: 'disconnect' | 'abort'): void {
     if (!signal) return;
-    if (signal.aborted) return this.#finish({ reason }, reason === 'abort');
+    if (signal.aborted) {
+      this.#finish({ reason }, reason === 'abort');
+      return;
+    }
     const onAbort = () => this.#finish({ reason }, reason === 'abort');
     signal.addEventListener('abort', onAbort, { once: true });
     this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
   }
 
   #send(message: SSEItem<any>): boolean {
-    return this.#done ? false : this.#write(encoder.encode(encodeMessage(message, this.#options)));
+    if (this.#done) return false;
+    const bytes =
+      message instanceof EncodedMessage
+        ? message.bytes
+        : encoder.encode(encodeMessage(message, this.#options));
+    return this.#write(bytes);
   }
 
   #enqueue(bytes: Uint8Array): void {
@@ -273,6 +284,8 @@ export class EventStream<Events extends EventMap = EventMap> {
     if (this.#done) return;
     if (!this.#iterator) return new Promise((resolve) => (this.#wake = resolve));
     const iterator = this.#iterator;
+    // A batch that is one pre-encoded message goes out as its shared bytes.
+    let first: EncodedMessage | undefined;
     let text = '';
     let next = this.#pending ?? iterator.next();
     this.#pending = undefined;
@@ -283,19 +296,25 @@ export class EventStream<Events extends EventMap = EventMap> {
       } catch (error) {
         if (this.#done) return;
         this.#iterator = undefined; // it threw, so it is finished: nothing to return()
-        if (text) this.#enqueue(encoder.encode(text));
+        this.#enqueueBatch(first, text);
         return this.fail(error);
       }
       if (this.#done) return;
       if (result.done) {
         this.#iterator = undefined;
-        if (text) this.#enqueue(encoder.encode(text));
+        this.#enqueueBatch(first, text);
         return this.#finish({ reason: 'end' }, true);
       }
       try {
-        text += encodeMessage(result.value, this.#options);
+        const item = result.value;
+        if (item instanceof EncodedMessage && text === '' && !first) first = item;
+        else {
+          if (first) text = first.text;
+          first = undefined;
+          text += encodeMessage(item, this.#options);
+        }
       } catch (error) {
-        if (text) this.#enqueue(encoder.encode(text));
+        this.#enqueueBatch(first, text);
         return this.fail(error);
       }
       if (text.length >= BATCH_UNITS) break;
@@ -303,7 +322,7 @@ export class EventStream<Events extends EventMap = EventMap> {
         next = iterator.next();
       } catch (error) {
         this.#iterator = undefined;
-        this.#enqueue(encoder.encode(text));
+        this.#enqueueBatch(first, text);
         return this.fail(error);
       }
       if (!this.#sync && !(await settlesSoon(next as PromiseLike<Pulled>))) {
@@ -314,7 +333,12 @@ export class EventStream<Events extends EventMap = EventMap> {
       if (this.#done) return;
     }
     if (this.#queuedBytes > 0) this.#flushQueue();
-    this.#enqueue(encoder.encode(text));
+    this.#enqueueBatch(first, text);
+  }
+
+  #enqueueBatch(first: EncodedMessage | undefined, text: string): void {
+    if (first) this.#enqueue(first.bytes);
+    else if (text) this.#enqueue(encoder.encode(text));
   }
 
   #schedule(delay: number): void {

@@ -1,5 +1,6 @@
 import { SSEFieldError, SSESerializeError } from '../errors.ts';
 import type { Serialize, SSEItem } from '../types.ts';
+import { EncodedMessage } from './encoded.ts';
 
 // "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
 // (CRLF) character pair, a single U+000A LINE FEED (LF) character, or a single
@@ -41,6 +42,7 @@ export interface EncodeOptions {
  */
 export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): string {
   if (typeof message === 'string') return dataLines(message) + '\n';
+  if (message instanceof EncodedMessage) return message.text;
   if (message === null || typeof message !== 'object') {
     throw new SSEFieldError(
       'data',
@@ -64,9 +66,7 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
   if (id !== undefined) text += 'id: ' + idText(id) + '\n';
   if (retry !== undefined) text += 'retry: ' + retryText(retry) + '\n';
   if (data !== undefined) {
-    text += dataLines(
-      typeof data === 'string' ? data : serializeData(data, options?.serialize),
-    );
+    text += dataLines(typeof data === 'string' ? data : serializeData(data, options?.serialize));
   } else if (event !== undefined) {
     // Without a data line the browser dispatches nothing at all.
     text += 'data: \n';

@@ -1,0 +1,44 @@
+import type { EventMap, SSEItem } from '../types.ts';
+import { type EncodeOptions, encodeMessage } from './encode.ts';
+
+const encoder = new TextEncoder();
+
+/**
+ * A message encoded once, ready to be sent to any number of streams: its
+ * fields are validated and its data serialized a single time, and a stream
+ * that sends it on its own writes these very bytes, without a copy. Make one
+ * with {@link preEncode}; `sseResponse` sources, writers and
+ * `SSEEncoderStream` accept it wherever they accept a message.
+ */
+export class EncodedMessage {
+  /** The wire text, ending with the blank line that dispatches it. */
+  readonly text: string;
+  /** The same text as UTF-8. */
+  readonly bytes: Uint8Array;
+
+  /** @internal Use {@link preEncode}. */
+  constructor(text: string) {
+    this.text = text;
+    this.bytes = encoder.encode(text);
+  }
+}
+
+/**
+ * Encodes a message once for many streams (a broadcast): throws the same
+ * typed errors as `encodeMessage`, then every send of the result costs no
+ * encoding at all.
+ *
+ * @example
+ * ```ts
+ * const message = preEncode({ event: 'price', id: 42, data: { usd: 101.5 } });
+ * for (const writer of writers) writer.send(message);
+ * ```
+ */
+export function preEncode<Events extends EventMap = EventMap>(
+  message: SSEItem<Events>,
+  options?: EncodeOptions,
+): EncodedMessage {
+  return message instanceof EncodedMessage
+    ? message
+    : new EncodedMessage(encodeMessage(message, options));
+}
