@@ -1,0 +1,129 @@
+import { describe, expect, test, vi } from 'vitest';
+import { createEventStream, type OverflowInfo, SSEFieldError } from '../../src/index.ts';
+import { chunkReader, settle } from './_helpers.ts';
+
+const message = (n: number) => `data: ${String(n).padStart(4, '0')}\n\n`; // 12 bytes
+
+describe('createEventStream', () => {
+  test('a writer to keep and write to later', async () => {
+    const { response, writer } = createEventStream();
+    const reader = chunkReader(response);
+    expect(await reader.next()).toBe(':\n\n');
+    writer.event('notification', { text: 'hi' }, { id: 3 });
+    expect(await reader.next()).toBe('event: notification\nid: 3\ndata: {"text":"hi"}\n\n');
+    writer.close();
+    expect(await reader.next()).toBeUndefined();
+    expect(writer.send('late')).toBe(false);
+  });
+
+  test('an invalid field throws and writes nothing', async () => {
+    const { response, writer } = createEventStream();
+    expect(() => writer.send({ id: 'a\nb', data: 'x' })).toThrow(SSEFieldError);
+    expect(() => writer.retry(-1)).toThrow(SSEFieldError);
+    writer.data('ok');
+    writer.close();
+    expect(await response.text()).toBe(':\n\ndata: ok\n\n');
+  });
+
+  test('closed resolves and onClose fires once when the client leaves', async () => {
+    const onClose = vi.fn();
+    const { response, writer } = createEventStream({ onClose });
+    const reader = chunkReader(response);
+    await reader.next();
+    await reader.cancel();
+    await writer.closed;
+    expect(writer.signal.aborted).toBe(true);
+    expect(writer.data('x')).toBe(false);
+    writer.close();
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'disconnect' });
+  });
+});
+
+describe('a stalled reader', () => {
+  // Nobody reads, not even the preamble: every write waits in the bounded
+  // queue, 120 bytes, ten 12-byte messages.
+  function stalled(init: Parameters<typeof createEventStream>[0]) {
+    const { response, writer } = createEventStream({ maxBufferedBytes: 120, ...init });
+    let accepted = 0;
+    for (let n = 0; n < 1000; n++) if (writer.data(String(n).padStart(4, '0'))) accepted++;
+    return { response, writer, accepted };
+  }
+
+  test("'close' (the default) keeps what fits, then closes: the client resumes from there", async () => {
+    const onClose = vi.fn();
+    const { response, writer, accepted } = stalled({ onClose });
+    expect(accepted).toBe(10);
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'overflow' });
+    expect(writer.signal.aborted).toBe(true);
+    const text = await response.text();
+    expect(text).toBe(':\n\n' + Array.from({ length: 10 }, (_, n) => message(n)).join(''));
+  });
+
+  test("'drop-oldest' stays within the bound and keeps the newest", async () => {
+    const { response, writer, accepted } = stalled({ overflow: 'drop-oldest' });
+    expect(accepted).toBe(1000);
+    expect(writer.desiredSize).toBe(0);
+    writer.close();
+    const text = await response.text();
+    const numbers = [...text.matchAll(/data: (\d+)/g)].map((match) => Number(match[1]));
+    expect(numbers).toEqual([990, 991, 992, 993, 994, 995, 996, 997, 998, 999]);
+  });
+
+  test("'drop-newest' stays within the bound and keeps the oldest", async () => {
+    const { response, writer, accepted } = stalled({ overflow: 'drop-newest' });
+    expect(accepted).toBe(10);
+    writer.close();
+    const numbers = [...(await response.text()).matchAll(/data: (\d+)/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  test('a callback chooses per write and sees the figures', async () => {
+    const seen: OverflowInfo[] = [];
+    const { writer, accepted } = stalled({
+      overflow: (info) => {
+        seen.push(info);
+        return seen.length < 3 ? 'drop-newest' : 'close';
+      },
+    });
+    expect(accepted).toBe(10);
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toEqual({ size: 12, bufferedBytes: 120, maxBufferedBytes: 120 });
+    expect(writer.signal.aborted).toBe(true);
+  });
+
+  test('ready and desiredSize tell a producer when to wait', async () => {
+    const { response, writer } = createEventStream({ maxBufferedBytes: 24 });
+    const reader = chunkReader(response);
+    await reader.next();
+    writer.data('0000'); // straight into the body
+    writer.data('0001');
+    writer.data('0002');
+    expect(writer.desiredSize).toBe(0);
+    let ready = false;
+    writer.ready.then(() => (ready = true));
+    await settle();
+    expect(ready).toBe(false);
+    expect(await reader.next()).toBe(message(0));
+    expect(await reader.next()).toBe(message(1) + message(2));
+    await settle();
+    expect(ready).toBe(true);
+    expect(writer.desiredSize).toBe(24);
+    await reader.cancel();
+  });
+
+  test('a producer that awaits ready never overflows and loses nothing', async () => {
+    const onClose = vi.fn();
+    const { response, writer } = createEventStream({ maxBufferedBytes: 64, onClose });
+    const producing = (async () => {
+      for (let n = 0; n < 500; n++) {
+        await writer.ready;
+        expect(writer.data(String(n).padStart(4, '0'))).toBe(true);
+      }
+      writer.close();
+    })();
+    const text = await response.text();
+    await producing;
+    expect(text.match(/data: /g)).toHaveLength(500);
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'close' });
+  });
+});
