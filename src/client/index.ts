@@ -1,0 +1,18 @@
+/**
+ * ssekit/client: reading server-sent events on web standards.
+ *
+ * `SSEParserStream` turns a `fetch` body into events exactly as browsers
+ * parse them; `connect` is a reconnecting reader with headers, methods and
+ * resume; `EventSource` is the browser interface on top of it.
+ *
+ * @module
+ */
+
+export {
+  createSSEParser,
+  type SSEEvent,
+  type SSEParser,
+  type SSEParserOptions,
+} from '../wire/parse.ts';
+export { SSEParseError, SSEResponseError } from './errors.ts';
+export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';

@@ -1,0 +1,226 @@
+import { SSEParseError } from '../client/errors.ts';
+
+/**
+ * One dispatched event, as `EventSource` would deliver it.
+ *
+ * @example
+ * ```ts
+ * const event: SSEEvent = { event: 'tick', data: '{"n":1}', id: '7', lastEventId: '7' };
+ * ```
+ */
+export interface SSEEvent {
+  /** The `event` field of the event's block, or `'message'` when it had none (or an empty one). */
+  event: string;
+  /** The `data` lines of the block, joined with `\n`. */
+  data: string;
+  /** The `id` field of this event's own block; `undefined` when the block set none. */
+  id: string | undefined;
+  /**
+   * The stream's last event ID when the event was dispatched: the latest
+   * `id` seen, kept across events until the server sets another. What
+   * `MessageEvent.lastEventId` shows and what a client sends back as
+   * `Last-Event-ID`.
+   */
+  lastEventId: string;
+}
+
+/** Options of {@link createSSEParser}; `SSEParserStream` takes the same except `onEvent`. */
+export interface SSEParserOptions {
+  /** Called with each dispatched event. */
+  onEvent?: (event: SSEEvent) => void;
+  /** Called as soon as a valid `retry` field is read, with its value in milliseconds. */
+  onRetry?: (milliseconds: number) => void;
+  /** Called with each comment line's text, without the colon and one leading space. */
+  onComment?: (text: string) => void;
+  /** The last event ID to start from, e.g. the one a reconnecting client sent. Default `''`. */
+  lastEventId?: string;
+  /** The longest line accepted, in UTF-16 code units. Default 16 MiB. */
+  maxLineLength?: number;
+  /** The longest `data` an event may gather, in UTF-16 code units. Default 16 MiB. */
+  maxEventLength?: number;
+}
+
+/** A push parser for decoded event-stream text; see {@link createSSEParser}. */
+export interface SSEParser {
+  /**
+   * Parses the next piece of the stream. Pieces may be cut anywhere: inside
+   * a line, between CR and LF. Throws {@link SSEParseError} when a limit is
+   * passed; the parser must not be fed after that.
+   */
+  feed(text: string): void;
+  /** The last event ID committed by a dispatch (or the starting one). */
+  readonly lastEventId: string;
+}
+
+const LF = 10;
+const SPACE = 32;
+const COLON = 58;
+const DEFAULT_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Creates a parser for the `text/event-stream` format that follows the HTML
+ * Living Standard's "event stream interpretation" step by step. It takes
+ * text (see `SSEParserStream` for bytes) and calls `onEvent` for each event.
+ * Time is linear in the input however it is cut: each piece is scanned once,
+ * and a line spread over many pieces is joined once, when it ends.
+ *
+ * @example
+ * ```ts
+ * const parser = createSSEParser({ onEvent: (event) => console.log(event.data) });
+ * parser.feed('data: hel');
+ * parser.feed('lo\n\n'); // logs 'hello'
+ * ```
+ */
+export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
+  const {
+    onEvent,
+    onRetry,
+    onComment,
+    maxLineLength = DEFAULT_LIMIT,
+    maxEventLength = DEFAULT_LIMIT,
+  } = options;
+  // The spec keeps two things apart: the "last event ID buffer", set by each
+  // `id` field, and the "last event ID string", set from the buffer only when
+  // an event is dispatched. An unterminated final block never commits its id.
+  let lastEventId = options.lastEventId ?? '';
+  let idBuffer = lastEventId;
+  let blockId: string | undefined;
+  let type = '';
+  let data = '';
+  let hasData = false;
+  // Before the first character has been seen, a U+FEFF is the BOM.
+  let started = false;
+  // The last piece ended with CR: its line is done, but an LF starting the
+  // next piece belongs to the same CRLF and must not end an empty line.
+  let afterCR = false;
+  // A line cut across pieces waits here until its end arrives, then is
+  // joined once: appending to one string and rescanning it would be quadratic.
+  const pending: string[] = [];
+  let pendingLength = 0;
+
+  const tooLong = (reason: 'line-too-long' | 'event-too-long', limit: number) => {
+    throw new SSEParseError(
+      reason,
+      `An event stream ${reason === 'line-too-long' ? 'line' : 'event'} is longer than ${limit} characters; the stream was ended to bound memory. If the server really sends that much, raise ${reason === 'line-too-long' ? 'maxLineLength' : 'maxEventLength'}.`,
+    );
+  };
+
+  // "If the line is empty (a blank line): Dispatch the event."
+  const dispatch = () => {
+    // "Set the last event ID string of the event source to the value of the
+    // last event ID buffer. The buffer does not get reset."
+    lastEventId = idBuffer;
+    // "If the data buffer is an empty string, set the data buffer and the
+    // event type buffer to the empty string and return."
+    const event: SSEEvent | undefined = hasData
+      ? { event: type || 'message', data, id: blockId, lastEventId }
+      : undefined;
+    type = data = '';
+    hasData = false;
+    blockId = undefined;
+    if (event) onEvent?.(event);
+  };
+
+  const line = (text: string, start: number, end: number) => {
+    if (start === end) return dispatch();
+    // "If the line starts with a U+003A COLON character (:): Ignore the line."
+    // (We hand it to onComment; it never reaches the event.)
+    let colon = start;
+    while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
+    // "If value starts with a U+0020 SPACE character, remove it from value."
+    let valueStart = colon + 1;
+    if (valueStart < end && text.charCodeAt(valueStart) === SPACE) valueStart++;
+    // "Otherwise, the string is not empty but does not contain a U+003A
+    // COLON character: process the field using the whole line as the field
+    // name, and the empty string as the field value."
+    const value = valueStart < end ? text.slice(valueStart, end) : '';
+    // "Field names must be compared literally, with no case folding performed."
+    switch (colon - start) {
+      case 0:
+        onComment?.(value);
+        break;
+      case 4:
+        // "If the field name is "data": Append the field value to the data
+        // buffer, then append a single U+000A LINE FEED (LF) character" (the
+        // trailing LF is removed at dispatch, so it is added between lines).
+        if (text.startsWith('data', start)) {
+          if (hasData) data += '\n' + value;
+          else data = value;
+          hasData = true;
+          if (data.length > maxEventLength) tooLong('event-too-long', maxEventLength);
+        }
+        break;
+      case 5:
+        // "If the field name is "event": Set the event type buffer to the field value."
+        if (text.startsWith('event', start)) type = value;
+        // "If the field name is "retry": If the field value consists of only
+        // ASCII digits, then interpret the field value as an integer in base
+        // ten, and set the event stream's reconnection time to that integer."
+        else if (text.startsWith('retry', start) && /^\d+$/.test(value)) onRetry?.(+value);
+        break;
+      case 2:
+        // "If the field name is "id": If the field value does not contain
+        // U+0000 NULL, then set the last event ID buffer to the field value."
+        if (text.startsWith('id', start) && value.indexOf('\0') < 0) idBuffer = blockId = value;
+      // "Otherwise: The field is ignored."
+    }
+  };
+
+  const feed = (text: string) => {
+    const length = text.length;
+    if (!length) return;
+    let position = 0;
+    // "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
+    if (!started) {
+      started = true;
+      if (text.charCodeAt(0) === 0xfeff) position = 1;
+    }
+    if (afterCR) {
+      afterCR = false;
+      if (text.charCodeAt(position) === LF) position++;
+    }
+    // "Lines must be processed, in the order they are received, ... separated
+    // by a CRLF pair, a single LF, or a single CR." Both searches run ahead
+    // and are redone only once passed, so each piece is scanned about once.
+    let cr = text.indexOf('\r', position);
+    let lf = text.indexOf('\n', position);
+    for (;;) {
+      let end: number;
+      if (lf >= 0 && (cr < 0 || lf < cr)) end = lf;
+      else if (cr >= 0) end = cr;
+      else break;
+      if (end - position + pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
+      if (pendingLength) {
+        pending.push(text.slice(position, end));
+        const whole = pending.join('');
+        pending.length = pendingLength = 0;
+        line(whole, 0, whole.length);
+      } else {
+        line(text, position, end);
+      }
+      position = end + 1;
+      if (end === cr) {
+        // A CR ends its line at once, so a server that ends lines with CR is
+        // never held up waiting to see whether an LF follows.
+        if (position === length) afterCR = true;
+        else if (text.charCodeAt(position) === LF) position++;
+        cr = text.indexOf('\r', position);
+        if (lf >= 0 && lf < position) lf = text.indexOf('\n', position);
+      } else {
+        lf = text.indexOf('\n', position);
+      }
+    }
+    if (position < length) {
+      pending.push(position ? text.slice(position) : text);
+      pendingLength += length - position;
+      if (pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
+    }
+  };
+
+  return {
+    feed,
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
+}

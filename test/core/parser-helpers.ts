@@ -1,0 +1,96 @@
+import parserCases from '../../../shared/conformance/eventsource-parser-cases.json';
+import wptCases from '../../../shared/conformance/wpt-format-cases.json';
+import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
+import type { SSEEvent } from '../../src/wire/parse.ts';
+
+export interface WptCase {
+  name: string;
+  body_hex: string;
+  content_type: string;
+  chunks?: string[];
+  expected: { event: string; data: string; id: string }[];
+  expected_last_event_id_after: string;
+  initial_last_event_id?: string;
+  expected_reconnection_time_ms?: number;
+}
+
+export interface ParserCase {
+  name: string;
+  chunks: string[];
+  upstream_expected: { data: string; event?: string; id?: string }[];
+  spec_reference_event_data: [string, string][];
+  onRetry_calls: number[];
+  onId_calls: string[];
+}
+
+/** The web-platform-tests cases, from ../shared/conformance. */
+export const wpt = wptCases as WptCase[];
+/** eventsource-parser's own cases, from ../shared/conformance. */
+export const eventsourceParser = parserCases as ParserCase[];
+
+export const hexBytes = (hex: string) =>
+  Uint8Array.from(hex.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
+
+export const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** Bytes from a string of chars 0-255, as a latin1 decoder would have made it. */
+export const latin1 = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+
+export const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+};
+
+export interface Parsed {
+  events: SSEEvent[];
+  lastEventId: string;
+  retries: number[];
+  comments: string[];
+  error?: unknown;
+}
+
+/** Runs chunks through one SSEParserStream and collects everything it reports. */
+export async function parse(
+  chunks: Iterable<Uint8Array | string>,
+  options: SSEParserStreamOptions = {},
+): Promise<Parsed> {
+  const retries: number[] = [];
+  const comments: string[] = [];
+  const parser = new SSEParserStream({
+    ...options,
+    onRetry: (ms) => retries.push(ms),
+    onComment: (text) => comments.push(text),
+  });
+  const list = [...chunks];
+  const source = new ReadableStream<Uint8Array | string>({
+    pull(controller) {
+      const next = list.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+  const events: SSEEvent[] = [];
+  const reader = source.pipeThrough(parser).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      events.push(value);
+    }
+  } catch (error) {
+    return { events, lastEventId: parser.lastEventId, retries, comments, error };
+  }
+  return { events, lastEventId: parser.lastEventId, retries, comments };
+}
+
+/** The same input cut whole, into single units, and in two at every position. */
+export function* splits<T extends Uint8Array | string>(input: T): Generator<T[]> {
+  yield [input];
+  yield Array.from({ length: input.length }, (_, i) => input.slice(i, i + 1) as T);
+  for (let i = 0; i <= input.length; i++) yield [input.slice(0, i) as T, input.slice(i) as T];
+}
