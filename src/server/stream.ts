@@ -388,16 +388,14 @@ export class EventStream<Events extends EventMap = EventMap> {
   }
 }
 
-function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
+async function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
   let settled = false;
   const mark = () => {
     settled = true;
   };
   promise.then(mark, mark);
-  return (async () => {
-    for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
-    return settled;
-  })();
+  for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
+  return settled;
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {

@@ -65,8 +65,12 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
   }
   if (id !== undefined) text += 'id: ' + idText(id) + '\n';
   if (retry !== undefined) text += 'retry: ' + retryText(retry) + '\n';
-  if (data !== undefined) {
-    text += dataLines(typeof data === 'string' ? data : serializeData(data, options?.serialize));
+  if (typeof data === 'string') text += dataLines(data);
+  else if (data !== undefined) {
+    const serialize = options?.serialize;
+    const serialized = serializeData(data, serialize);
+    // JSON.stringify escapes every line break, so its output is one line.
+    text += serialize ? dataLines(serialized) : 'data: ' + serialized + '\n';
   } else if (event !== undefined) {
     // Without a data line the browser dispatches nothing at all.
     text += 'data: \n';
