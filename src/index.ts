@@ -9,25 +9,19 @@
  * @module
  */
 export { SSEError, SSEFieldError, SSEOptionError, SSESerializeError } from './errors.ts';
+export type { MessageData, SSEContext, SSESource, SSEWriter } from './server/context.ts';
 export { SSEEncoderStream } from './server/encoder-stream.ts';
 export { type LastEventIdOptions, lastEventIdFrom } from './server/last-event-id.ts';
-export {
-  createEventStream,
-  type SSEContext,
-  type SSEResponseInit,
-  type SSESource,
-  type SSEWriter,
-  sseResponse,
-} from './server/response.ts';
-export { abortable, sleep } from './server/signal.ts';
 export type {
   CloseInfo,
   CloseReason,
-  MessageData,
   OverflowAction,
   OverflowInfo,
   OverflowPolicy,
-} from './server/stream.ts';
+  SSEResponseInit,
+} from './server/options.ts';
+export { createEventStream, sseResponse } from './server/response.ts';
+export { abortable, sleep } from './server/signal.ts';
 export type {
   ControlMessage,
   EventMap,

@@ -1,83 +1,14 @@
 import type { EventMap, SSEItem } from '../types.ts';
-import { type EncodeOptions, encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
+import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
+import { type Pulled, type PullIterator, readBatch } from './batch.ts';
+import type { MessageData } from './context.ts';
+import type { CloseInfo, StreamOptions } from './options.ts';
 import { sleep } from './signal.ts';
 
 const encoder = new TextEncoder();
-// A pull gathers what the source has ready into one chunk of about this many
-// UTF-16 units: one write per batch instead of one per event.
-const BATCH_UNITS = 16 * 1024;
-// How many microtask turns a pull waits for the source's next item before it
-// sends what it has. An async generator that yields without awaiting settles
-// within a few; anything slower is waiting on I/O or a timer, and then the
-// batch goes out at once so no event is delayed.
-const READY_TURNS = 6;
 const HEARTBEAT = encoder.encode(':\n\n');
 const noop = () => {};
-
-/** Why a stream closed, as told to `onClose`. */
-export type CloseReason =
-  /** The source ended: the generator returned, the iterable ran out, the push function settled. */
-  | 'end'
-  /** `close()` was called on the context or writer. */
-  | 'close'
-  /** The client went away: the body was cancelled or `request.signal` aborted. */
-  | 'disconnect'
-  /** The `signal` option aborted (a server shutdown, say). */
-  | 'abort'
-  /** The source threw; `onError` was told. */
-  | 'error'
-  /** A push write found the bounded queue full and the overflow policy closed the stream. */
-  | 'overflow';
-
-/** What `onClose` receives. */
-export interface CloseInfo {
-  reason: CloseReason;
-  /** The source's error, for `reason: 'error'`. */
-  error?: unknown;
-}
-
-/** What the push writer does when a write would exceed `maxBufferedBytes`. */
-export type OverflowAction = 'close' | 'drop-oldest' | 'drop-newest';
-
-/** What an overflow callback receives. */
-export interface OverflowInfo {
-  /** Bytes of the message that did not fit. */
-  size: number;
-  /** Bytes already waiting for the client. */
-  bufferedBytes: number;
-  /** The bound that would be exceeded. */
-  maxBufferedBytes: number;
-}
-
-/**
- * The overflow policy: one of the actions, or a function that picks one for
- * each overflowing write (returning nothing drops the new message).
- */
-export type OverflowPolicy = OverflowAction | ((info: OverflowInfo) => OverflowAction | undefined);
-
-/** @internal Options of a stream, validated. */
-export interface StreamOptions extends EncodeOptions {
-  request: Request | undefined;
-  signal: AbortSignal | undefined;
-  lastEventId: string | undefined;
-  heartbeat: number | false;
-  retry: number | undefined;
-  maxBufferedBytes: number;
-  overflow: OverflowPolicy;
-  onError: ((error: unknown) => SSEItem<any> | undefined | void) | undefined;
-  onClose: ((info: CloseInfo) => void) | undefined;
-}
-
-/** The `data` type of a default (`message`) event in a stream typed by `Events`. */
-export type MessageData<Events extends EventMap> = string extends keyof Events
-  ? unknown
-  : 'message' extends keyof Events
-    ? Events['message']
-    : never;
-
-type Pulled = IteratorResult<SSEItem<any>>;
-type Iter = { next(): Pulled | PromiseLike<Pulled>; return?(): unknown };
 
 /**
  * @internal The engine behind `sseResponse` and `createEventStream`: a
@@ -102,7 +33,7 @@ export class EventStream<Events extends EventMap = EventMap> {
   #ready: Promise<void> | undefined;
   #resolveReady: (() => void) | undefined;
   #wake: (() => void) | undefined;
-  #iterator: Iter | undefined;
+  #iterator: PullIterator | undefined;
   #sync = false;
   #pending: PromiseLike<Pulled> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -178,7 +109,7 @@ export class EventStream<Events extends EventMap = EventMap> {
   sleep = (ms: number): Promise<boolean> => sleep(ms, this.#abort.signal);
 
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
-  readFrom(iterator: Iter, sync: boolean): void {
+  readFrom(iterator: PullIterator, sync: boolean): void {
     if (this.#done) {
       returnQuietly(iterator);
       return;
@@ -282,63 +213,20 @@ export class EventStream<Events extends EventMap = EventMap> {
   async #pull(): Promise<void> {
     if (this.#queuedBytes > 0) return this.#flushQueue();
     if (this.#done) return;
-    if (!this.#iterator) return new Promise((resolve) => (this.#wake = resolve));
     const iterator = this.#iterator;
-    // A batch that is one pre-encoded message goes out as its shared bytes.
-    let first: EncodedMessage | undefined;
-    let text = '';
-    let next = this.#pending ?? iterator.next();
+    if (!iterator) return new Promise((resolve) => (this.#wake = resolve));
+    const pending = this.#pending;
     this.#pending = undefined;
-    for (;;) {
-      let result: Pulled;
-      try {
-        result = this.#sync ? (next as Pulled) : await next;
-      } catch (error) {
-        if (this.#done) return;
-        this.#iterator = undefined; // it threw, so it is finished: nothing to return()
-        this.#enqueueBatch(first, text);
-        return this.fail(error);
-      }
-      if (this.#done) return;
-      if (result.done) {
-        this.#iterator = undefined;
-        this.#enqueueBatch(first, text);
-        return this.#finish({ reason: 'end' }, true);
-      }
-      try {
-        const item = result.value;
-        if (item instanceof EncodedMessage && text === '' && !first) first = item;
-        else {
-          if (first) text = first.text;
-          first = undefined;
-          text += encodeMessage(item, this.#options);
-        }
-      } catch (error) {
-        this.#enqueueBatch(first, text);
-        return this.fail(error);
-      }
-      if (text.length >= BATCH_UNITS) break;
-      try {
-        next = iterator.next();
-      } catch (error) {
-        this.#iterator = undefined;
-        this.#enqueueBatch(first, text);
-        return this.fail(error);
-      }
-      if (!this.#sync && !(await settlesSoon(next as PromiseLike<Pulled>))) {
-        if (this.#done) return;
-        this.#pending = next as PromiseLike<Pulled>;
-        break;
-      }
-      if (this.#done) return;
-    }
+    const batch = await readBatch(iterator, this.#sync, pending, this.#options, () => this.#done);
+    if (!batch) return;
+    this.#pending = batch.pending;
     if (this.#queuedBytes > 0) this.#flushQueue();
-    this.#enqueueBatch(first, text);
-  }
-
-  #enqueueBatch(first: EncodedMessage | undefined, text: string): void {
-    if (first) this.#enqueue(first.bytes);
-    else if (text) this.#enqueue(encoder.encode(text));
+    if (batch.bytes) this.#enqueue(batch.bytes);
+    // A finished iterator has nothing to return(); an unfinished one is
+    // returned by the close path, so its `finally` runs.
+    if (batch.finished) this.#iterator = undefined;
+    if (batch.failure) this.fail(batch.failure.error);
+    else if (batch.finished) this.#finish({ reason: 'end' }, true);
   }
 
   #schedule(delay: number): void {
@@ -388,16 +276,6 @@ export class EventStream<Events extends EventMap = EventMap> {
   }
 }
 
-async function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
-  let settled = false;
-  const mark = () => {
-    settled = true;
-  };
-  promise.then(mark, mark);
-  for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
-  return settled;
-}
-
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length);
   let offset = 0;
@@ -409,7 +287,7 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
 }
 
 /** Calls `return()` (so a generator's `finally` runs) without waiting or throwing. */
-function returnQuietly(iterator: Iter): void {
+function returnQuietly(iterator: PullIterator): void {
   try {
     const returned = iterator.return?.() as PromiseLike<unknown> | undefined;
     if (typeof returned?.then === 'function') returned.then(noop, noop);

@@ -1,0 +1,107 @@
+import type { SSEItem } from '../types.ts';
+import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
+import { EncodedMessage } from '../wire/encoded.ts';
+
+const encoder = new TextEncoder();
+// A pull gathers what the source has ready into one chunk of about this many
+// UTF-16 units: one write per batch instead of one per event.
+const BATCH_UNITS = 16 * 1024;
+// How many microtask turns a pull waits for the source's next item before it
+// sends what it has. An async generator that yields without awaiting settles
+// in two; anything slower waits on I/O or a timer, and then the batch goes
+// out at once, so no event is delayed.
+const READY_TURNS = 6;
+
+/** @internal One step of a pulled source. */
+export type Pulled = IteratorResult<SSEItem<any>>;
+
+/** @internal A generator, an iterator, or a stream reader dressed as one. */
+export interface PullIterator {
+  next(): Pulled | PromiseLike<Pulled>;
+  return?(): unknown;
+}
+
+/** @internal What one pull read from a source. */
+export interface Batch {
+  /** The encoded messages that were ready, if any. */
+  bytes: Uint8Array | undefined;
+  /** The next item, asked for but not ready yet: the next pull starts there. */
+  pending: PromiseLike<Pulled> | undefined;
+  /** The source is finished: it ended, or its `next()` threw. */
+  finished: boolean;
+  /** Set when the source threw or yielded an invalid message. */
+  failure: { error: unknown } | undefined;
+}
+
+/**
+ * @internal Reads what `iterator` has ready, up to about 16 KiB, and encodes
+ * it as one chunk. A batch that is one pre-encoded message is its shared
+ * bytes, without a copy. Resolves `undefined` when `isClosed()` turned true
+ * while it waited: then nothing may be written.
+ */
+export async function readBatch(
+  iterator: PullIterator,
+  sync: boolean,
+  pending: PromiseLike<Pulled> | undefined,
+  options: EncodeOptions,
+  isClosed: () => boolean,
+): Promise<Batch | undefined> {
+  let first: EncodedMessage | undefined;
+  let text = '';
+  const batch = (
+    finished: boolean,
+    failure?: { error: unknown },
+    next?: PromiseLike<Pulled>,
+  ): Batch => ({
+    bytes: first ? first.bytes : text ? encoder.encode(text) : undefined,
+    pending: next,
+    finished,
+    failure,
+  });
+  let next: Pulled | PromiseLike<Pulled>;
+  try {
+    next = pending ?? iterator.next();
+  } catch (error) {
+    return batch(true, { error });
+  }
+  for (;;) {
+    let result: Pulled;
+    try {
+      result = sync ? (next as Pulled) : await next;
+    } catch (error) {
+      return isClosed() ? undefined : batch(true, { error });
+    }
+    if (isClosed()) return undefined;
+    if (result.done) return batch(true);
+    try {
+      const item = result.value;
+      if (item instanceof EncodedMessage && text === '' && !first) first = item;
+      else {
+        if (first) text = first.text;
+        first = undefined;
+        text += encodeMessage(item, options);
+      }
+    } catch (error) {
+      return batch(false, { error });
+    }
+    if (text.length >= BATCH_UNITS) return batch(false);
+    try {
+      next = iterator.next();
+    } catch (error) {
+      return batch(true, { error });
+    }
+    if (!sync && !(await settlesSoon(next as PromiseLike<Pulled>))) {
+      return isClosed() ? undefined : batch(false, undefined, next as PromiseLike<Pulled>);
+    }
+  }
+}
+
+async function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
+  let settled = false;
+  const mark = () => {
+    settled = true;
+  };
+  promise.then(mark, mark);
+  for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
+  return settled;
+}
