@@ -1,0 +1,226 @@
+import { SSEOptionError } from '../errors.ts';
+import type { EventMap, SSEMessage } from '../types.ts';
+import { describe, encodeMessage } from '../wire/encode.ts';
+import { preEncode } from '../wire/encoded.ts';
+import { _AgeLimit } from './age.ts';
+import { HubClosedError } from './errors.ts';
+import type { HubEntry, HubLog } from './log.ts';
+import {
+  _topics,
+  _validate,
+  type HubCloseOptions,
+  type HubOptions,
+  type HubStats,
+  type SubscribeOptions,
+} from './options.ts';
+import { type _Core, Subscription } from './subscription.ts';
+
+/**
+ * Fans messages out to subscribers by topic, with replay.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub();
+ * const handler = (request: Request) =>
+ *   sseResponse((ctx) => hub.subscribe(['news'], ctx), { request });
+ * await hub.publish('news', { event: 'headline', data: 'SSE is great' });
+ * ```
+ */
+export interface Hub<Events extends EventMap = EventMap> {
+  /**
+   * Publishes a message to one or more topics: the log assigns its id, it is
+   * encoded once, and every subscriber of any of the topics gets the same
+   * bytes, once. Throws at once on invalid messages or after `close`;
+   * resolves to the id once the log has stored it.
+   */
+  publish(
+    topics: string | readonly string[],
+    message: SSEMessage<Events> | string,
+  ): Promise<string>;
+  /**
+   * Subscribes to topics from now on: registered at once, so nothing published
+   * after this call is missed. With `lastEventId`, what came after it is
+   * replayed first. Pass an `sseResponse` context as the options.
+   */
+  subscribe(topics: string | readonly string[], options?: SubscribeOptions): Subscription;
+  /** Ends every subscription (after `event`, if given) within `grace` ms; refuses new ones. */
+  close(options?: HubCloseOptions): Promise<void>;
+  /** Counters and gauges for dashboards. */
+  stats(): HubStats;
+}
+
+/**
+ * Creates a hub: topics, fan-out of encode-once messages, replay from a log,
+ * bounded subscriber queues, graceful close. See {@link HubOptions}.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub();
+ * export default {
+ *   fetch: (request: Request) =>
+ *     sseResponse((ctx) => hub.subscribe('ticker', ctx), { request }),
+ * };
+ * setInterval(() => hub.publish('ticker', { event: 'tick', data: Date.now() }), 1000);
+ * ```
+ */
+export function createHub<Events extends EventMap = EventMap>(
+  options: HubOptions = {},
+): Hub<Events> {
+  const settings = _validate(options);
+  const { log, serialize, resetEvent } = settings;
+  const byTopic = new Map<string, Set<Subscription>>();
+  const all = new Set<Subscription>();
+  const counts = {
+    published: 0,
+    delivered: 0,
+    replayed: 0,
+    dropped: 0,
+    disconnected: 0,
+    resets: 0,
+  };
+  let stamp = 0;
+  let closing: Promise<void> | undefined;
+  let emptied: (() => void) | undefined;
+
+  const age =
+    settings.maxConnectionAge === undefined
+      ? undefined
+      : new _AgeLimit(settings.maxConnectionAge, settings.maxConnectionAgeJitter, (subscription) =>
+          subscription.drain(),
+        );
+
+  const core: _Core = {
+    compare: (a, b) => log.compare(a, b),
+    maxQueued: settings.maxQueued,
+    maxQueuedBytes: settings.maxQueuedBytes,
+    overflow: settings.overflow,
+    counts,
+    detach(subscription) {
+      for (const topic of subscription.topics) {
+        const set = byTopic.get(topic);
+        if (set?.delete(subscription) && set.size === 0) byTopic.delete(topic);
+      }
+      age?.remove(subscription);
+    },
+    done(subscription) {
+      all.delete(subscription);
+      if (all.size === 0) emptied?.();
+    },
+    reset(subscription, lastEventId, head) {
+      counts.resets++;
+      try {
+        options.onReset?.({ lastEventId, topics: subscription.topics });
+      } catch (error) {
+        settings.onError(error);
+      }
+      // Its id moves the client's cursor to the head: the next reconnect resumes from there.
+      return { id: '', topics: [], message: preEncode({ event: resetEvent, id: head ?? '' }) };
+    },
+    fail: settings.onError,
+  };
+
+  const stopFollowing = log.follow((entry: HubEntry) => {
+    const current = ++stamp;
+    for (const topic of entry.topics) {
+      const set = byTopic.get(topic);
+      if (!set) continue;
+      for (const subscription of set) {
+        if (subscription.stamp === current) continue;
+        subscription.stamp = current;
+        subscription.offer(entry);
+      }
+    }
+  });
+
+  return {
+    publish(topics, message) {
+      if (closing)
+        throw new HubClosedError(
+          'publish() after close(): this hub is closed. Publish before closing, or create a new hub.',
+        );
+      const list = [..._topics(topics)];
+      if (
+        typeof message === 'object' &&
+        message !== null &&
+        'id' in message &&
+        message.id !== undefined
+      ) {
+        throw new SSEOptionError(
+          'publish(): remove the id. The hub assigns ids from its log, so that they increase across topics and replay works.',
+        );
+      }
+      if (typeof message === 'object' && message !== null && 'bytes' in message) {
+        throw new SSEOptionError(
+          'publish(): pass the message itself, not a preEncode() result. The hub encodes it once, with the id its log assigns.',
+        );
+      }
+      const body = encodeMessage(message, { serialize });
+      counts.published++;
+      return Promise.resolve(log.append(list, body));
+    },
+
+    subscribe(topics, subscribeOptions = {}) {
+      const set = _topics(topics);
+      const { lastEventId, signal, close } = subscribeOptions;
+      const subscription = new Subscription(core, set, signal, close);
+      if (closing || signal?.aborted) {
+        subscription.end();
+        return subscription;
+      }
+      all.add(subscription);
+      for (const topic of set) {
+        let subscribers = byTopic.get(topic);
+        if (!subscribers) byTopic.set(topic, (subscribers = new Set()));
+        subscribers.add(subscription);
+      }
+      age?.add(subscription);
+      // Registered first, read second: whatever the read misses arrives live.
+      if (lastEventId !== undefined && lastEventId !== '') {
+        let replay: ReturnType<HubLog['read']>;
+        try {
+          replay = log.read(lastEventId, set);
+        } catch (error) {
+          replay = Promise.reject(error);
+        }
+        subscription.start(lastEventId, replay);
+      }
+      return subscription;
+    },
+
+    close({ grace = 1000, event } = {}) {
+      if (closing) return closing;
+      if (!(typeof grace === 'number' && grace >= 0)) {
+        throw new SSEOptionError(
+          `close(): grace must be a number of milliseconds, 0 or more, got ${describe(grace)}.`,
+        );
+      }
+      const last =
+        event === undefined
+          ? undefined
+          : { id: '', topics: [], message: preEncode(event, { serialize }) };
+      stopFollowing();
+      age?.stop();
+      closing = new Promise<void>((resolve) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        emptied = () => {
+          clearTimeout(timer);
+          emptied = undefined;
+          resolve();
+        };
+        for (const subscription of [...all]) subscription.drain(last);
+        if (all.size === 0) emptied();
+        else
+          timer = setTimeout(() => {
+            for (const subscription of [...all]) subscription.end();
+          }, grace);
+      }).then(() => log.close?.());
+      return closing;
+    },
+
+    stats() {
+      const topics: Record<string, number> = {};
+      for (const [topic, set] of byTopic) topics[topic] = set.size;
+      return { subscribers: all.size, topics, ...counts };
+    },
+  };
+}

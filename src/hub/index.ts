@@ -1,0 +1,23 @@
+/**
+ * ssekit/hub: fan-out by topic with replay. Messages are encoded once and the
+ * same bytes go to every subscriber; each subscriber has a bounded queue and
+ * an overflow policy; a client that reconnects with `Last-Event-ID` gets what
+ * it missed from the log (in memory here, Redis Streams with `ssekit/redis`).
+ *
+ * @module
+ */
+export { HubClosedError } from './errors.ts';
+export { createHub, type Hub } from './hub.ts';
+export { type HubEntry, type HubLog, type HubReplay, hubEntry } from './log.ts';
+export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
+export type {
+  HubCloseOptions,
+  HubOptions,
+  HubOverflowAction,
+  HubOverflowInfo,
+  HubOverflowPolicy,
+  HubResetInfo,
+  HubStats,
+  SubscribeOptions,
+} from './options.ts';
+export { Subscription } from './subscription.ts';

@@ -1,0 +1,204 @@
+import { SSEOptionError } from '../errors.ts';
+import type { Serialize, SSEItem } from '../types.ts';
+import { describe } from '../wire/encode.ts';
+import type { HubLog } from './log.ts';
+import { createMemoryLog } from './memory-log.ts';
+
+/** What a subscriber's queue does when a message would exceed its bounds. */
+export type HubOverflowAction = 'disconnect' | 'drop-oldest' | 'drop-newest';
+
+/** What an overflow callback is told. */
+export interface HubOverflowInfo {
+  /** The subscriber's topics. */
+  topics: ReadonlySet<string>;
+  /** Messages waiting for this subscriber. */
+  queued: number;
+  /** Their bytes. */
+  queuedBytes: number;
+  /** Bytes of the message that does not fit. */
+  size: number;
+}
+
+/**
+ * The overflow policy: an action, or a function that picks one for each
+ * overflow (returning nothing drops the new message).
+ */
+export type HubOverflowPolicy =
+  | HubOverflowAction
+  | ((info: HubOverflowInfo) => HubOverflowAction | undefined | void);
+
+/**
+ * Options of {@link createHub}.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({
+ *   log: createMemoryLog({ maxEntries: 10_000 }), // replay window
+ *   maxQueued: 1000, maxQueuedBytes: 1 << 20,      // per subscriber
+ *   overflow: 'disconnect',                         // the client resumes with Last-Event-ID
+ *   maxConnectionAge: 30 * 60_000,                  // re-balance every ~30 min
+ *   onReset: ({ topics }) => metrics.increment('sse.reset'),
+ * });
+ * ```
+ */
+export interface HubOptions {
+  /** Where history is kept and new messages come from. Default `createMemoryLog()`. */
+  log?: HubLog;
+  /** Messages a subscriber may have waiting before the overflow policy applies. Default 1000. */
+  maxQueued?: number;
+  /** Bytes a subscriber may have waiting before the overflow policy applies. Default 1 MiB. */
+  maxQueuedBytes?: number;
+  /** What a full queue does. Default `'disconnect'`: the subscription ends and the client resumes from its last id. */
+  overflow?: HubOverflowPolicy;
+  /** The event sent when a `Last-Event-ID` cannot be replayed. Default `'reset'`. */
+  resetEvent?: string;
+  /** Told when a subscriber's `Last-Event-ID` cannot be replayed (and it gets `resetEvent`). */
+  onReset?: (info: HubResetInfo) => void;
+  /** Milliseconds after which a subscription ends, so clients reconnect elsewhere. Default: never. */
+  maxConnectionAge?: number;
+  /** Up to this fraction of `maxConnectionAge` is taken off at random for each subscription. Default 0.2. */
+  maxConnectionAgeJitter?: number;
+  /** Turns non-string `data` into text. Default `JSON.stringify`. */
+  serialize?: Serialize;
+  /** Told when the log fails to replay; the subscription then ends and the client retries. Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** What `onReset` is told. */
+export interface HubResetInfo {
+  /** The `Last-Event-ID` that could not be replayed. */
+  lastEventId: string;
+  /** The subscriber's topics. */
+  topics: ReadonlySet<string>;
+}
+
+/** Options of `hub.subscribe`; an `sseResponse` context is one. */
+export interface SubscribeOptions {
+  /** Replay what came after this id first. Invalid or unknown ids get the reset event. */
+  lastEventId?: string | undefined;
+  /** Ends the subscription when it aborts. */
+  signal?: AbortSignal;
+  /** Called to close the stream when the hub ends the subscription early (overflow, close). */
+  close?: () => void;
+}
+
+/** Options of `hub.close`. */
+export interface HubCloseOptions {
+  /** Milliseconds subscribers get to receive what is queued before they are cut off. Default 1000. */
+  grace?: number;
+  /** A last message for every subscriber (say, `{ event: 'bye', retry: 5000 }`); it carries no id. */
+  event?: SSEItem<any>;
+}
+
+/** Counters for dashboards, since the hub was created. */
+export interface HubStats {
+  /** Open subscriptions. */
+  subscribers: number;
+  /** Open subscriptions per topic. */
+  topics: Record<string, number>;
+  /** Calls of `publish`. */
+  published: number;
+  /** Messages handed to subscribers, replayed ones included. */
+  delivered: number;
+  /** Of those, messages replayed from the log. */
+  replayed: number;
+  /** Messages a full queue dropped (`'drop-oldest'`, `'drop-newest'`). */
+  dropped: number;
+  /** Subscriptions ended because their queue was full. */
+  disconnected: number;
+  /** Subscribers told their `Last-Event-ID` could not be replayed. */
+  resets: number;
+}
+
+export function _topics(topics: string | readonly string[]): Set<string> {
+  const list = typeof topics === 'string' ? [topics] : topics;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new SSEOptionError(
+      `Topics must be a string or a non-empty array of strings, got ${describe(topics)}.`,
+    );
+  }
+  for (const topic of list) {
+    if (typeof topic !== 'string' || topic === '' || /[\r\n\0]/.test(topic)) {
+      throw new SSEOptionError(
+        `A topic must be a non-empty string without CR, LF or NUL, got ${describe(topic)}. Use names such as 'user:42'.`,
+      );
+    }
+  }
+  return new Set(list);
+}
+
+export function _validate(options: HubOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new SSEOptionError(`The hub options must be an object, got ${describe(options)}.`);
+  }
+  const {
+    log = createMemoryLog(),
+    maxQueued = 1000,
+    maxQueuedBytes = 1024 * 1024,
+    overflow = 'disconnect',
+    resetEvent = 'reset',
+    maxConnectionAge,
+    maxConnectionAgeJitter = 0.2,
+    serialize,
+    onError = (error: unknown) => console.error('ssekit/hub:', error),
+  } = options;
+  const fail = (message: string): never => {
+    throw new SSEOptionError(message);
+  };
+  if (
+    typeof log?.append !== 'function' ||
+    typeof log.read !== 'function' ||
+    typeof log.follow !== 'function'
+  )
+    fail(
+      `log must be a HubLog (append, follow, read, compare), got ${describe(log)}. Use createMemoryLog() or ssekit/redis.`,
+    );
+  for (const [name, value] of [
+    ['maxQueued', maxQueued],
+    ['maxQueuedBytes', maxQueuedBytes],
+  ] as const) {
+    if (!(Number.isSafeInteger(value) && value > 0))
+      fail(`${name} must be a whole number above 0, got ${describe(value)}.`);
+  }
+  if (
+    typeof overflow !== 'function' &&
+    !['disconnect', 'drop-oldest', 'drop-newest'].includes(overflow)
+  )
+    fail(
+      `overflow must be 'disconnect', 'drop-oldest', 'drop-newest' or a function, got ${describe(overflow)}.`,
+    );
+  if (typeof resetEvent !== 'string' || resetEvent === '' || /[\r\n]/.test(resetEvent))
+    fail(`resetEvent must be an event name without CR or LF, got ${describe(resetEvent)}.`);
+  if (
+    maxConnectionAge !== undefined &&
+    !(typeof maxConnectionAge === 'number' && maxConnectionAge > 0 && maxConnectionAge < 2 ** 31)
+  )
+    fail(
+      `maxConnectionAge must be a number of milliseconds above 0, got ${describe(maxConnectionAge)}.`,
+    );
+  if (
+    !(
+      typeof maxConnectionAgeJitter === 'number' &&
+      maxConnectionAgeJitter >= 0 &&
+      maxConnectionAgeJitter <= 1
+    )
+  )
+    fail(
+      `maxConnectionAgeJitter must be a fraction from 0 to 1, got ${describe(maxConnectionAgeJitter)}.`,
+    );
+  for (const name of ['serialize', 'onReset', 'onError'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      fail(`${name} must be a function, got ${describe(options[name])}.`);
+  }
+  return {
+    log,
+    maxQueued,
+    maxQueuedBytes,
+    overflow,
+    resetEvent,
+    maxConnectionAge,
+    maxConnectionAgeJitter,
+    serialize,
+    onError,
+  };
+}

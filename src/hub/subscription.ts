@@ -1,0 +1,252 @@
+import type { EncodedMessage } from '../wire/encoded.ts';
+import type { HubEntry, HubReplay } from './log.ts';
+import type { HubOverflowPolicy } from './options.ts';
+
+/** @internal What a subscription needs from its hub. */
+export interface _Core {
+  compare(a: string, b: string): number;
+  maxQueued: number;
+  maxQueuedBytes: number;
+  overflow: HubOverflowPolicy;
+  counts: { delivered: number; replayed: number; dropped: number; disconnected: number };
+  /** The subscription leaves the topics: no more live messages. */
+  detach(subscription: Subscription): void;
+  /** The subscription is over: nothing of it is left. */
+  done(subscription: Subscription): void;
+  /** A pseudo-entry telling the client its cursor cannot be replayed. */
+  reset(subscription: Subscription, cursor: string, head: string | undefined): HubEntry;
+  fail(error: unknown): void;
+}
+
+type Result = IteratorResult<EncodedMessage, undefined>;
+const DONE: Result = { done: true, value: undefined };
+const LIVE = 0;
+const ENDING = 1;
+const OVER = 2;
+
+/**
+ * One subscriber: an async iterator of encoded messages that replays what
+ * was missed, then follows live. Live messages that arrive while the replay
+ * is read wait in the same bounded queue, and those the replay already
+ * covered (ids up to its last one) are dropped: no gap, no duplicate.
+ * Made by `hub.subscribe`.
+ */
+export class Subscription implements AsyncIterableIterator<EncodedMessage, undefined> {
+  /** @internal The last fan-out that reached it: one message, once, whatever its topics. */
+  stamp = 0;
+  /** @internal Its bucket in the hub's connection-age schedule. */
+  ageKey = 0;
+  readonly topics: ReadonlySet<string>;
+
+  #core: _Core;
+  #queue: (HubEntry | undefined)[] = [];
+  #head = 0;
+  #bytes = 0;
+  #replay: HubEntry[] = [];
+  #replayAt = 0;
+  #pending = false;
+  #floor: string | undefined;
+  #resolve: ((result: Result) => void) | undefined;
+  #state = LIVE;
+  #close: (() => void) | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort = () => this.#end(false);
+
+  /** @internal */
+  constructor(core: _Core, topics: ReadonlySet<string>, signal?: AbortSignal, close?: () => void) {
+    this.#core = core;
+    this.topics = topics;
+    this.#close = close;
+    this.#signal = signal;
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** @internal Replays from `cursor` what `replay` (the log's answer) holds. */
+  start(cursor: string, replay: HubReplay | Promise<HubReplay>): void {
+    if ('then' in replay) {
+      this.#pending = true;
+      replay.then(
+        (result) => this.#replayed(cursor, result),
+        (error) => {
+          this.#core.fail(error);
+          this.#end(true);
+        },
+      );
+    } else this.#replayed(cursor, replay);
+  }
+
+  /** @internal A live entry for one of its topics. */
+  offer(entry: HubEntry): void {
+    if (this.#floor !== undefined) {
+      if (this.#core.compare(entry.id, this.#floor) <= 0) return;
+      this.#floor = undefined;
+    }
+    this.#push(entry, true);
+  }
+
+  /** @internal Ends after what is queued, plus `last` if given (hub close, connection age). */
+  drain(last?: HubEntry): void {
+    if (this.#state !== LIVE) return;
+    if (last) this.#push(last, false);
+    this.#state = ENDING;
+    this.#core.detach(this);
+    if (this.#resolve && !this.#pending) this.#finish();
+  }
+
+  /** @internal Ends now, dropping what is queued; closes the stream when it can. */
+  end(): void {
+    this.#end(true);
+  }
+
+  /** Messages waiting for this subscriber. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  next(): Promise<Result> {
+    if (this.#state === OVER) return Promise.resolve(DONE);
+    const entry = this.#pending ? undefined : this.#take();
+    if (entry) return Promise.resolve({ done: false, value: entry.message });
+    if (this.#state === ENDING && !this.#pending) {
+      this.#finish();
+      return Promise.resolve(DONE);
+    }
+    return new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  /** Ends the subscription: called by `for await` on `break`, and by `sseResponse` on close. */
+  return(): Promise<Result> {
+    this.#end(false);
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #replayed(cursor: string, { entries, tooOld, head }: HubReplay): void {
+    if (this.#state === OVER) return;
+    this.#pending = false;
+    const core = this.#core;
+    if (tooOld) {
+      this.#replay = [core.reset(this, cursor, head)];
+      this.#floor = head;
+    } else {
+      this.#replay = entries;
+      this.#floor = entries.length > 0 ? entries[entries.length - 1]!.id : cursor;
+    }
+    // Live entries queued meanwhile that the replay already holds go.
+    const floor = this.#floor;
+    if (floor !== undefined && this.queued > 0) {
+      const kept = this.#queue.filter((entry, index): entry is HubEntry => {
+        if (index < this.#head || !entry) return false;
+        if (entry.id === '' || core.compare(entry.id, floor) > 0) return true;
+        this.#bytes -= entry.message.bytes.length;
+        return false;
+      });
+      this.#queue = kept;
+      this.#head = 0;
+      if (kept.some((entry) => entry.id !== '')) this.#floor = undefined;
+    }
+    this.#wake();
+  }
+
+  #push(entry: HubEntry, bounded: boolean): void {
+    if (this.#state !== LIVE) return;
+    if (this.#resolve && !this.#pending && this.#replayAt >= this.#replay.length) {
+      const resolve = this.#resolve;
+      this.#resolve = undefined;
+      this.#core.counts.delivered++;
+      resolve({ done: false, value: entry.message });
+      return;
+    }
+    const size = entry.message.bytes.length;
+    const { maxQueued, maxQueuedBytes, overflow, counts } = this.#core;
+    if (bounded && (this.queued >= maxQueued || this.#bytes + size > maxQueuedBytes)) {
+      const action =
+        typeof overflow === 'function'
+          ? overflow({ topics: this.topics, queued: this.queued, queuedBytes: this.#bytes, size })
+          : overflow;
+      if (action === 'disconnect') {
+        counts.disconnected++;
+        this.#end(true);
+        return;
+      }
+      if (action !== 'drop-oldest' || size > maxQueuedBytes) {
+        counts.dropped++;
+        return;
+      }
+      while (this.queued > 0 && (this.queued >= maxQueued || this.#bytes + size > maxQueuedBytes)) {
+        this.#shift();
+        counts.dropped++;
+      }
+    }
+    this.#queue.push(entry);
+    this.#bytes += size;
+  }
+
+  #take(): HubEntry | undefined {
+    const counts = this.#core.counts;
+    if (this.#replayAt < this.#replay.length) {
+      const entry = this.#replay[this.#replayAt++]!;
+      // Let the log's answer go once it is read.
+      if (this.#replayAt === this.#replay.length) {
+        this.#replay = [];
+        this.#replayAt = 0;
+      }
+      counts.delivered++;
+      if (entry.id !== '') counts.replayed++;
+      return entry;
+    }
+    const entry = this.#shift();
+    if (entry) counts.delivered++;
+    return entry;
+  }
+
+  #shift(): HubEntry | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const entry = this.#queue[this.#head]!;
+    this.#queue[this.#head++] = undefined;
+    this.#bytes -= entry.message.bytes.length;
+    // Reclaim the read part: all of it when empty, else once it is half the array.
+    if (this.#head === this.#queue.length) this.#queue.length = this.#head = 0;
+    else if (this.#head > 64 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return entry;
+  }
+
+  /** Hands the next message, or the end, to a `next()` that is waiting. */
+  #wake(): void {
+    const resolve = this.#resolve;
+    if (!resolve || this.#pending) return;
+    const entry = this.#take();
+    if (entry) {
+      this.#resolve = undefined;
+      resolve({ done: false, value: entry.message });
+    } else if (this.#state === ENDING) this.#finish();
+  }
+
+  #end(closeStream: boolean): void {
+    if (this.#state === OVER) return;
+    const wasLive = this.#state === LIVE;
+    this.#finish();
+    if (wasLive) this.#core.detach(this);
+    if (closeStream) this.#close?.();
+  }
+
+  #finish(): void {
+    this.#state = OVER;
+    this.#pending = false;
+    this.#queue = [];
+    this.#replay = [];
+    this.#head = this.#bytes = this.#replayAt = 0;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = this.#close = undefined;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(DONE);
+    this.#core.done(this);
+  }
+}

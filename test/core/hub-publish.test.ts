@@ -1,0 +1,107 @@
+import { describe, expect, test } from 'vitest';
+import {
+  createHub,
+  createMemoryLog,
+  HubClosedError,
+  type Subscription,
+} from '../../src/hub/index.ts';
+import { EncodedMessage, SSEFieldError, SSEOptionError, sseResponse } from '../../src/index.ts';
+
+async function take(subscription: Subscription, count: number): Promise<string[]> {
+  const texts: string[] = [];
+  while (texts.length < count) {
+    const result = await subscription.next();
+    if (result.done) break;
+    texts.push(result.value.text);
+  }
+  return texts;
+}
+
+describe('publish', () => {
+  test('every subscriber gets the very same bytes, encoded once, with the id the log assigned', async () => {
+    const hub = createHub();
+    const subscribers = [hub.subscribe('news'), hub.subscribe('news'), hub.subscribe(['news'])];
+    const reads = subscribers.map((subscription) => subscription.next());
+    const id = await hub.publish('news', { event: 'headline', data: { title: 'hi' } });
+    const messages = (await Promise.all(reads)).map((result) => result.value as EncodedMessage);
+    expect(messages[0]).toBeInstanceOf(EncodedMessage);
+    expect(messages[0]!.text).toBe(`id: ${id}\nevent: headline\ndata: {"title":"hi"}\n\n`);
+    // One encoding: the same object, the same Uint8Array, for everyone.
+    expect(messages[1]).toBe(messages[0]);
+    expect(messages[2]!.bytes).toBe(messages[0]!.bytes);
+  });
+
+  test('ids increase across topics, and a message to several topics reaches a subscriber of several once', async () => {
+    const hub = createHub();
+    const both = hub.subscribe(['a', 'b']);
+    const onlyB = hub.subscribe('b');
+    const ids = [
+      await hub.publish('a', 'one'),
+      await hub.publish(['a', 'b'], 'two'),
+      await hub.publish('b', 'three'),
+      await hub.publish(['b', 'b'], 'four'),
+    ];
+    expect(new Set(ids).size).toBe(4);
+    for (let index = 1; index < ids.length; index++) {
+      expect(Number(ids[index]!.split('-')[1])).toBeGreaterThan(
+        Number(ids[index - 1]!.split('-')[1]),
+      );
+    }
+    expect(await take(both, 4)).toEqual(
+      ['one', 'two', 'three', 'four'].map((data, index) => `id: ${ids[index]}\ndata: ${data}\n\n`),
+    );
+    expect(await take(onlyB, 3)).toEqual(
+      ['two', 'three', 'four'].map((data, index) => `id: ${ids[index + 1]}\ndata: ${data}\n\n`),
+    );
+    expect(hub.stats()).toMatchObject({ published: 4, delivered: 7, subscribers: 2 });
+  });
+
+  test('the three-line handler: a subscription is an sseResponse source, Last-Event-ID included', async () => {
+    const hub = createHub();
+    const first = await hub.publish('feed', 'missed');
+    const second = await hub.publish('feed', 'also missed');
+    const controller = new AbortController();
+    const request = new Request('http://x/events', {
+      headers: { 'last-event-id': first },
+      signal: controller.signal,
+    });
+
+    const handler = (request: Request) =>
+      sseResponse((ctx) => hub.subscribe('feed', ctx), { request, heartbeat: false });
+
+    const response = handler(request);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) text += (await reader.read()).value ?? '';
+    };
+    await readUntil('also missed');
+    const third = await hub.publish('feed', { event: 'live', data: 3 });
+    await readUntil('data: 3');
+    expect(text).toBe(
+      `:\n\nid: ${second}\ndata: also missed\n\nid: ${third}\nevent: live\ndata: 3\n\n`,
+    );
+    expect(hub.stats().subscribers).toBe(1);
+    await reader.cancel();
+    expect(hub.stats()).toMatchObject({ subscribers: 0, topics: {} });
+  });
+
+  test('invalid publishes throw typed errors before anything is stored', async () => {
+    const hub = createHub();
+    const subscription = hub.subscribe('t');
+    expect(() => hub.publish('t', { id: 5, data: 'x' })).toThrow(SSEOptionError);
+    expect(() => hub.publish('t', { event: 'a\nb', data: 'x' })).toThrow(SSEFieldError);
+    expect(() => hub.publish([], 'x')).toThrow(/non-empty array/);
+    expect(() => hub.publish('a\nb', 'x')).toThrow(/without CR, LF or NUL/);
+    expect(() => hub.subscribe('')).toThrow(SSEOptionError);
+    expect(() => createHub({ maxQueued: 0 })).toThrow(/maxQueued must be/);
+    expect(() => createHub({ overflow: 'close' as never })).toThrow(/overflow must be/);
+    expect(() => createHub({ maxConnectionAgeJitter: 2 })).toThrow(/fraction/);
+    expect(() => createMemoryLog({ maxEntries: 1.5 })).toThrow(/maxEntries/);
+    const id = await hub.publish('t', 'fine');
+    expect(id.endsWith('-1')).toBe(true);
+    expect(await take(subscription, 1)).toEqual([`id: ${id}\ndata: fine\n\n`]);
+    await hub.close({ grace: 0 });
+    expect(() => hub.publish('t', 'late')).toThrow(HubClosedError);
+  });
+});
