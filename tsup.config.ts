@@ -4,6 +4,10 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    node: 'adapters/node.ts',
+    deno: 'adapters/deno.ts',
+    bun: 'adapters/bun.ts',
+    workers: 'adapters/workers.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

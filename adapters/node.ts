@@ -1,0 +1,225 @@
+/// <reference types="node" />
+/**
+ * ssekit on Node: a fetch handler `(request) => Response` as a `node:http`
+ * or `node:http2` request listener, an Express/Connect handler, or a server.
+ *
+ * Node writes nothing until the first body write and never tells a `Request`
+ * that its client left; this adapter flushes headers at once, pumps the body
+ * with backpressure, aborts `request.signal` and cancels the body on
+ * disconnect, and keeps HTTP/1-only headers away from HTTP/2 clients.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+
+/** A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Options of {@link toNodeHandler}. */
+export interface NodeHandlerOptions {
+  /** When it aborts, open event streams end cleanly (a server shutdown). */
+  signal?: AbortSignal;
+}
+
+type NodeRequest = IncomingMessage | Http2ServerRequest;
+type NodeResponse = ServerResponse | Http2ServerResponse;
+
+// Connection-specific headers: HTTP/2 forbids them (Node's http2 throws on
+// some, browsers drop the stream on others).
+const _HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+];
+
+/**
+ * Turns a fetch handler into `(req, res) => Promise<void>`: a `node:http` or
+ * `node:http2` compat request listener and an Express/Connect handler. The
+ * promise settles once the response is over and never rejects.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { sseResponse } from 'ssekit';
+ * import { toNodeHandler } from 'ssekit/node';
+ *
+ * const app = (request: Request) => sseResponse(['hello'], { request });
+ * createServer(toNodeHandler(app)).listen(3000);
+ * // Express: expressApp.get('/events', toNodeHandler(app));
+ * ```
+ */
+export function toNodeHandler(
+  handler: FetchHandler,
+  options: NodeHandlerOptions = {},
+): (req: NodeRequest, res: NodeResponse) => Promise<void> {
+  return async (req, res) => {
+    const disconnect = new AbortController();
+    // 'close' before end() is a client that left; after it, a normal finish.
+    res.once('close', () => res.writableEnded || disconnect.abort());
+    try {
+      const response = await handler(_toRequest(req, disconnect.signal));
+      _writeHead(req, res, response);
+      const body = response.body;
+      if (!body) return void res.end();
+      const isStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
+      const shutdown = options.signal;
+      const stop = () => disconnect.abort();
+      if (isStream) shutdown?.addEventListener('abort', stop, { once: true });
+      if (isStream && shutdown?.aborted) stop();
+      try {
+        await _pump(body, res, disconnect.signal, isStream);
+      } finally {
+        shutdown?.removeEventListener('abort', stop);
+      }
+    } catch (error) {
+      console.error('ssekit/node: the handler failed:', error);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    } finally {
+      // An unread request body would stall a keep-alive connection: drain it.
+      if (!req.readableEnded) req.resume();
+    }
+  };
+}
+
+/** What {@link serve} resolves to. */
+export interface NodeServer {
+  /** `http://host:port`, with the port actually bound. */
+  url: string;
+  server: Server;
+  /** Stops accepting, ends open event streams, waits `grace` ms for the rest. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a `node:http` server for a fetch handler. `port: 0` (the default)
+ * takes a free port; `close()` (or aborting `signal`) shuts down gracefully:
+ * event streams end cleanly (clients resume with Last-Event-ID elsewhere),
+ * other responses get `grace` ms (default 5000) to finish.
+ *
+ * @example
+ * ```ts
+ * import { serve } from 'ssekit/node';
+ * const { url, close } = await serve(app, { port: 3000 });
+ * process.once('SIGTERM', close);
+ * ```
+ */
+export async function serve(
+  handler: FetchHandler,
+  options: { port?: number; hostname?: string; signal?: AbortSignal; grace?: number } = {},
+): Promise<NodeServer> {
+  const { port = 0, hostname = '127.0.0.1', signal, grace = 5000 } = options;
+  const shutdown = new AbortController();
+  const server = createServer(toNodeHandler(handler, { signal: shutdown.signal }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen(port, hostname, () => resolve());
+  });
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const close = (): Promise<void> => {
+    if (!shutdown.signal.aborted) {
+      shutdown.abort();
+      server.close();
+      server.closeIdleConnections();
+      // Streams ended just now leave idle keep-alive sockets behind them.
+      setImmediate(() => server.closeIdleConnections());
+      const timer = setTimeout(() => server.closeAllConnections(), grace);
+      closed.then(() => clearTimeout(timer));
+    }
+    return closed;
+  };
+  if (signal?.aborted) await close();
+  signal?.addEventListener('abort', () => void close(), { once: true });
+  const { address, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}`, server, close };
+}
+
+function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(':') || value === undefined) continue; // HTTP/2 pseudo-headers
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  const host = req.headers.host ?? req.headers[':authority'] ?? 'localhost';
+  const secure = 'encrypted' in req.socket && req.socket.encrypted;
+  // Express rewrites `url` under a mounted router; `originalUrl` is what was asked.
+  const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(`${secure ? 'https' : 'http'}://${host}${path}`, {
+    method,
+    headers,
+    signal,
+    body: hasBody ? _requestBody(req) : null,
+    ...(hasBody ? { duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+function _requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      req.pause();
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => controller.close());
+      req.once('error', (error) => controller.error(error));
+    },
+    pull: () => void req.resume(),
+    // Never destroy: that would take the connection with it.
+    cancel: () => void req.removeAllListeners('data').resume(),
+  });
+}
+
+function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
+  const http2 = req.httpVersionMajor >= 2;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (http2 && _HOP_BY_HOP.includes(name)) continue;
+    headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
+  }
+  (res as ServerResponse).writeHead(response.status, headers);
+  // Without this Node holds the headers until the first body write.
+  (res as ServerResponse).flushHeaders();
+}
+
+async function _pump(
+  body: ReadableStream<Uint8Array>,
+  res: NodeResponse,
+  disconnect: AbortSignal,
+  isStream: boolean,
+): Promise<void> {
+  const reader = body.getReader();
+  // A shutdown (or a disconnect) cancels the body: the source's signal aborts
+  // and its `finally` runs; the response then ends cleanly if it still can.
+  const cancel = () => reader.cancel().catch(() => {});
+  if (disconnect.aborted) cancel();
+  disconnect.addEventListener('abort', cancel, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || disconnect.aborted) break;
+      if (!(res as ServerResponse).write(value)) {
+        // After destroy 'drain' never comes, 'close' does.
+        await new Promise<void>((resolve) => {
+          const settle = () => {
+            res.off('drain', settle).off('close', settle);
+            resolve();
+          };
+          res.once('drain', settle).once('close', settle);
+        });
+      }
+    }
+    if (!res.destroyed) res.end();
+  } catch (error) {
+    if (!disconnect.aborted && !isStream) console.error('ssekit/node: the body failed:', error);
+    res.destroy();
+  } finally {
+    disconnect.removeEventListener('abort', cancel);
+  }
+}
