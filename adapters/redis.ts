@@ -1,0 +1,274 @@
+/**
+ * ssekit/redis: the hub's log on a Redis Stream, so that several server
+ * processes share one ordered, replayable history. Bring your own client
+ * (node-redis or ioredis); ssekit depends on neither.
+ *
+ * - One stream (`key`) holds every topic: `XADD` assigns the ids, so they
+ *   increase across topics and a subscriber of several resumes from its one
+ *   `Last-Event-ID`.
+ * - One follower per process (`XREAD BLOCK` on its own connection) reads new
+ *   entries once and fans them out to local subscribers; publishing on any
+ *   process reaches subscribers on every process.
+ * - Replay runs as one Lua script: it reads what came after the cursor for
+ *   the subscriber's topics and whether anything after it was trimmed, in one
+ *   atomic step, so a trim racing a replay cannot hide a gap.
+ *
+ * @module
+ */
+import { SSEOptionError } from '../src/errors.ts';
+import type { HubEntry, HubLog, HubReplay } from '../src/hub/index.ts';
+import { hubEntry } from '../src/hub/index.ts';
+
+/**
+ * The part of a Redis client the log uses: ioredis's `call(name, ...args)` or
+ * node-redis's `sendCommand([name, ...args])`, plus `duplicate()` for the
+ * follower's own connection.
+ */
+export interface RedisClientLike {
+  call?(command: string, ...args: string[]): Promise<unknown>;
+  sendCommand?(args: string[]): Promise<unknown>;
+  duplicate?(): RedisClientLike;
+  connect?(): Promise<unknown>;
+  disconnect?(): unknown;
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  isOpen?: boolean;
+  status?: string;
+}
+
+/**
+ * How the stream is kept short. `XADD` trims with `~` (approximate, cheap):
+ * Redis keeps at least what you ask for, sometimes a little more.
+ * - `{ maxLen }`: `MAXLEN ~ n`, the last n entries of all topics.
+ * - `{ maxAge }`: `MINID ~ now - maxAge`, the entries of the last maxAge ms
+ *   (by the publishing process's clock).
+ * - `false`: never trimmed (trim it yourself).
+ */
+export type RedisTrim = { maxLen: number } | { maxAge: number } | false;
+
+/**
+ * Options of {@link createRedisLog}.
+ *
+ * @example
+ * ```ts
+ * createRedisLog({ client, key: 'app:events', trim: { maxAge: 10 * 60_000 } });
+ * ```
+ */
+export interface RedisLogOptions {
+  /** A connected client for `XADD` and replay. */
+  client: RedisClientLike;
+  /** A connection for the follower's blocking reads. Default: `client.duplicate()`, connected and closed by the log. */
+  blockingClient?: RedisClientLike;
+  /** The stream's key. Default `'ssekit:hub'`. */
+  key?: string;
+  /** Trimming on every publish. Default `{ maxLen: 10_000 }`. */
+  trim?: RedisTrim;
+  /** Milliseconds one blocking read waits. Default 5000. */
+  block?: number;
+  /** Told when the follower's read fails; it retries after a second. Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+// KEYS[1] the stream, ARGV[1] the cursor ('' for none), ARGV[2..] the topics.
+// Returns { last-generated-id, max-deleted-entry-id, first id, entries }.
+const REPLAY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'', '', '', {}} end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, deleted, first = '', '', ''
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1]
+  elseif info[i] == 'max-deleted-entry-id' then deleted = info[i + 1]
+  elseif info[i] == 'first-entry' and info[i + 1] then first = info[i + 1][1] end
+end
+local found = {}
+local from = '(' .. ARGV[1]
+while ARGV[1] ~= '' do
+  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 1000)
+  for _, entry in ipairs(page) do
+    for j = 2, #ARGV do
+      if string.find(entry[2][2], '\\n' .. ARGV[j] .. '\\n', 1, true) then
+        found[#found + 1] = entry
+        break
+      end
+    end
+  end
+  if #page < 1000 then break end
+  from = '(' .. page[#page][1]
+end
+return {last, deleted, first, found}
+`;
+const STREAM_ID = /^\d+-\d+$/;
+
+/**
+ * A {@link HubLog} on a Redis Stream, shared by every process that uses the
+ * same `key`: pass it to `createHub({ log })` in each.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { createHub } from 'ssekit/hub';
+ * import { createRedisLog } from 'ssekit/redis';
+ *
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const hub = createHub({ log: createRedisLog({ client, trim: { maxLen: 50_000 } }) });
+ * ```
+ */
+export function createRedisLog(options: RedisLogOptions): HubLog {
+  const { client, key = 'ssekit:hub', trim = { maxLen: 10_000 }, block = 5000 } = options ?? {};
+  const onError = options?.onError ?? ((error) => console.error('ssekit/redis:', error));
+  const run = _commander(client, 'client');
+  if (typeof key !== 'string' || key === '') {
+    throw new SSEOptionError(`key must be a non-empty string, got ${String(key)}.`);
+  }
+  const trimArgs = _trimArgs(trim);
+  if (!(Number.isSafeInteger(block) && block > 0)) {
+    throw new SSEOptionError(`block must be a whole number of milliseconds above 0, got ${block}.`);
+  }
+  const listeners = new Set<(entry: HubEntry) => void>();
+  let follower: Promise<void> | undefined;
+  let stopped = false;
+  let blocking: RedisClientLike | undefined;
+  let blockingId: string | undefined;
+  let owned = false;
+
+  const follow = async () => {
+    blocking = options.blockingClient;
+    if (!blocking) {
+      if (typeof client.duplicate !== 'function') {
+        throw new SSEOptionError(
+          'The client has no duplicate(): pass blockingClient, a second connection for blocking reads.',
+        );
+      }
+      blocking = client.duplicate();
+      owned = true;
+      blocking.on?.('error', onError);
+      if (blocking.isOpen === false || blocking.status === 'wait') await blocking.connect?.();
+    }
+    const read = _commander(blocking, 'blockingClient');
+    blockingId = String(await read(['CLIENT', 'ID']));
+    const newest = (await run(['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as unknown[][];
+    let last = (newest?.[0]?.[0] as string | undefined) ?? '0-0';
+    while (!stopped) {
+      try {
+        const reply = await read([
+          'XREAD',
+          'COUNT',
+          '1000',
+          'BLOCK',
+          String(block),
+          'STREAMS',
+          key,
+          last,
+        ]);
+        for (const raw of _streamEntries(reply)) {
+          if (stopped) return;
+          const entry = _entry(raw);
+          last = entry.id;
+          for (const listener of listeners) listener(entry);
+        }
+      } catch (error) {
+        if (stopped) return;
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  };
+
+  const stop = async () => {
+    stopped = true;
+    if (blockingId) await run(['CLIENT', 'UNBLOCK', blockingId]).catch(() => {});
+    await follower?.catch(() => {});
+    if (owned) await Promise.resolve(blocking?.disconnect?.()).catch(() => {});
+  };
+
+  return {
+    async append(topics, body) {
+      const args = [
+        'XADD',
+        key,
+        ...trimArgs(),
+        '*',
+        't',
+        '\n' + topics.join('\n') + '\n',
+        'b',
+        body,
+      ];
+      return String(await run(args));
+    },
+    follow(listener) {
+      listeners.add(listener);
+      follower ??= follow().catch(onError);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    async read(cursor, topics): Promise<HubReplay> {
+      const valid = STREAM_ID.test(cursor);
+      const reply = (await run(['EVAL', REPLAY, '1', key, valid ? cursor : '', ...topics])) as [
+        string,
+        string,
+        string,
+        unknown[],
+      ];
+      const [last, deleted, first, found] = reply;
+      const head = last === '' ? undefined : last;
+      const tooOld =
+        !valid ||
+        head === undefined ||
+        _compare(cursor, head) > 0 ||
+        (deleted !== ''
+          ? _compare(cursor, deleted) < 0
+          : first !== '' && _compare(cursor, first) < 0);
+      return { entries: tooOld ? [] : found.map(_entry), tooOld, head };
+    },
+    compare: _compare,
+    close: stop,
+  };
+}
+
+/** Orders two stream ids, `<ms>-<seq>`, as numbers. */
+function _compare(a: string, b: string): number {
+  const dashA = a.indexOf('-');
+  const dashB = b.indexOf('-');
+  return (
+    Number(a.slice(0, dashA)) - Number(b.slice(0, dashB)) ||
+    Number(a.slice(dashA + 1)) - Number(b.slice(dashB + 1))
+  );
+}
+
+function _commander(client: RedisClientLike, name: string) {
+  if (typeof client?.call === 'function') {
+    return (args: string[]) => client.call!(args[0]!, ...args.slice(1));
+  }
+  if (typeof client?.sendCommand === 'function')
+    return (args: string[]) => client.sendCommand!(args);
+  throw new SSEOptionError(
+    `${name} must be a Redis client: an ioredis client (with call) or a node-redis client (with sendCommand).`,
+  );
+}
+
+function _trimArgs(trim: RedisTrim): () => string[] {
+  if (trim === false) return () => [];
+  if ('maxLen' in trim && Number.isSafeInteger(trim.maxLen) && trim.maxLen > 0) {
+    const args = ['MAXLEN', '~', String(trim.maxLen)];
+    return () => args;
+  }
+  if ('maxAge' in trim && Number.isSafeInteger(trim.maxAge) && trim.maxAge > 0) {
+    return () => ['MINID', '~', `${Date.now() - trim.maxAge}-0`];
+  }
+  throw new SSEOptionError(
+    'trim must be { maxLen: n } (MAXLEN ~ n), { maxAge: ms } (MINID ~ now - ms) or false, with a whole number above 0.',
+  );
+}
+
+/** The entries of the one stream in an `XREAD` reply, RESP2 or RESP3 shaped. */
+function _streamEntries(reply: unknown): unknown[] {
+  if (reply == null) return [];
+  if (reply instanceof Map) return ([...reply.values()][0] as unknown[]) ?? [];
+  if (Array.isArray(reply)) return ((reply[0] as unknown[])?.[1] as unknown[]) ?? [];
+  return (Object.values(reply as object)[0] as unknown[]) ?? [];
+}
+
+function _entry(raw: unknown): HubEntry {
+  const [id, fields] = raw as [string, string[]];
+  return hubEntry(String(id), fields[1]!.split('\n').filter(Boolean), fields[3]!);
+}
