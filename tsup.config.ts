@@ -8,6 +8,8 @@ export default defineConfig({
     deno: 'adapters/deno.ts',
     bun: 'adapters/bun.ts',
     workers: 'adapters/workers.ts',
+    middleware: 'src/middleware/index.ts',
+    'node-compress': 'adapters/node-compress.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,0 +1,27 @@
+/** Anything that carries response headers: a `Response`, or its `Headers`. */
+export type HasHeaders = Response | Headers | { headers: Headers };
+
+// "text/event-stream" with any parameters (`; charset=utf-8`), in any case:
+// media types are case-insensitive (RFC 9110, section 8.3.1).
+const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
+
+/**
+ * Tells an event stream from other responses by its `content-type`, the one
+ * thing every SSE server sets, whatever made the response (ssekit, another
+ * library, an upstream `fetch`). Middleware that buffers, compresses or
+ * rewrites bodies calls it to let event streams through untouched.
+ *
+ * @example
+ * ```ts
+ * const timing: Middleware = async (request, next) => {
+ *   const response = await next();
+ *   if (isEventStream(response)) return response; // endless: nothing to time
+ *   response.headers.set('server-timing', `total;dur=${performance.now() - start}`);
+ *   return response;
+ * };
+ * ```
+ */
+export function isEventStream(response: HasHeaders): boolean {
+  const headers = response instanceof Headers ? response : response.headers;
+  return EVENT_STREAM.test(headers.get('content-type') ?? '');
+}

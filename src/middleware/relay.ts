@@ -1,0 +1,120 @@
+import { SSEParserStream } from '../client/parser-stream.ts';
+import { EncodedMessage, SSEOptionError, type SSEResponseInit, sseResponse } from '../index.ts';
+import { describe } from '../wire/encode.ts';
+import { isEventStream } from './detect.ts';
+
+/**
+ * Options of {@link transformEvents}: those of `sseResponse`, less `status`
+ * (the upstream's is kept) and `serialize` (relayed data is already text).
+ */
+export type TransformEventsInit = Omit<SSEResponseInit, 'status' | 'serialize'>;
+
+/** A stage of {@link transformEvents}: any `TransformStream` of messages. */
+export type EventTransform = ReadableWritablePair<any, any>;
+
+// Headers that described the upstream's bytes or connection, not the events:
+// the relay sends other bytes (re-encoded, maybe compressed) on another one.
+const UPSTREAM_ONLY = [
+  'content-length',
+  'content-encoding',
+  'content-range',
+  'etag',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+];
+
+/**
+ * Relays an event stream through event transforms: parses the body of an
+ * SSE `Response` (one from ssekit, or an upstream `fetch`) exactly as a
+ * browser would, pipes the events through each transform in turn, and
+ * re-encodes what comes out into a new event stream response: the SSE proxy
+ * or gateway. The first transform receives `SSEEvent`s (`{ event, data, id,
+ * lastEventId }`); each transform may emit any message `sseResponse` accepts.
+ *
+ * Backpressure and cancellation go both ways: the upstream body is read only
+ * as fast as the client reads the result, and cancelling the result (the
+ * client left) cancels the upstream body, which ends an upstream `fetch`.
+ * The upstream's comments and `retry` fields are not relayed: clients
+ * reconnect to the relay, which sends its own heartbeat and, with the `retry`
+ * option, its own delay. Status and headers are kept, less those that
+ * described the upstream bytes. A response that is not an event stream (an
+ * upstream error page) is returned as it is.
+ *
+ * @example
+ * ```ts
+ * // A gateway in front of an LLM stream that drops usage events.
+ * async function fetchHandler(request: Request) {
+ *   const upstream = await fetch('https://llm.internal/v1/stream', {
+ *     method: 'POST',
+ *     body: await request.text(),
+ *     signal: request.signal,
+ *   });
+ *   return transformEvents(
+ *     upstream,
+ *     { request },
+ *     filterEvents((event: SSEEvent) => event.event !== 'usage'),
+ *   );
+ * }
+ * ```
+ */
+export function transformEvents(response: Response, ...transforms: EventTransform[]): Response;
+export function transformEvents(
+  response: Response,
+  init: TransformEventsInit,
+  ...transforms: EventTransform[]
+): Response;
+export function transformEvents(
+  response: Response,
+  ...rest: (TransformEventsInit | EventTransform)[]
+): Response {
+  if (typeof (response as Response)?.headers?.get !== 'function') {
+    throw new SSEOptionError(`transformEvents: pass a Response, got ${describe(response)}.`);
+  }
+  const init = rest[0] !== undefined && !isTransform(rest[0]) ? rest.shift() : {};
+  rest.forEach((transform, index) => {
+    if (!isTransform(transform)) {
+      throw new SSEOptionError(
+        `transformEvents: transform ${index} must be a TransformStream (or any { readable, writable } pair), got ${describe(transform)}.`,
+      );
+    }
+  });
+  if (!isEventStream(response) || response.body === null) return response;
+  let events: ReadableStream = response.body.pipeThrough(new SSEParserStream());
+  for (const transform of rest as EventTransform[]) events = events.pipeThrough(transform);
+  const headers = new Headers(response.headers);
+  for (const name of UPSTREAM_ONLY) headers.delete(name);
+  for (const [name, value] of new Headers((init as TransformEventsInit).headers)) {
+    headers.set(name, value);
+  }
+  return sseResponse(events.pipeThrough(new TransformStream({ transform: relayed })), {
+    ...(init as TransformEventsInit),
+    status: response.status,
+    headers,
+  });
+}
+
+// A parsed event says `event: 'message'` when its block had no event field;
+// sending it back without one keeps the relayed bytes as the upstream sent them.
+function relayed(item: unknown, controller: TransformStreamDefaultController): void {
+  if (
+    typeof item === 'object' &&
+    item !== null &&
+    !(item instanceof EncodedMessage) &&
+    (item as { event?: unknown }).event === 'message'
+  ) {
+    controller.enqueue({ ...item, event: undefined });
+  } else {
+    controller.enqueue(item);
+  }
+}
+
+function isTransform(value: unknown): value is EventTransform {
+  const pair = value as EventTransform;
+  return (
+    typeof pair?.readable?.getReader === 'function' &&
+    typeof pair?.writable?.getWriter === 'function'
+  );
+}

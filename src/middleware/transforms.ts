@@ -1,0 +1,132 @@
+import { SSEOptionError } from '../errors.ts';
+import type { SSEItem } from '../types.ts';
+import { describe } from '../wire/encode.ts';
+
+/**
+ * A `TransformStream` that keeps only the items `predicate` accepts. It sits
+ * before the encoder (or inside `transformEvents`), so it sees whole messages,
+ * never bytes. The predicate may be async; items stay in order.
+ *
+ * @example
+ * ```ts
+ * const body = messages
+ *   .pipeThrough(filterEvents((message) => message.event !== 'debug'))
+ *   .pipeThrough(new SSEEncoderStream());
+ * ```
+ */
+export function filterEvents<T>(
+  predicate: (item: T) => boolean | Promise<boolean>,
+): TransformStream<T, T> {
+  checkFunction('filterEvents', predicate);
+  return new TransformStream({
+    async transform(item, controller) {
+      if (await predicate(item)) controller.enqueue(item);
+    },
+  });
+}
+
+/**
+ * A `TransformStream` that replaces each item with what `map` returns (which
+ * may be a promise). Return `undefined` to drop the item, so one function can
+ * rewrite some events and drop others.
+ *
+ * @example
+ * ```ts
+ * // Relay an LLM stream, keeping only the token text.
+ * mapEvents((event: SSEEvent) =>
+ *   event.event === 'token' ? { event: 'token', data: JSON.parse(event.data).text } : undefined,
+ * );
+ * ```
+ */
+export function mapEvents<T, U>(
+  map: (item: T) => U | undefined | Promise<U | undefined>,
+): TransformStream<T, U> {
+  checkFunction('mapEvents', map);
+  return new TransformStream({
+    async transform(item, controller) {
+      const mapped = await map(item);
+      if (mapped !== undefined) controller.enqueue(mapped);
+    },
+  });
+}
+
+/** Options of {@link injectHeartbeat}. */
+export interface HeartbeatOptions {
+  /** Milliseconds without an item before a heartbeat is sent. Default 15000. */
+  interval?: number;
+  /** The text of the heartbeat comment. Default empty (`:` alone on its line). */
+  comment?: string;
+}
+
+/**
+ * A `TransformStream` of messages that adds a comment after `interval` ms in
+ * which no message passed: the keep-alive `sseResponse` sends by itself, for
+ * streams built outside it (`new Response(stream.pipeThrough(new
+ * SSEEncoderStream()))`). It works on whole messages before the encoder, so a
+ * heartbeat never lands between the bytes of one. While the reader is behind,
+ * no heartbeat is queued: a stalled client costs nothing. The timer stops
+ * when the stream ends, errors or is cancelled.
+ *
+ * @example
+ * ```ts
+ * const body = messages
+ *   .pipeThrough(injectHeartbeat({ interval: 10_000 }))
+ *   .pipeThrough(new SSEEncoderStream());
+ * return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+ * ```
+ */
+export function injectHeartbeat<T extends SSEItem<any>>(
+  options: HeartbeatOptions = {},
+): TransformStream<T, T | SSEItem<any>> {
+  const { interval = 15_000, comment = '' } = options;
+  if (!(typeof interval === 'number' && interval > 0 && interval < 2 ** 31)) {
+    throw new SSEOptionError(
+      `injectHeartbeat: interval must be a number of milliseconds above 0, got ${describe(interval)}.`,
+    );
+  }
+  if (typeof comment !== 'string') {
+    throw new SSEOptionError(
+      `injectHeartbeat: comment must be a string, got ${describe(comment)}.`,
+    );
+  }
+  const beat = { comment };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = Date.now();
+  const stop = () => clearTimeout(timer);
+  const transformer: Transformer<T, T | SSEItem<any>> & { cancel?: () => void } = {
+    start(controller) {
+      // One timer re-armed for the time left, rather than a new timer per
+      // message: a busy stream then costs no timer work at all.
+      const tick = () => {
+        const idle = Date.now() - last;
+        if (idle < interval) return void (timer = setTimeout(tick, interval - idle));
+        try {
+          // A full queue means the reader is behind: a heartbeat would only
+          // grow it, and the connection is not idle anyway.
+          if ((controller.desiredSize ?? 0) >= 0) controller.enqueue(beat);
+        } catch {
+          // Cancelled or errored from the readable side: no flush() comes.
+          return stop();
+        }
+        last = Date.now();
+        timer = setTimeout(tick, interval);
+      };
+      timer = setTimeout(tick, interval);
+    },
+    transform(item, controller) {
+      last = Date.now();
+      controller.enqueue(item);
+    },
+    flush: stop,
+    // Called on cancel where the runtime supports it (not Node 20); elsewhere
+    // the next tick finds the stream closed and stops.
+    cancel: stop,
+  };
+  return new TransformStream(transformer);
+}
+
+function checkFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') {
+    throw new SSEOptionError(`${name}: pass a function, got ${describe(value)}.`);
+  }
+}
