@@ -14,5 +14,15 @@ export {
   type SSEParser,
   type SSEParserOptions,
 } from '../wire/parse.ts';
+export { connect } from './connect.ts';
 export { SSEParseError, SSEResponseError } from './errors.ts';
+export { EventSource, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
+export type {
+  ConnectAttempt,
+  ConnectEvent,
+  ConnectOptions,
+  ReconnectInfo,
+  SSEClientEvent,
+  SSEConnection,
+} from './types.ts';

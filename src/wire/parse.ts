@@ -105,7 +105,6 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     );
   };
 
-  // "If the line is empty (a blank line): Dispatch the event."
   const dispatch = () => {
     // "Set the last event ID string of the event source to the value of the
     // last event ID buffer. The buffer does not get reset."
@@ -121,8 +120,41 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     if (event) onEvent?.(event);
   };
 
+  const appendData = (value: string) => {
+    // "If the field name is "data": Append the field value to the data
+    // buffer, then append a single U+000A LINE FEED (LF) character" (the
+    // trailing LF is removed at dispatch, so it is added between lines).
+    if (hasData) data += '\n' + value;
+    else data = value;
+    hasData = true;
+    if (data.length > maxEventLength) tooLong('event-too-long', maxEventLength);
+  };
+
+  // One line, without its end: text.slice(start, end), not yet cut out.
   const line = (text: string, start: number, end: number) => {
-    if (start === end) return dispatch();
+    // The usual line first: "data:" is tested without a scan for the colon.
+    // A character past `end` is the line's CR or LF (or nothing), never a
+    // space or a colon, so looking one past a short line is safe.
+    if (
+      text.charCodeAt(start + 4) === COLON &&
+      text.charCodeAt(start) === 100 &&
+      text.charCodeAt(start + 1) === 97 &&
+      text.charCodeAt(start + 2) === 116 &&
+      text.charCodeAt(start + 3) === 97
+    ) {
+      return appendData(
+        text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end),
+      );
+    }
+    if (
+      text.charCodeAt(start + 2) === COLON &&
+      text.charCodeAt(start) === 105 &&
+      text.charCodeAt(start + 1) === 100
+    ) {
+      const value = text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+      if (value.indexOf('\0') < 0) idBuffer = blockId = value;
+      return;
+    }
     // "If the line starts with a U+003A COLON character (:): Ignore the line."
     // (We hand it to onComment; it never reaches the event.)
     let colon = start;
@@ -140,15 +172,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         onComment?.(value);
         break;
       case 4:
-        // "If the field name is "data": Append the field value to the data
-        // buffer, then append a single U+000A LINE FEED (LF) character" (the
-        // trailing LF is removed at dispatch, so it is added between lines).
-        if (text.startsWith('data', start)) {
-          if (hasData) data += '\n' + value;
-          else data = value;
-          hasData = true;
-          if (data.length > maxEventLength) tooLong('event-too-long', maxEventLength);
-        }
+        if (text.startsWith('data', start)) appendData(value);
         break;
       case 5:
         // "If the field name is "event": Set the event type buffer to the field value."
@@ -189,13 +213,18 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       if (lf >= 0 && (cr < 0 || lf < cr)) end = lf;
       else if (cr >= 0) end = cr;
       else break;
-      if (end - position + pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
       if (pendingLength) {
+        // Only the first line of a piece can have a beginning in earlier ones.
+        if (end - position + pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
         pending.push(text.slice(position, end));
         const whole = pending.join('');
         pending.length = pendingLength = 0;
         line(whole, 0, whole.length);
+      } else if (end === position) {
+        // "If the line is empty (a blank line): Dispatch the event."
+        dispatch();
       } else {
+        if (end - position > maxLineLength) tooLong('line-too-long', maxLineLength);
         line(text, position, end);
       }
       position = end + 1;

@@ -1,0 +1,130 @@
+import { connect } from './connect.ts';
+import type { ConnectOptions, SSEConnection } from './types.ts';
+
+/**
+ * Options of the {@link EventSource} class: `EventSourceInit` plus what
+ * `connect` offers beyond it (headers, method, body, a custom fetch,
+ * reconnection timing, limits).
+ */
+export interface EventSourceOptions
+  extends Omit<ConnectOptions, 'signal' | 'json' | 'reconnect' | 'credentials'> {
+  /** Send cookies and credentials to other origins too (`credentials: 'include'`). */
+  withCredentials?: boolean;
+}
+
+type Handler = ((this: EventSource, event: Event) => unknown) | null;
+type MessageHandler = ((this: EventSource, event: MessageEvent) => unknown) | null;
+
+// Runtimes without MessageEvent (some edge sandboxes) get an Event with the
+// same three fields that listeners of an EventSource read.
+const Message: typeof MessageEvent =
+  globalThis.MessageEvent ??
+  class extends Event {
+    readonly data: unknown;
+    readonly lastEventId: string;
+    readonly origin: string;
+    constructor(type: string, init: MessageEventInit) {
+      super(type);
+      this.data = init.data;
+      this.lastEventId = init.lastEventId ?? '';
+      this.origin = init.origin ?? '';
+    }
+  };
+
+/**
+ * The browser's `EventSource` interface on top of {@link connect}, for code
+ * that expects one, in any runtime with `fetch`, and with headers, method
+ * and body as options. `open`, `message` (and named events) and `error` are
+ * dispatched as in browsers: `error` with `readyState` CONNECTING before each
+ * reconnection, and with CLOSED when the connection fails for good (a status
+ * other than 200, a wrong content type, 204). The error, when there is one,
+ * is on the event's `error` property.
+ *
+ * @example
+ * ```ts
+ * const source = new EventSource('/events', {
+ *   headers: { authorization: `Bearer ${token}` },
+ * });
+ * source.addEventListener('tick', (event) => console.log(event.data));
+ * source.onerror = () => console.log(source.readyState); // 0: reconnecting
+ * ```
+ */
+export class EventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSED = 2;
+  /** The URL, resolved against the page's when there is a page. */
+  readonly url: string;
+  /** Whether credentials are sent to other origins. */
+  readonly withCredentials: boolean;
+  onopen: Handler = null;
+  onmessage: MessageHandler = null;
+  onerror: Handler = null;
+  #readyState: 0 | 1 | 2 = 0;
+  #origin = '';
+  #connection: SSEConnection;
+
+  constructor(url: string | URL, options: EventSourceOptions = {}) {
+    super();
+    this.url = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+    this.withCredentials = !!options.withCredentials;
+    // The handler attributes are listeners registered first, as a browser's
+    // are when set before any addEventListener call.
+    for (const type of ['open', 'message', 'error'] as const) {
+      this.addEventListener(type, (event) => (this[`on${type}`] as Handler)?.call(this, event));
+    }
+    this.#connection = connect(this.url, {
+      ...options,
+      credentials: this.withCredentials ? 'include' : 'same-origin',
+      // "reestablish the connection" is what an EventSource always does.
+      reconnect: true,
+      onOpen: (response) => {
+        // "announce the connection": readyState OPEN, then `open`.
+        this.#origin = new URL(response.url || this.url).origin;
+        this.#readyState = 1;
+        this.dispatchEvent(new Event('open'));
+        options.onOpen?.(response);
+      },
+      onReconnect: (info) => {
+        this.#readyState = 0;
+        this.#fail(info.error);
+        options.onReconnect?.(info);
+      },
+    });
+    this.#run();
+  }
+
+  /** 0 connecting, 1 open, 2 closed. */
+  get readyState(): 0 | 1 | 2 {
+    return this.#readyState;
+  }
+
+  /** Stops the connection at once: `readyState` is CLOSED before this returns. */
+  close(): void {
+    this.#readyState = 2;
+    this.#connection.close();
+  }
+
+  async #run() {
+    let error: unknown;
+    try {
+      for await (const { event, data, lastEventId } of this.#connection) {
+        if (this.#readyState === 2) return;
+        this.dispatchEvent(new Message(event, { data, lastEventId, origin: this.#origin }));
+      }
+    } catch (cause) {
+      error = cause;
+    }
+    // "fail the connection": readyState CLOSED, then `error`; after close() nothing more.
+    if (this.#readyState === 2) return;
+    this.#readyState = 2;
+    this.#fail(error);
+  }
+
+  #fail(error: unknown) {
+    this.dispatchEvent(Object.assign(new Event('error'), { error }));
+  }
+}
