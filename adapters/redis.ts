@@ -68,33 +68,41 @@ export interface RedisLogOptions {
   onError?: (error: unknown) => void;
 }
 
-// KEYS[1] the stream, ARGV[1] the cursor ('' for none), ARGV[2..] the topics.
-// Returns { last-generated-id, max-deleted-entry-id, first id, entries }.
-const REPLAY = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'', '', '', {}} end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last, deleted, first = '', '', ''
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1]
-  elseif info[i] == 'max-deleted-entry-id' then deleted = info[i + 1]
-  elseif info[i] == 'first-entry' and info[i + 1] then first = info[i + 1][1] end
+// Every entry records the id before it (field p): a replay can then tell a
+// cursor whose successor is still there from one whose successors were
+// trimmed. Redis's own max-deleted-entry-id does not count trimming.
+// KEYS[1] the stream; ARGV: topics, body, trim arguments.
+const PUBLISH = `
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local command = {'XADD', KEYS[1]}
+for i = 3, #ARGV do command[#command + 1] = ARGV[i] end
+for _, value in ipairs({'*', 'p', newest and newest[1] or '0-0', 't', ARGV[1], 'b', ARGV[2]}) do
+  command[#command + 1] = value
 end
+return redis.call(unpack(command))
+`;
+// KEYS[1] the stream; ARGV: the cursor ('' if malformed), the topics.
+// Returns { newest id or '', 1 if replayable else 0, matching entries }.
+const REPLAY = `
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if not newest or ARGV[1] == '' then return {newest and newest[1] or '', 0, {}} end
+local next = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', 1)[1]
+if (next and next[2][2] or newest[1]) ~= ARGV[1] then return {newest[1], 0, {}} end
 local found = {}
 local from = '(' .. ARGV[1]
-while ARGV[1] ~= '' do
+while true do
   local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 1000)
   for _, entry in ipairs(page) do
     for j = 2, #ARGV do
-      if string.find(entry[2][2], '\\n' .. ARGV[j] .. '\\n', 1, true) then
+      if string.find(entry[2][4], '\\n' .. ARGV[j] .. '\\n', 1, true) then
         found[#found + 1] = entry
         break
       end
     end
   end
-  if #page < 1000 then break end
+  if #page < 1000 then return {newest[1], 1, found} end
   from = '(' .. page[#page][1]
 end
-return {last, deleted, first, found}
 `;
 const STREAM_ID = /^\d+-\d+$/;
 
@@ -131,6 +139,9 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
   let owned = false;
 
   const follow = async () => {
+    // Sent first, on the client that publishes: this process's later
+    // publishes come after the starting point, whatever the setup costs.
+    const newest = run(['XREVRANGE', key, '+', '-', 'COUNT', '1']) as Promise<unknown[][]>;
     blocking = options.blockingClient;
     if (!blocking) {
       if (typeof client.duplicate !== 'function') {
@@ -145,8 +156,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     }
     const read = _commander(blocking, 'blockingClient');
     blockingId = String(await read(['CLIENT', 'ID']));
-    const newest = (await run(['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as unknown[][];
-    let last = (newest?.[0]?.[0] as string | undefined) ?? '0-0';
+    let last = ((await newest)?.[0]?.[0] as string | undefined) ?? '0-0';
     while (!stopped) {
       try {
         const reply = await read([
@@ -182,17 +192,8 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
 
   return {
     async append(topics, body) {
-      const args = [
-        'XADD',
-        key,
-        ...trimArgs(),
-        '*',
-        't',
-        '\n' + topics.join('\n') + '\n',
-        'b',
-        body,
-      ];
-      return String(await run(args));
+      const args = ['EVAL', PUBLISH, '1', key, '\n' + topics.join('\n') + '\n', body];
+      return String(await run([...args, ...trimArgs()]));
     },
     follow(listener) {
       listeners.add(listener);
@@ -202,23 +203,17 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
       };
     },
     async read(cursor, topics): Promise<HubReplay> {
-      const valid = STREAM_ID.test(cursor);
-      const reply = (await run(['EVAL', REPLAY, '1', key, valid ? cursor : '', ...topics])) as [
-        string,
-        string,
-        string,
-        unknown[],
-      ];
-      const [last, deleted, first, found] = reply;
-      const head = last === '' ? undefined : last;
-      const tooOld =
-        !valid ||
-        head === undefined ||
-        _compare(cursor, head) > 0 ||
-        (deleted !== ''
-          ? _compare(cursor, deleted) < 0
-          : first !== '' && _compare(cursor, first) < 0);
-      return { entries: tooOld ? [] : found.map(_entry), tooOld, head };
+      const valid = STREAM_ID.test(cursor) ? cursor : '';
+      const [newest, replayable, found] = (await run([
+        'EVAL',
+        REPLAY,
+        '1',
+        key,
+        valid,
+        ...topics,
+      ])) as [string, number, unknown[]];
+      const head = newest === '' ? undefined : newest;
+      return { entries: found.map(_entry), tooOld: Number(replayable) !== 1, head };
     },
     compare: _compare,
     close: stop,
@@ -264,11 +259,17 @@ function _trimArgs(trim: RedisTrim): () => string[] {
 function _streamEntries(reply: unknown): unknown[] {
   if (reply == null) return [];
   if (reply instanceof Map) return ([...reply.values()][0] as unknown[]) ?? [];
-  if (Array.isArray(reply)) return ((reply[0] as unknown[])?.[1] as unknown[]) ?? [];
+  // RESP2: [[key, entries]]; RESP3 maps flattened (ioredis): [key, entries].
+  if (Array.isArray(reply)) {
+    return (
+      ((typeof reply[0] === 'string' ? reply[1] : (reply[0] as unknown[])?.[1]) as unknown[]) ?? []
+    );
+  }
   return (Object.values(reply as object)[0] as unknown[]) ?? [];
 }
 
 function _entry(raw: unknown): HubEntry {
+  // Fields p, t, b, in the order PUBLISH writes them.
   const [id, fields] = raw as [string, string[]];
-  return hubEntry(String(id), fields[1]!.split('\n').filter(Boolean), fields[3]!);
+  return hubEntry(String(id), fields[3]!.split('\n').filter(Boolean), fields[5]!);
 }

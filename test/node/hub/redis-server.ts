@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** A Redis server of the test's own, on a free loopback port. */
+export interface TestRedis {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Whether the Redis tests can run. Without redis-server they skip with a
+ * loud notice on a laptop, and fail in CI (`.ci/run` installs it).
+ */
+export function redisAvailable(): boolean {
+  if (existsSync(REDIS_SERVER)) return true;
+  const notice = `${REDIS_SERVER} is missing: the Redis hub tests cannot run. Install it with: apt-get install redis-server`;
+  if (process.env.CI) throw new Error(`CI: ${notice}`);
+  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
+  return false;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts redis-server without persistence on a free port; resolves once it accepts commands. */
+export async function startRedis(): Promise<TestRedis> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (await ready(child)) {
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        stop: () =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      };
+    }
+    child.kill('SIGKILL');
+    if (attempt === 3) throw new Error(`redis-server did not start on port ${port}`);
+  }
+}
+
+function ready(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    let output = '';
+    const timer = setTimeout(() => resolve(false), 10_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
