@@ -31,10 +31,14 @@ type NodeResponse = ServerResponse | Http2ServerResponse;
 const _HOP_BY_HOP = [
   'connection',
   'keep-alive',
+  'proxy-connection',
+  'te',
   'transfer-encoding',
   'upgrade',
-  'proxy-connection',
 ];
+
+// How to drop the rest of a request body that the handler began to read.
+const _unread = new WeakMap<NodeRequest, () => void>();
 
 /**
  * Turns a fetch handler into `(req, res) => Promise<void>`: a `node:http` or
@@ -58,30 +62,28 @@ export function toNodeHandler(
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
   return async (req, res) => {
     const disconnect = new AbortController();
+    const leave = () => disconnect.abort();
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.once('close', () => res.writableEnded || disconnect.abort());
+    res.once('close', () => res.writableEnded || leave());
     try {
       const response = await handler(_toRequest(req, disconnect.signal));
       _writeHead(req, res, response);
-      const body = response.body;
-      if (!body) return void res.end();
-      const isStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-      const shutdown = options.signal;
-      const stop = () => disconnect.abort();
-      if (isStream) shutdown?.addEventListener('abort', stop, { once: true });
-      if (isStream && shutdown?.aborted) stop();
-      try {
-        await _pump(body, res, disconnect.signal, isStream);
-      } finally {
-        shutdown?.removeEventListener('abort', stop);
+      // A shutdown ends event streams as a disconnect would (their clients
+      // resume elsewhere with Last-Event-ID); other responses run on.
+      if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
+        if (options.signal?.aborted) leave();
+        options.signal?.addEventListener('abort', leave, { once: true });
       }
+      if (response.body) await _pump(response.body, res, disconnect.signal);
+      else res.end();
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     } finally {
+      options.signal?.removeEventListener('abort', leave);
       // An unread request body would stall a keep-alive connection: drain it.
-      if (!req.readableEnded) req.resume();
+      if (!req.readableEnded) (_unread.get(req) ?? (() => req.resume()))();
     }
   };
 }
@@ -133,9 +135,9 @@ export async function serve(
   };
   if (signal?.aborted) await close();
   signal?.addEventListener('abort', () => void close(), { once: true });
-  const { address, family } = server.address() as AddressInfo;
+  const { address, family, port: bound } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
-  return { url: `http://${host}:${(server.address() as AddressInfo).port}`, server, close };
+  return { url: `http://${host}:${bound}`, server, close };
 }
 
 function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
@@ -160,19 +162,24 @@ function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
 }
 
 function _requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
+  let onData: (chunk: Buffer) => void;
   return new ReadableStream({
     start(controller) {
       req.pause();
-      req.on('data', (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
+      req.on(
+        'data',
+        (onData = (chunk) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        }),
+      );
       req.once('end', () => controller.close());
       req.once('error', (error) => controller.error(error));
+      _unread.set(req, () => req.off('data', onData).resume());
     },
     pull: () => void req.resume(),
     // Never destroy: that would take the connection with it.
-    cancel: () => void req.removeAllListeners('data').resume(),
+    cancel: () => _unread.get(req)?.(),
   });
 }
 
@@ -192,7 +199,6 @@ async function _pump(
   body: ReadableStream<Uint8Array>,
   res: NodeResponse,
   disconnect: AbortSignal,
-  isStream: boolean,
 ): Promise<void> {
   const reader = body.getReader();
   // A shutdown (or a disconnect) cancels the body: the source's signal aborts
@@ -217,7 +223,7 @@ async function _pump(
     }
     if (!res.destroyed) res.end();
   } catch (error) {
-    if (!disconnect.aborted && !isStream) console.error('ssekit/node: the body failed:', error);
+    if (!disconnect.aborted) console.error('ssekit/node: the response body failed:', error);
     res.destroy();
   } finally {
     disconnect.removeEventListener('abort', cancel);

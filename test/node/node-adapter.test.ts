@@ -1,0 +1,156 @@
+/// <reference types="node" />
+/**
+ * ssekit/node beyond the shared runtime suite: Express-style mounting,
+ * request bodies, keep-alive reuse after an unread body, graceful shutdown,
+ * handler failures.
+ */
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { type NodeServer, serve, toNodeHandler } from '../../adapters/node.ts';
+import { type CloseReason, sseResponse } from '../../src/index.ts';
+
+let running: NodeServer | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  vi.restoreAllMocks();
+});
+
+async function start(handler: (request: Request) => Response | Promise<Response>, grace?: number) {
+  running = await serve(handler, { grace });
+  return running;
+}
+
+/** A raw HTTP/1.1 exchange on `agent`: status, headers and body text. */
+function exchange(url: string, agent: Agent, method = 'GET', body?: Buffer) {
+  return new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>(
+    (resolve, reject) => {
+      const req = httpRequest(url, { method, agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      });
+      req.on('error', reject).end(body);
+    },
+  );
+}
+
+describe('toNodeHandler', () => {
+  test('an Express-style mount sees the original URL; the promise settles after the response', async () => {
+    const seen: string[] = [];
+    const handler = toNodeHandler((request) => {
+      seen.push(request.url);
+      return sseResponse(['one'], { request });
+    });
+    let settled: Promise<void> | undefined;
+    const { createServer } = await import('node:http');
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      // What a router mounted at /api does before calling the handler.
+      Object.assign(req, { originalUrl: req.url, url: '/events' });
+      settled = handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/api/events?x=1`);
+    expect(await response.text()).toBe(':\n\ndata: one\n\n');
+    await expect(settled).resolves.toBeUndefined();
+    expect(seen).toEqual([`http://127.0.0.1:${port}/api/events?x=1`]);
+    server.close();
+  });
+
+  test('a request body is handed over; HTTP/1.1 streams keep the connection alive', async () => {
+    const { url } = await start(async (request) => {
+      const text = await request.text();
+      return sseResponse([{ event: 'echo', data: text }], { request });
+    });
+    const agent = new Agent({ keepAlive: true });
+    const result = await exchange(url, agent, 'POST', Buffer.from('hello body'));
+    expect(result.text).toBe(':\n\nevent: echo\ndata: hello body\n\n');
+    expect(result.headers.connection).toBe('keep-alive');
+    expect(result.headers['transfer-encoding']).toBe('chunked');
+    agent.destroy();
+  });
+
+  test('an unread request body is drained, so the connection serves the next request', async () => {
+    const { url } = await start(async (request) => {
+      if (request.method === 'POST') await request.body!.getReader().read(); // one chunk only
+      return new Response('ok');
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await exchange(url, agent, 'POST', Buffer.alloc(4 * 1024 * 1024, 'x'));
+    const second = await Promise.race([
+      exchange(url, agent),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('connection stalled')), 2000)),
+    ]);
+    expect([first.text, (second as { text: string }).text]).toEqual(['ok', 'ok']);
+    agent.destroy();
+  });
+
+  test('a handler that throws gets a 500 and the server keeps serving', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { url } = await start((request) => {
+      if (new URL(request.url).pathname === '/boom') throw new Error('secret');
+      return new Response('fine');
+    });
+    const failed = await fetch(`${url}/boom`);
+    expect([failed.status, await failed.text()]).toEqual([500, '']);
+    expect(error).toHaveBeenCalledOnce();
+    expect(await (await fetch(`${url}/`)).text()).toBe('fine');
+  });
+
+  test('every set-cookie header is kept', async () => {
+    const { url } = await start(() => {
+      const headers = new Headers();
+      headers.append('set-cookie', 'a=1');
+      headers.append('set-cookie', 'b=2');
+      return new Response('ok', { headers });
+    });
+    expect((await fetch(url)).headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+  });
+});
+
+describe('serve', () => {
+  test('binds a free port on 127.0.0.1 and reports its URL', async () => {
+    const { url, server } = await start(() => new Response('ok'));
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url.endsWith(`:${(server.address() as { port: number }).port}`)).toBe(true);
+  });
+
+  test('close() ends open event streams cleanly and resolves without waiting for grace', async () => {
+    const reasons: CloseReason[] = [];
+    const server = await start(
+      (request) =>
+        sseResponse(
+          ({ signal }) => new Promise((resolve) => signal.addEventListener('abort', resolve)),
+          {
+            request,
+            onClose: ({ reason }) => reasons.push(reason),
+          },
+        ),
+      10_000,
+    );
+    const response = await fetch(server.url);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const startedAt = performance.now();
+    await server.close();
+    running = undefined;
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(await reader.read()).toEqual({ done: true, value: undefined }); // a clean end, no error
+    expect(reasons).toEqual(['disconnect']);
+  });
+
+  test('aborting the signal option closes the server', async () => {
+    const controller = new AbortController();
+    const { url, server } = await serve(() => new Response('ok'), { signal: controller.signal });
+    expect(await (await fetch(url)).text()).toBe('ok');
+    controller.abort();
+    await new Promise((resolve) => server.once('close', resolve));
+    expect(server.listening).toBe(false);
+  });
+});
