@@ -23,7 +23,7 @@ export interface CompressOptions {
 }
 
 const COMPRESSIBLE =
-  /^\s*(?:text\/|application\/(?:[^;]*[+/](?:json|xml|javascript|ecmascript)|wasm|x-javascript)\b|image\/svg\+xml|font\/(?:otf|ttf))/i;
+  /^\s*(?:text\/|application\/(?:(?:[\w.-]*\+)?(?:json|xml|javascript|ecmascript)|wasm|x-javascript)\b|image\/svg\+xml|font\/(?:otf|ttf))/i;
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 const NO_BODY_STATUS = [101, 103, 204, 205, 206, 304];
 

@@ -15,6 +15,7 @@ export type EventTransform = ReadableWritablePair<any, any>;
 // Headers that described the upstream's bytes or connection, not the events:
 // the relay sends other bytes (re-encoded, maybe compressed) on another one.
 const UPSTREAM_ONLY = [
+  'content-type', // ours says UTF-8, which is what the re-encoded stream is
   'content-length',
   'content-encoding',
   'content-range',
