@@ -48,7 +48,9 @@ export type Middleware = (
  * // Workers: export default { fetch: app }; Node: serve(app)
  * ```
  */
-export function compose(...middleware: Middleware[]): (handler: FetchHandler) => FetchHandler {
+export function compose(
+  ...middleware: Middleware[]
+): (handler: FetchHandler) => (request: Request) => Promise<Response> {
   middleware.forEach((item, index) => {
     if (typeof item !== 'function') {
       throw new SSEOptionError(

@@ -118,7 +118,7 @@ describe('injectHeartbeat', () => {
 describe('compose', () => {
   const tag =
     (name: string, log: string[]): Middleware =>
-    async (request, next) => {
+    async (_request, next) => {
       log.push(`> ${name}`);
       const response = await next();
       log.push(`< ${name}`);
