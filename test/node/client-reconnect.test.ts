@@ -32,7 +32,7 @@ const lastEventIdPy =
   (req, res) => {
     const sent = req.headers['last-event-id'];
     if (sent === undefined) send(res, `id: ${id}\nretry: ${retry}\ndata: hello\n\n`);
-    else send(res, `data: ${Buffer.from(sent, 'latin1').toString('utf8')}\n\n`);
+    else send(res, `data: ${Buffer.from(String(sent), 'latin1').toString('utf8')}\n\n`);
   };
 
 describe('Last-Event-ID', () => {
