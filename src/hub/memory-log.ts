@@ -37,20 +37,17 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
   }
   const epoch = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
   // entries[n % maxEntries] holds entry n; entries first..last are kept.
-  const entries: HubEntry[] = [];
+  const entries: (HubEntry | undefined)[] = [];
   const times: number[] = [];
   let first = 1;
   let last = 0;
   const listeners = new Set<(entry: HubEntry) => void>();
 
-  const evict = (now: number) => {
-    while (
-      first <= last &&
-      (last - first >= maxEntries || now - times[first % maxEntries]! > maxAge)
-    ) {
-      delete entries[first % maxEntries];
-      first++;
-    }
+  const dropFirst = () => {
+    entries[first++ % maxEntries] = undefined;
+  };
+  const evictOld = (now: number) => {
+    while (first <= last && now - times[first % maxEntries]! > maxAge) dropFirst();
   };
   // The sequence number of one of our ids, or -1 for anyone else's.
   const seq = (id: string) => {
@@ -64,9 +61,11 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
       const now = Date.now();
       const id = epoch + '-' + ++last;
       const entry = hubEntry(id, topics, body);
+      // The new entry takes the oldest one's slot when the ring is full.
+      if (last - first === maxEntries) dropFirst();
       entries[last % maxEntries] = entry;
       times[last % maxEntries] = now;
-      evict(now);
+      evictOld(now);
       for (const listener of listeners) listener(entry);
       return id;
     },
@@ -75,7 +74,7 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
       return () => listeners.delete(listener);
     },
     read(cursor, topics): HubReplay {
-      evict(Date.now());
+      evictOld(Date.now());
       const head = last > 0 ? epoch + '-' + last : undefined;
       const from = seq(cursor);
       // Entries first-1 and before are gone: a cursor before that has missed some.
