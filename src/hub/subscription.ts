@@ -231,9 +231,10 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #end(closeStream: boolean): void {
     if (this.#state === OVER) return;
     const wasLive = this.#state === LIVE;
+    const close = this.#close;
     this.#finish();
     if (wasLive) this.#core.detach(this);
-    if (closeStream) this.#close?.();
+    if (closeStream) close?.();
   }
 
   #finish(): void {
