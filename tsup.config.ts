@@ -10,6 +10,8 @@ export default defineConfig({
     workers: 'adapters/workers.ts',
     middleware: 'src/middleware/index.ts',
     'node-compress': 'adapters/node-compress.ts',
+    hub: 'src/hub/index.ts',
+    redis: 'adapters/redis.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
