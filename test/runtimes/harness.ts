@@ -36,12 +36,22 @@ export const fixture = (name: string) => `${root}test/runtimes/fixture/${name}`;
 export const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 const tmp = `${root}.tmp/runtimes`;
 
-/** Bundles a fixture entry into one ES module, for Node binaries and workerd. */
-export async function bundle(entry: string, platform: 'node' | 'neutral'): Promise<string> {
+/**
+ * Bundles an entry (a fixture file name, or a path from the repository root)
+ * into one ES module. `ssekit` imports resolve to the sources through the
+ * tsconfig `paths`.
+ */
+export async function bundle(
+  entry: string,
+  platform: 'node' | 'neutral',
+  external: string[] = [],
+): Promise<string> {
   mkdirSync(tmp, { recursive: true });
-  const outfile = `${tmp}/${entry.replace(/\.ts$/, '')}.mjs`;
+  const path = entry.includes('/') ? `${root}${entry}` : fixture(entry);
+  const outfile = `${tmp}/${entry.replace(/\.ts$/, '').replaceAll('/', '-')}.mjs`;
   await build({
-    entryPoints: [fixture(entry)],
+    entryPoints: [path],
+    external,
     bundle: true,
     format: 'esm',
     platform,
@@ -57,7 +67,7 @@ export function spawnServer(command: string, args: string[]): Promise<Served> {
   const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: '0' },
   });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -69,15 +79,22 @@ export function spawnServer(command: string, args: string[]): Promise<Served> {
     };
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.stdout!.on('data', (chunk) => {
+    // Deno's own "Listening on" line goes to stderr.
+    let started = false;
+    const onOutput = (chunk: Buffer) => {
+      if (started) return; // still read, so a chatty child never blocks on a full pipe
       output += chunk;
-      const match = /listening (http:\/\/\S+)/.exec(output);
+      const match = /listening (?:on )?(http:\/\/\S+)/i.exec(output);
       if (!match) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ url: match[1]!.replace(/\/$/, ''), stop: () => _stop(child) });
-    });
+      started = true;
+      const url = new URL(match[1]!);
+      url.hostname = '127.0.0.1'; // whatever it printed (localhost, 0.0.0.0), it listens there too
+      resolve({ url: url.origin, stop: () => _stop(child) });
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', onOutput);
   });
 }
 

@@ -1,0 +1,78 @@
+/**
+ * examples/hello, the code the README's quick start quotes, run as written
+ * on each runtime: it streams, and a reconnecting client resumes after its
+ * Last-Event-ID.
+ */
+import { Miniflare } from 'miniflare';
+import { describe, expect, test } from 'vitest';
+import { bin, bundle, open, type Served, spawnServer } from './harness.ts';
+
+const examples: [name: string, path: string, start: () => Promise<Served>][] = [
+  [
+    'node:http',
+    '/',
+    async () => spawnServer(process.execPath, [await bundle('examples/hello/node.ts', 'node')]),
+  ],
+  [
+    'Express',
+    '/events',
+    async () =>
+      spawnServer(process.execPath, [
+        await bundle('examples/hello/express.ts', 'node', ['express']),
+      ]),
+  ],
+  [
+    'Deno',
+    '/',
+    async () =>
+      spawnServer(bin('deno'), [
+        'run',
+        '--allow-net',
+        '--allow-env=PORT',
+        '--no-lock',
+        await bundle('examples/hello/deno.ts', 'neutral'),
+      ]),
+  ],
+  [
+    'Bun',
+    '/',
+    async () => spawnServer(bin('bun'), ['run', await bundle('examples/hello/bun.ts', 'neutral')]),
+  ],
+  [
+    'Workers',
+    '/',
+    async () => {
+      const worker = new Miniflare({
+        modules: true,
+        scriptPath: await bundle('examples/hello/worker.ts', 'neutral'),
+        compatibilityDate: '2025-06-01',
+        compatibilityFlags: ['enable_request_signal'], // as in examples/hello/wrangler.toml
+        host: '127.0.0.1',
+        port: 0,
+      });
+      return { url: (await worker.ready).origin, stop: () => worker.dispose() };
+    },
+  ],
+];
+
+describe.concurrent('examples/hello', () => {
+  test.each(examples)(
+    '%s: streams, and resumes after Last-Event-ID',
+    async (_, path, start) => {
+      const served = await start();
+      try {
+        const fresh = await open(served.url, path);
+        await fresh.until((s) => s.events.length >= 2);
+        expect(fresh.events[1]).toEqual({ event: 'hello', id: '1', data: 'hello #1' });
+        fresh.disconnect();
+        const resumed = await open(served.url, path, { 'last-event-id': '41' });
+        await resumed.until((s) => s.events.length >= 2);
+        expect(resumed.events[1]).toEqual({ event: 'hello', id: '42', data: 'hello #42' });
+        resumed.disconnect();
+      } finally {
+        await served.stop();
+      }
+    },
+    40_000,
+  );
+});
