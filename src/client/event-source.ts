@@ -12,6 +12,39 @@ export interface EventSourceOptions
   withCredentials?: boolean;
 }
 
+/** The events an {@link EventSource} dispatches besides named ones (which are `MessageEvent`s). */
+export interface EventSourceEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: Event;
+}
+
+type Listener<E> = ((this: EventSource, event: E) => unknown) | { handleEvent(event: E): unknown };
+
+// Listener types as the DOM's EventSource declares them: named events are MessageEvents.
+export interface EventSource {
+  addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: Listener<EventSourceEventMap[K]>,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: Listener<MessageEvent>,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: Listener<EventSourceEventMap[K]>,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: Listener<MessageEvent>,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
 type Handler = ((this: EventSource, event: Event) => unknown) | null;
 type MessageHandler = ((this: EventSource, event: MessageEvent) => unknown) | null;
 
@@ -49,6 +82,7 @@ const Message: typeof MessageEvent =
  * source.onerror = () => console.log(source.readyState); // 0: reconnecting
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class EventSource extends EventTarget {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;

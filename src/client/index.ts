@@ -16,7 +16,7 @@ export {
 } from '../wire/parse.ts';
 export { connect } from './connect.ts';
 export { SSEParseError, SSEResponseError } from './errors.ts';
-export { EventSource, type EventSourceOptions } from './event-source.ts';
+export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
 export type {
   ConnectAttempt,
