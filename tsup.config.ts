@@ -4,6 +4,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    client: 'src/client/index.ts',
     node: 'adapters/node.ts',
     deno: 'adapters/deno.ts',
     bun: 'adapters/bun.ts',
