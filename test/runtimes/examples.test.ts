@@ -3,9 +3,10 @@
  * on each runtime: it streams, and a reconnecting client resumes after its
  * Last-Event-ID.
  */
+import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { describe, expect, test } from 'vitest';
-import { bin, bundle, open, type Served, spawnServer } from './harness.ts';
+import { bin, bundle, open, root, type Served, spawnServer } from './harness.ts';
 
 const examples: [name: string, path: string, start: () => Promise<Served>][] = [
   [
@@ -75,4 +76,12 @@ describe.concurrent('examples/hello', () => {
     },
     40_000,
   );
+});
+
+test('the README quick start quotes examples/hello as it is', () => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  for (const file of ['hello.ts', 'node.ts', 'express.ts', 'deno.ts', 'bun.ts', 'worker.ts']) {
+    const code = readFileSync(`${root}examples/hello/${file}`, 'utf8').trim();
+    expect(readme, file).toContain(code);
+  }
 });

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -63,11 +64,11 @@ export async function bundle(
 }
 
 /** Spawns a server process and waits for the `listening <url>` line it prints. */
-export function spawnServer(command: string, args: string[]): Promise<Served> {
+export async function spawnServer(command: string, args: string[]): Promise<Served> {
   const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: '0' },
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: `${await _freePort()}` },
   });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -96,6 +97,17 @@ export function spawnServer(command: string, args: string[]): Promise<Served> {
     child.stdout!.on('data', onOutput);
     child.stderr!.on('data', onOutput);
   });
+}
+
+/** A port nothing listens on right now, for examples that print the port they were given. */
+function _freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  return new Promise((resolve) =>
+    server.once('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    }),
+  );
 }
 
 function _stop(child: ChildProcess): Promise<void> {
