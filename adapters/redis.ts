@@ -138,27 +138,35 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
   let blockingId: string | undefined;
   let owned = false;
 
+  if (!options.blockingClient && typeof client.duplicate !== 'function') {
+    throw new SSEOptionError(
+      'The client has no duplicate(): pass blockingClient, a second connection for blocking reads.',
+    );
+  }
+
   const follow = async () => {
     // Sent first, on the client that publishes: this process's later
     // publishes come after the starting point, whatever the setup costs.
-    const newest = run(['XREVRANGE', key, '+', '-', 'COUNT', '1']) as Promise<unknown[][]>;
+    let start: Promise<unknown> | undefined = run(['XREVRANGE', key, '+', '-', 'COUNT', '1']);
+    start.catch(() => {}); // a failure is handled in the loop, with a retry
     blocking = options.blockingClient;
     if (!blocking) {
-      if (typeof client.duplicate !== 'function') {
-        throw new SSEOptionError(
-          'The client has no duplicate(): pass blockingClient, a second connection for blocking reads.',
-        );
-      }
-      blocking = client.duplicate();
+      blocking = client.duplicate!();
       owned = true;
       blocking.on?.('error', onError);
       if (blocking.isOpen === false || blocking.status === 'wait') await blocking.connect?.();
     }
     const read = _commander(blocking, 'blockingClient');
-    blockingId = String(await read(['CLIENT', 'ID']));
-    let last = ((await newest)?.[0]?.[0] as string | undefined) ?? '0-0';
+    let last: string | undefined;
     while (!stopped) {
       try {
+        if (last === undefined) {
+          const newest = (await (start ??
+            run(['XREVRANGE', key, '+', '-', 'COUNT', '1']))) as unknown[][];
+          last = (newest?.[0]?.[0] as string | undefined) ?? '0-0';
+        }
+        // A reconnected client has a new id: ask again after any failure.
+        blockingId ??= String(await read(['CLIENT', 'ID']));
         const reply = await read([
           'XREAD',
           'COUNT',
@@ -177,6 +185,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         }
       } catch (error) {
         if (stopped) return;
+        start = blockingId = undefined;
         onError(error);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
@@ -185,9 +194,11 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
 
   const stop = async () => {
     stopped = true;
-    if (blockingId) await run(['CLIENT', 'UNBLOCK', blockingId]).catch(() => {});
-    await follower?.catch(() => {});
+    // Disconnecting our own connection fails its pending XREAD at once; on
+    // the caller's connection, CLIENT UNBLOCK ends the wait instead.
     if (owned) await Promise.resolve(blocking?.disconnect?.()).catch(() => {});
+    else if (blockingId) await run(['CLIENT', 'UNBLOCK', blockingId]).catch(() => {});
+    await follower;
   };
 
   return {

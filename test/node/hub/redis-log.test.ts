@@ -85,4 +85,22 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
     await hub.close({ grace: 0 });
     await quit();
   });
+
+  test('close ends the blocking read at once, on the log’s own connection or on one passed in', async () => {
+    const { client, quit } = await connect();
+    const { client: blockingClient, quit: quitBlocking } = await connect();
+    for (const log of [
+      createRedisLog({ client, key: `test:${name}:close`, block: 60_000 }),
+      createRedisLog({ client, blockingClient, key: `test:${name}:close`, block: 60_000 }),
+    ]) {
+      const hub = createHub({ log });
+      const subscription = hub.subscribe('t');
+      const id = await hub.publish('t', 'x');
+      expect(await take(subscription, 1)).toEqual([`id: ${id}\ndata: x\n\n`]);
+      // Within the test's 5 s timeout, far below the 60 s block.
+      await hub.close({ grace: 0 });
+    }
+    await quitBlocking();
+    await quit();
+  });
 });
