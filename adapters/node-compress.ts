@@ -19,7 +19,14 @@ import {
 } from 'node:zlib';
 import type { Compressor, ContentEncoding } from '../src/middleware/compressor.ts';
 
-/** Options of {@link nodeCompressor}. */
+/**
+ * Options of {@link nodeCompressor}.
+ *
+ * @example
+ * ```ts
+ * nodeCompressor({ encodings: ['gzip'], level: 4 }); // gzip only, a bit faster
+ * ```
+ */
 export interface NodeCompressorOptions {
   /** The encodings offered, the server's preference first. Default `['br', 'gzip', 'deflate']`. */
   encodings?: readonly ContentEncoding[];

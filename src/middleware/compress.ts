@@ -4,7 +4,20 @@ import type { Middleware } from './compose.ts';
 import { type Compressor, type ContentEncoding, webCompressor } from './compressor.ts';
 import { isEventStream } from './detect.ts';
 
-/** Options of {@link compress}. */
+/**
+ * Options of {@link compress}.
+ *
+ * @example
+ * ```ts
+ * compress({
+ *   compressor: nodeCompressor(), // from ssekit/node/compress; default webCompressor()
+ *   eventStreams: true,           // compress event streams too, one flush per event
+ *   encodings: ['gzip'],          // never brotli
+ *   threshold: 2048,
+ *   compressible: (type) => type.startsWith('application/json'),
+ * });
+ * ```
+ */
 export interface CompressOptions {
   /** Where compression streams come from. Default {@link webCompressor} (`CompressionStream`). */
   compressor?: Compressor;

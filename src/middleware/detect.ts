@@ -1,4 +1,11 @@
-/** Anything that carries response headers: a `Response`, or its `Headers`. */
+/**
+ * Anything that carries response headers: a `Response`, or its `Headers`.
+ *
+ * @example
+ * ```ts
+ * const checked: HasHeaders[] = [response, response.headers];
+ * ```
+ */
 export type HasHeaders = Response | Headers | { headers: Headers };
 
 // "text/event-stream" with any parameters (`; charset=utf-8`), in any case:

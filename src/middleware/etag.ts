@@ -4,7 +4,14 @@ import { readWhole } from './body.ts';
 import type { Middleware } from './compose.ts';
 import { isEventStream } from './detect.ts';
 
-/** Options of {@link etag}. */
+/**
+ * Options of {@link etag}.
+ *
+ * @example
+ * ```ts
+ * etag({ weak: true, maxBytes: 256 * 1024, digest: (body) => String(fastHash(body)) });
+ * ```
+ */
 export interface ETagOptions {
   /** Send `W/"…"` tags: same meaning, not byte for byte. Default `false`. */
   weak?: boolean;

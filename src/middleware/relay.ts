@@ -6,10 +6,24 @@ import { isEventStream } from './detect.ts';
 /**
  * Options of {@link transformEvents}: those of `sseResponse`, less `status`
  * (the upstream's is kept) and `serialize` (relayed data is already text).
+ *
+ * @example
+ * ```ts
+ * transformEvents(upstream, { request, heartbeat: 10_000, retry: 2000 }, filterEvents(keep));
+ * ```
  */
 export type TransformEventsInit = Omit<SSEResponseInit, 'status' | 'serialize'>;
 
-/** A stage of {@link transformEvents}: any `TransformStream` of messages. */
+/**
+ * A stage of {@link transformEvents}: any `TransformStream` of messages (or
+ * any `{ readable, writable }` pair).
+ *
+ * @example
+ * ```ts
+ * const stages: EventTransform[] = [filterEvents(keep), mapEvents(rename)];
+ * transformEvents(upstream, ...stages);
+ * ```
+ */
 export type EventTransform = ReadableWritablePair<any, any>;
 
 // Headers that described the upstream's bytes or connection, not the events:

@@ -50,7 +50,14 @@ export function mapEvents<T, U>(
   });
 }
 
-/** Options of {@link injectHeartbeat}. */
+/**
+ * Options of {@link injectHeartbeat}.
+ *
+ * @example
+ * ```ts
+ * injectHeartbeat({ interval: 20_000, comment: 'keep-alive' }); // ': keep-alive' lines
+ * ```
+ */
 export interface HeartbeatOptions {
   /** Milliseconds without an item before a heartbeat is sent. Default 15000. */
   interval?: number;
