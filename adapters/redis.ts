@@ -23,6 +23,12 @@ import { hubEntry } from '../src/hub/index.ts';
  * The part of a Redis client the log uses: ioredis's `call(name, ...args)` or
  * node-redis's `sendCommand([name, ...args])`, plus `duplicate()` for the
  * follower's own connection.
+ *
+ * @example
+ * ```ts
+ * const client: RedisClientLike = new Redis(url); // ioredis
+ * const other: RedisClientLike = await createClient({ url }).connect(); // node-redis
+ * ```
  */
 export interface RedisClientLike {
   call?(command: string, ...args: string[]): Promise<unknown>;
@@ -42,6 +48,11 @@ export interface RedisClientLike {
  * - `{ maxAge }`: `MINID ~ now - maxAge`, the entries of the last maxAge ms
  *   (by the publishing process's clock).
  * - `false`: never trimmed (trim it yourself).
+ *
+ * @example
+ * ```ts
+ * createRedisLog({ client, trim: { maxAge: 15 * 60_000 } }); // a 15-minute replay window
+ * ```
  */
 export type RedisTrim = { maxLen: number } | { maxAge: number } | false;
 

@@ -3,6 +3,11 @@ import { EncodedMessage } from '../wire/encoded.ts';
 /**
  * One message in a hub's log: its id, the topics it was published to, and
  * its wire bytes (the `id:` line included), shared by every subscriber.
+ *
+ * @example
+ * ```ts
+ * log.follow((entry) => console.log(entry.id, entry.topics, entry.message.text));
+ * ```
  */
 export interface HubEntry {
   /** Assigned by the log; ids increase in the order the log delivers them. */
@@ -13,7 +18,14 @@ export interface HubEntry {
   readonly message: EncodedMessage;
 }
 
-/** What a log answers when a subscriber resumes from a cursor. */
+/**
+ * What a log answers when a subscriber resumes from a cursor.
+ *
+ * @example
+ * ```ts
+ * const { entries, tooOld, head } = await log.read(lastEventId, new Set(['news']));
+ * ```
+ */
 export interface HubReplay {
   /** The entries after the cursor for any of the subscriber's topics, in id order. */
   entries: HubEntry[];

@@ -2,7 +2,14 @@ import { SSEOptionError } from '../errors.ts';
 import { describe } from '../wire/encode.ts';
 import { _matches, type HubEntry, type HubLog, type HubReplay, hubEntry } from './log.ts';
 
-/** Bounds of the in-memory log. */
+/**
+ * Bounds of the in-memory log.
+ *
+ * @example
+ * ```ts
+ * createMemoryLog({ maxEntries: 10_000, maxAge: 10 * 60_000 });
+ * ```
+ */
 export interface MemoryLogOptions {
   /** Entries kept for replay; older ones are dropped. Default 1000. */
   maxEntries?: number;

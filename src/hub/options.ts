@@ -4,10 +4,27 @@ import { describe } from '../wire/encode.ts';
 import type { HubLog } from './log.ts';
 import { createMemoryLog } from './memory-log.ts';
 
-/** What a subscriber's queue does when a message would exceed its bounds. */
+/**
+ * What a subscriber's queue does when a message would exceed its bounds:
+ * end the subscription (the client resumes from its last id), drop the
+ * oldest waiting messages, or drop the new one.
+ *
+ * @example
+ * ```ts
+ * const action: HubOverflowAction = 'drop-oldest';
+ * ```
+ */
 export type HubOverflowAction = 'disconnect' | 'drop-oldest' | 'drop-newest';
 
-/** What an overflow callback is told. */
+/**
+ * What an overflow callback is told.
+ *
+ * @example
+ * ```ts
+ * const overflow = ({ topics, queued }: HubOverflowInfo) =>
+ *   topics.has('prices') ? 'drop-oldest' : 'disconnect';
+ * ```
+ */
 export interface HubOverflowInfo {
   /** The subscriber's topics. */
   topics: ReadonlySet<string>;
@@ -22,6 +39,11 @@ export interface HubOverflowInfo {
 /**
  * The overflow policy: an action, or a function that picks one for each
  * overflow (returning nothing drops the new message).
+ *
+ * @example
+ * ```ts
+ * createHub({ overflow: (info) => (info.queuedBytes > 65_536 ? 'disconnect' : 'drop-oldest') });
+ * ```
  */
 export type HubOverflowPolicy =
   | HubOverflowAction
@@ -64,7 +86,14 @@ export interface HubOptions {
   onError?: (error: unknown) => void;
 }
 
-/** What `onReset` is told. */
+/**
+ * What `onReset` is told.
+ *
+ * @example
+ * ```ts
+ * createHub({ onReset: ({ lastEventId, topics }) => log.warn('replay gap', lastEventId, [...topics]) });
+ * ```
+ */
 export interface HubResetInfo {
   /** The `Last-Event-ID` that could not be replayed. */
   lastEventId: string;
@@ -72,7 +101,15 @@ export interface HubResetInfo {
   topics: ReadonlySet<string>;
 }
 
-/** Options of `hub.subscribe`; an `sseResponse` context is one. */
+/**
+ * Options of `hub.subscribe`; an `sseResponse` context is one.
+ *
+ * @example
+ * ```ts
+ * hub.subscribe('news', { lastEventId: request.headers.get('last-event-id') ?? undefined, signal });
+ * sseResponse((ctx) => hub.subscribe('news', ctx), { request }); // the same, wired by the context
+ * ```
+ */
 export interface SubscribeOptions {
   /** Replay what came after this id first. Invalid or unknown ids get the reset event. */
   lastEventId?: string | undefined;
@@ -82,7 +119,14 @@ export interface SubscribeOptions {
   close?: () => void;
 }
 
-/** Options of `hub.close`. */
+/**
+ * Options of `hub.close`.
+ *
+ * @example
+ * ```ts
+ * await hub.close({ grace: 5_000, event: { event: 'bye', retry: 10_000 } });
+ * ```
+ */
 export interface HubCloseOptions {
   /** Milliseconds subscribers get to receive what is queued before they are cut off. Default 1000. */
   grace?: number;
@@ -90,7 +134,14 @@ export interface HubCloseOptions {
   event?: SSEItem<any>;
 }
 
-/** Counters for dashboards, since the hub was created. */
+/**
+ * Counters for dashboards, since the hub was created.
+ *
+ * @example
+ * ```ts
+ * const { subscribers, topics, delivered, disconnected } = hub.stats();
+ * ```
+ */
 export interface HubStats {
   /** Open subscriptions. */
   subscribers: number;

@@ -30,6 +30,13 @@ const OVER = 2;
  * is read wait in the same bounded queue, and those the replay already
  * covered (ids up to its last one) are dropped: no gap, no duplicate.
  * Made by `hub.subscribe`.
+ *
+ * @example
+ * ```ts
+ * for await (const message of hub.subscribe('news', { lastEventId })) {
+ *   socket.send(message.bytes); // the same bytes every subscriber gets
+ * }
+ * ```
  */
 export class Subscription implements AsyncIterableIterator<EncodedMessage, undefined> {
   /** @internal The last fan-out that reached it: one message, once, whatever its topics. */
@@ -103,6 +110,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     return this.#queue.length - this.#head;
   }
 
+  /** The next message: replayed ones first, then live; waits while there is none. */
   next(): Promise<Result> {
     if (this.#state === OVER) return Promise.resolve(DONE);
     const entry = this.#pending ? undefined : this.#take();
