@@ -88,55 +88,70 @@ export function toNodeHandler(
   };
 }
 
+/** Options of {@link serve}. */
+export interface NodeServeOptions {
+  /** Default 0: a free port, reported in `url`. */
+  port?: number;
+  /** Default: every interface, as `node:http` does. */
+  hostname?: string;
+  /** Aborting it closes the server, as `close()` does. */
+  signal?: AbortSignal;
+  /** Milliseconds other responses get to finish on close before their sockets are closed. Default 5000. */
+  grace?: number;
+}
+
 /** What {@link serve} resolves to. */
 export interface NodeServer {
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://host:port` with the bound port; `127.0.0.1` when listening on every interface. */
   url: string;
   server: Server;
-  /** Stops accepting, ends open event streams, waits `grace` ms for the rest. */
+  /** Stops accepting, ends open event streams, gives the rest `grace` ms. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a `node:http` server for a fetch handler. `port: 0` (the default)
- * takes a free port; `close()` (or aborting `signal`) shuts down gracefully:
- * event streams end cleanly (clients resume with Last-Event-ID elsewhere),
- * other responses get `grace` ms (default 5000) to finish.
+ * Starts a `node:http` server for a fetch handler. `close()` (or aborting
+ * `signal`) shuts down gracefully: no new connections, open event streams end
+ * cleanly at once (their clients resume elsewhere with Last-Event-ID), other
+ * responses get `grace` ms to finish.
  *
  * @example
  * ```ts
  * import { serve } from 'ssekit/node';
+ *
  * const { url, close } = await serve(app, { port: 3000 });
+ * console.log(`listening on ${url}`);
  * process.once('SIGTERM', close);
  * ```
  */
 export async function serve(
   handler: FetchHandler,
-  options: { port?: number; hostname?: string; signal?: AbortSignal; grace?: number } = {},
+  options: NodeServeOptions = {},
 ): Promise<NodeServer> {
-  const { port = 0, hostname = '127.0.0.1', signal, grace = 5000 } = options;
+  const { port = 0, hostname, signal, grace = 5000 } = options;
   const shutdown = new AbortController();
-  const server = createServer(toNodeHandler(handler, { signal: shutdown.signal }));
+  const listener = toNodeHandler(handler, { signal: shutdown.signal });
+  const server = createServer((req, res) => {
+    // A response that finishes during a shutdown leaves an idle keep-alive socket.
+    res.once('finish', () => shutdown.signal.aborted && server.closeIdleConnections());
+    return listener(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(port, hostname, () => resolve());
   });
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   const close = (): Promise<void> => {
-    if (!shutdown.signal.aborted) {
-      shutdown.abort();
-      server.close();
-      server.closeIdleConnections();
-      // Streams ended just now leave idle keep-alive sockets behind them.
-      setImmediate(() => server.closeIdleConnections());
-      const timer = setTimeout(() => server.closeAllConnections(), grace);
-      closed.then(() => clearTimeout(timer));
-    }
-    return closed;
+    if (shutdown.signal.aborted) return closed;
+    shutdown.abort();
+    server.close();
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), grace);
+    return closed.then(() => clearTimeout(timer));
   };
+  const { address, family, port: bound } = server.address() as AddressInfo;
+  const host = hostname ? (family === 'IPv6' ? `[${address}]` : address) : '127.0.0.1';
   if (signal?.aborted) await close();
   signal?.addEventListener('abort', () => void close(), { once: true });
-  const { address, family, port: bound } = server.address() as AddressInfo;
-  const host = family === 'IPv6' ? `[${address}]` : address;
   return { url: `http://${host}:${bound}`, server, close };
 }
 

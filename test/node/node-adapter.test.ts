@@ -115,8 +115,9 @@ describe('toNodeHandler', () => {
 });
 
 describe('serve', () => {
-  test('binds a free port on 127.0.0.1 and reports its URL', async () => {
+  test('binds a free port on every interface and reports a URL that reaches it', async () => {
     const { url, server } = await start(() => new Response('ok'));
+    expect(await (await fetch(url)).text()).toBe('ok');
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(url.endsWith(`:${(server.address() as { port: number }).port}`)).toBe(true);
   });
@@ -143,6 +144,12 @@ describe('serve', () => {
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect(await reader.read()).toEqual({ done: true, value: undefined }); // a clean end, no error
     expect(reasons).toEqual(['disconnect']);
+  });
+
+  test('a signal aborted before the start closes the server at once', async () => {
+    const { url, server } = await serve(() => new Response('ok'), { signal: AbortSignal.abort() });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.listening).toBe(false);
   });
 
   test('aborting the signal option closes the server', async () => {
