@@ -104,4 +104,50 @@ describe('publish', () => {
     await hub.close({ grace: 0 });
     expect(() => hub.publish('t', 'late')).toThrow(HubClosedError);
   });
+
+  test('the notifications recipe: the unread count first, replay instead of it on a reconnect', async () => {
+    const hub = createHub();
+    let unread = 2;
+    const notifications = (request: Request) =>
+      sseResponse(
+        async function* (ctx) {
+          const live = hub.subscribe('user:ada', ctx);
+          if (!ctx.lastEventId) yield { event: 'unread', data: unread };
+          yield* live;
+        },
+        { request, heartbeat: false },
+      );
+    const notify = (text: string) =>
+      hub.publish('user:ada', { event: 'notification', data: { text, unread: ++unread } });
+
+    const open = (lastEventId?: string) => {
+      const controller = new AbortController();
+      const headers: Record<string, string> = lastEventId ? { 'last-event-id': lastEventId } : {};
+      const response = notifications(
+        new Request('http://x/', { headers, signal: controller.signal }),
+      );
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      return {
+        async until(needle: string) {
+          while (!text.includes(needle)) text += (await reader.read()).value ?? '';
+          return text;
+        },
+        leave: () => controller.abort(),
+      };
+    };
+
+    const first = open();
+    expect(await first.until('data: 2')).toBe(':\n\nevent: unread\ndata: 2\n\n');
+    const id = await notify('hello');
+    await first.until('hello');
+    first.leave();
+    expect(hub.stats().subscribers).toBe(0); // the generator's yield* returned the subscription
+    const missed = await notify('while away');
+    const again = open(id);
+    expect(await again.until('away')).toBe(
+      `:\n\nid: ${missed}\nevent: notification\ndata: {"text":"while away","unread":4}\n\n`,
+    );
+    again.leave();
+  });
 });
