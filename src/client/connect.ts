@@ -1,10 +1,9 @@
 import type { EventMap } from '../types.ts';
-import { createSSEParser, type SSEEvent } from '../wire/parse.ts';
+import type { SSEEvent } from '../wire/parse.ts';
 import { SSEParseError, SSEResponseError } from './errors.ts';
+import { readEvents } from './read-events.ts';
 import { backoff, headerBytes, isEventStream, retryAfter, wait } from './retry.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
-
-const STREAM = { stream: true };
 
 /**
  * Reads an event stream with `fetch`, as an async iterable of events, and
@@ -100,51 +99,37 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         } else if (response) {
           readyState = 1;
           options.onOpen?.(response);
-          const events: SSEEvent[] = [];
-          const parser = createSSEParser({
+          const events = readEvents(response.body ?? new ReadableStream(), {
             ...options,
             lastEventId,
-            onEvent: (event) => events.push(event),
+            signal,
             // "If the field value consists of only ASCII digits ... set the
             // event stream's reconnection time to that integer."
             onRetry: (ms) => {
               reconnectionTime = ms;
             },
           });
-          const reader = response.body?.getReader();
-          const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-          // Cancelling the reader ends a pending read even where aborting
-          // the fetch would not reach the body (a custom fetch, a proxy).
-          const cancel = () => reader?.cancel().catch(() => {});
-          signal.addEventListener('abort', cancel);
           try {
-            // Read the body directly instead of piping it through streams: a
-            // chunk costs one read, and events are handed out as they are pulled.
-            for (
-              let chunk = await reader?.read();
-              chunk && !chunk.done;
-              chunk = await reader!.read()
-            ) {
-              parser.feed(decoder.decode(chunk.value, STREAM));
-              for (const event of events) {
-                lastEventId = event.lastEventId;
-                delivered = true;
-                yield options.json ? parseJSON(event) : event;
-                if (signal.aborted) return;
+            for (let next = await events.next(); ; next = await events.next()) {
+              // The generator returns the committed id: an id-only block
+              // commits its id without an event.
+              if (next.done) {
+                lastEventId = next.value;
+                break;
               }
-              events.length = 0;
+              lastEventId = next.value.lastEventId;
+              delivered = true;
+              yield options.json ? parseJSON(next.value) : next.value;
+              if (signal.aborted) return;
             }
           } catch (cause) {
             if (signal.aborted) return;
             if (cause instanceof SSEParseError || !reconnect) throw cause;
             error = cause;
           } finally {
-            signal.removeEventListener('abort', cancel);
-            cancel();
+            await events.return('');
           }
           if (signal.aborted) return;
-          // An id-only block commits its id without an event.
-          lastEventId = parser.lastEventId;
         }
         if (!reconnect && !(error instanceof SSEResponseError)) {
           if (error) throw error;

@@ -18,6 +18,7 @@ export { connect } from './connect.ts';
 export { SSEParseError, SSEResponseError } from './errors.ts';
 export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
+export { type ReadEventsOptions, readEvents } from './read-events.ts';
 export type {
   ConnectAttempt,
   ConnectEvent,

@@ -1,0 +1,58 @@
+import { expect, test } from 'vitest';
+import { readEvents, type SSEEvent } from '../../src/client/index.ts';
+import { openBody } from './client-helpers.ts';
+import { utf8 } from './parser-helpers.ts';
+
+const body = (...texts: string[]) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const text of texts) controller.enqueue(utf8(text));
+      controller.close();
+    },
+  });
+
+test('yields the events of a body and returns the committed last event ID', async () => {
+  const events = readEvents(body('\uFEFFid: 1\ndata: a', '\n\nretry: 5\n', 'id: 2\n\ndata: b\n'), {
+    lastEventId: '0',
+  });
+  const seen: SSEEvent[] = [];
+  let result = await events.next();
+  for (; !result.done; result = await events.next()) seen.push(result.value);
+  expect(seen).toEqual([{ event: 'message', data: 'a', id: '1', lastEventId: '1' }]);
+  // The unterminated 'data: b' block is dropped; the id-only block counts.
+  expect(result.value).toBe('2');
+});
+
+test('onRetry and onComment are called as lines are read', async () => {
+  const retries: number[] = [];
+  const comments: string[] = [];
+  const seen: string[] = [];
+  for await (const event of readEvents(body(': hi\nretry: 5\ndata: a\n\n'), {
+    onRetry: (ms) => retries.push(ms),
+    onComment: (text) => comments.push(text),
+  })) {
+    seen.push(event.data);
+  }
+  expect([seen, retries, comments]).toEqual([['a'], [5], ['hi']]);
+});
+
+test('leaving the loop cancels the body', async () => {
+  const { body: open, whenCancelled } = openBody('data: a\n\ndata: b\n\n');
+  for await (const event of readEvents(open)) {
+    expect(event.data).toBe('a');
+    break;
+  }
+  await whenCancelled;
+});
+
+test('aborting the signal ends a pending read and cancels the body', async () => {
+  const { body: open, whenCancelled } = openBody('data: a\n\n');
+  const controller = new AbortController();
+  const seen: string[] = [];
+  for await (const event of readEvents(open, { signal: controller.signal })) {
+    seen.push(event.data);
+    setTimeout(() => controller.abort(), 5);
+  }
+  await whenCancelled;
+  expect(seen).toEqual(['a']);
+});
