@@ -50,6 +50,10 @@ const NO_BODY_STATUS = [101, 103, 204, 205, 206, 304];
  * one flush per event: on repetitive JSON events that saves well over half
  * the bytes for a few microseconds per event (`npm run bench:compress`).
  *
+ * Other live streams (NDJSON as `text/plain`) are compressed like complete
+ * bodies, so a compressor that cannot flush holds their chunks back: mark them
+ * `cache-control: no-transform` to keep them out.
+ *
  * Left alone: `HEAD`, bodiless and `206` responses, responses already
  * encoded, `cache-control: no-transform` (except opted-in event streams,
  * which ssekit marks so for proxies), and bodies under `threshold`. Adds

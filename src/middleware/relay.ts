@@ -54,7 +54,8 @@ const UPSTREAM_ONLY = [
  * client left) cancels the upstream body, which ends an upstream `fetch`.
  * The upstream's comments and `retry` fields are not relayed: clients
  * reconnect to the relay, which sends its own heartbeat and, with the `retry`
- * option, its own delay. Status and headers are kept, less those that
+ * option, its own delay. Ids pass through unchanged: forward the client's
+ * `Last-Event-ID` upstream and a reconnect resumes. Status and headers are kept, less those that
  * described the upstream bytes. A response that is not an event stream (an
  * upstream error page) is returned as it is.
  *
