@@ -55,9 +55,9 @@ const UPSTREAM_ONLY = [
  * The upstream's comments and `retry` fields are not relayed: clients
  * reconnect to the relay, which sends its own heartbeat and, with the `retry`
  * option, its own delay. Ids pass through unchanged: forward the client's
- * `Last-Event-ID` upstream and a reconnect resumes. Status and headers are kept, less those that
- * described the upstream bytes. A response that is not an event stream (an
- * upstream error page) is returned as it is.
+ * `Last-Event-ID` upstream and a reconnect resumes. Status and headers are
+ * kept, less those that described the upstream bytes. A response that is not
+ * an event stream (an upstream error page) is returned as it is.
  *
  * @example
  * ```ts
