@@ -200,20 +200,20 @@ export function createHub<Events extends EventMap = EventMap>(
           : { id: '', topics: [], message: preEncode(event, { serialize }) };
       stopFollowing();
       age?.stop();
+      let timer: ReturnType<typeof setTimeout> | undefined;
       closing = new Promise<void>((resolve) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        emptied = () => {
-          clearTimeout(timer);
-          emptied = undefined;
-          resolve();
-        };
+        emptied = resolve;
         for (const subscription of [...all]) subscription.drain(last);
-        if (all.size === 0) emptied();
+        if (all.size === 0) resolve();
         else
           timer = setTimeout(() => {
             for (const subscription of [...all]) subscription.end();
           }, grace);
-      }).then(() => log.close?.());
+      }).then(() => {
+        clearTimeout(timer);
+        emptied = undefined;
+        return log.close?.();
+      });
       return closing;
     },
 
