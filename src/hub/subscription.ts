@@ -23,6 +23,8 @@ const DONE: Result = { done: true, value: undefined };
 const LIVE = 0;
 const ENDING = 1;
 const OVER = 2;
+// Shared by every subscription that has no replay to read: never written to.
+const NO_ENTRIES: readonly HubEntry[] = [];
 
 /**
  * One subscriber: an async iterator of encoded messages that replays what
@@ -49,7 +51,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #queue: (HubEntry | undefined)[] = [];
   #head = 0;
   #bytes = 0;
-  #replay: HubEntry[] = [];
+  #replay: readonly HubEntry[] = NO_ENTRIES;
   #replayAt = 0;
   #pending = false;
   #floor: string | undefined;
@@ -199,7 +201,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
       const entry = this.#replay[this.#replayAt++]!;
       // Let the log's answer go once it is read.
       if (this.#replayAt === this.#replay.length) {
-        this.#replay = [];
+        this.#replay = NO_ENTRIES;
         this.#replayAt = 0;
       }
       counts.delivered++;
@@ -249,7 +251,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#state = OVER;
     this.#pending = false;
     this.#queue = [];
-    this.#replay = [];
+    this.#replay = NO_ENTRIES;
     this.#head = this.#bytes = this.#replayAt = 0;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#signal = this.#close = undefined;
