@@ -88,6 +88,11 @@ export function compress(options: CompressOptions = {}): Middleware {
       `compress: threshold must be a whole number of bytes, 0 or more, got ${describe(threshold)}.`,
     );
   }
+  if (typeof compressible !== 'function') {
+    throw new SSEOptionError(
+      `compress: compressible must be a function (contentType) => boolean, got ${describe(compressible)}.`,
+    );
+  }
   if (eventStreams && !compressor.flushes) {
     throw new SSEOptionError(
       'compress: eventStreams needs a compressor that flushes after every event; CompressionStream cannot. On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',

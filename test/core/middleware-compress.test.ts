@@ -110,6 +110,10 @@ describe('compress', () => {
     const { compressor } = markingCompressor(false);
     expect(() => compress({ compressor, eventStreams: true })).toThrow(/nodeCompressor/);
     expect(() => compress({ threshold: -1 })).toThrow(/threshold/);
+    expect(() => compress({ compressible: /json/ as any })).toThrow(
+      /compressible must be a function/,
+    );
+    expect(() => compress({ compressor: {} as any })).toThrow(SSEOptionError);
   });
 
   test('a strong etag becomes weak when the body is compressed', async () => {
