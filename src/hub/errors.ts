@@ -1,4 +1,5 @@
-import { SSEError } from '../errors.ts';
+import { SSEError, SSEOptionError } from '../errors.ts';
+import { describe } from '../wire/encode.ts';
 
 /**
  * Thrown by `publish` after `hub.close()`.
@@ -12,3 +13,12 @@ import { SSEError } from '../errors.ts';
 export class HubClosedError extends SSEError {
   override name = 'HubClosedError';
 }
+
+/** @internal Throws an `SSEOptionError` saying what `value` must be, unless `ok`. */
+export function _need(ok: unknown, must: string, value: unknown): void {
+  if (!ok) throw new SSEOptionError(`${must}, got ${describe(value)}.`);
+}
+
+/** @internal */
+export const _isCount = (value: unknown): boolean =>
+  Number.isSafeInteger(value) && (value as number) > 0;

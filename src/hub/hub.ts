@@ -1,9 +1,7 @@
-import { SSEOptionError } from '../errors.ts';
 import type { EventMap, SSEMessage } from '../types.ts';
-import { describe, encodeMessage } from '../wire/encode.ts';
-import { preEncode } from '../wire/encoded.ts';
-import { _AgeLimit } from './age.ts';
-import { HubClosedError } from './errors.ts';
+import { encodeMessage } from '../wire/encode.ts';
+import { EncodedMessage, preEncode } from '../wire/encoded.ts';
+import { _need, HubClosedError } from './errors.ts';
 import type { HubEntry, HubLog } from './log.ts';
 import {
   _topics,
@@ -82,12 +80,15 @@ export function createHub<Events extends EventMap = EventMap>(
   let closing: Promise<void> | undefined;
   let emptied: (() => void) | undefined;
 
-  const age =
-    settings.maxConnectionAge === undefined
-      ? undefined
-      : new _AgeLimit(settings.maxConnectionAge, settings.maxConnectionAgeJitter, (subscription) =>
-          subscription.drain(),
-        );
+  // Connection age: one timer for the whole hub, running while it has
+  // subscribers. A sweep compares one number per subscriber, less work than
+  // fanning out one message, so it beats a timer (or a heap) per subscriber.
+  const { maxConnectionAge: maxAge, maxConnectionAgeJitter: jitter } = settings;
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const subscription of all) if (subscription.deadline <= now) subscription.drain();
+  };
 
   const core: _Core = {
     compare: (a, b) => log.compare(a, b),
@@ -100,11 +101,13 @@ export function createHub<Events extends EventMap = EventMap>(
         const set = byTopic.get(topic);
         if (set?.delete(subscription) && set.size === 0) byTopic.delete(topic);
       }
-      age?.remove(subscription);
     },
     done(subscription) {
       all.delete(subscription);
-      if (all.size === 0) emptied?.();
+      if (all.size > 0) return;
+      clearInterval(sweeper);
+      sweeper = undefined;
+      emptied?.();
     },
     reset(subscription, lastEventId, head) {
       counts.resets++;
@@ -139,21 +142,16 @@ export function createHub<Events extends EventMap = EventMap>(
           'publish() after close(): this hub is closed. Publish before closing, or create a new hub.',
         );
       const list = [..._topics(topics)];
-      if (
-        typeof message === 'object' &&
-        message !== null &&
-        'id' in message &&
-        message.id !== undefined
-      ) {
-        throw new SSEOptionError(
-          'publish(): remove the id. The hub assigns ids from its log, so that they increase across topics and replay works.',
-        );
-      }
-      if (typeof message === 'object' && message !== null && 'bytes' in message) {
-        throw new SSEOptionError(
-          'publish(): pass the message itself, not a preEncode() result. The hub encodes it once, with the id its log assigns.',
-        );
-      }
+      _need(
+        (message as { id?: unknown } | null)?.id === undefined,
+        'publish(): remove the id; the hub assigns ids from its log, so that they increase across topics and replay works',
+        message,
+      );
+      _need(
+        !(message instanceof EncodedMessage),
+        'publish(): pass the message itself, not a preEncode() result; the hub encodes it once, with the id its log assigns',
+        message,
+      );
       const body = encodeMessage(message, { serialize });
       counts.published++;
       return Promise.resolve(log.append(list, body));
@@ -173,7 +171,15 @@ export function createHub<Events extends EventMap = EventMap>(
         if (!subscribers) byTopic.set(topic, (subscribers = new Set()));
         subscribers.add(subscription);
       }
-      age?.add(subscription);
+      if (maxAge !== undefined) {
+        // The jitter spreads out connections opened together (after a deploy).
+        subscription.deadline = Date.now() + maxAge * (1 - jitter * Math.random());
+        if (!sweeper) {
+          sweeper = setInterval(sweep, Math.min(1000, maxAge / 20));
+          // Never the only thing that keeps a process alive (Node, Bun, Deno).
+          (sweeper as { unref?: () => void }).unref?.();
+        }
+      }
       // Registered first, read second: whatever the read misses arrives live.
       if (lastEventId !== undefined && lastEventId !== '') {
         let replay: ReturnType<HubLog['read']>;
@@ -189,17 +195,16 @@ export function createHub<Events extends EventMap = EventMap>(
 
     close({ grace = 1000, event } = {}) {
       if (closing) return closing;
-      if (!(typeof grace === 'number' && grace >= 0)) {
-        throw new SSEOptionError(
-          `close(): grace must be a number of milliseconds, 0 or more, got ${describe(grace)}.`,
-        );
-      }
+      _need(
+        typeof grace === 'number' && grace >= 0,
+        'close(): grace must be a number of milliseconds, 0 or more',
+        grace,
+      );
       const last =
         event === undefined
           ? undefined
           : { id: '', topics: [], message: preEncode(event, { serialize }) };
       stopFollowing();
-      age?.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
       closing = new Promise<void>((resolve) => {
         emptied = resolve;

@@ -1,5 +1,4 @@
-import { SSEOptionError } from '../errors.ts';
-import { describe } from '../wire/encode.ts';
+import { _isCount, _need } from './errors.ts';
 import { _matches, type HubEntry, type HubLog, type HubReplay, hubEntry } from './log.ts';
 
 /**
@@ -32,16 +31,12 @@ export interface MemoryLogOptions {
  */
 export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
   const { maxEntries = 1000, maxAge = Number.POSITIVE_INFINITY } = options;
-  if (!(Number.isSafeInteger(maxEntries) && maxEntries > 0)) {
-    throw new SSEOptionError(
-      `maxEntries must be a whole number above 0, got ${describe(maxEntries)}.`,
-    );
-  }
-  if (!(typeof maxAge === 'number' && maxAge > 0)) {
-    throw new SSEOptionError(
-      `maxAge must be a number of milliseconds above 0, got ${describe(maxAge)}.`,
-    );
-  }
+  _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
+  _need(
+    typeof maxAge === 'number' && maxAge > 0,
+    'maxAge must be a number of milliseconds above 0',
+    maxAge,
+  );
   const epoch = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
   // entries[n % maxEntries] holds entry n; entries first..last are kept.
   const entries: (HubEntry | undefined)[] = [];

@@ -1,6 +1,5 @@
-import { SSEOptionError } from '../errors.ts';
 import type { Serialize, SSEItem } from '../types.ts';
-import { describe } from '../wire/encode.ts';
+import { _isCount, _need } from './errors.ts';
 import type { HubLog } from './log.ts';
 import { createMemoryLog } from './memory-log.ts';
 
@@ -163,25 +162,27 @@ export interface HubStats {
 
 export function _topics(topics: string | readonly string[]): Set<string> {
   const list = typeof topics === 'string' ? [topics] : topics;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new SSEOptionError(
-      `Topics must be a string or a non-empty array of strings, got ${describe(topics)}.`,
-    );
-  }
+  _need(
+    Array.isArray(list) && list.length > 0,
+    'Topics must be a string or a non-empty array of strings',
+    topics,
+  );
   for (const topic of list) {
-    if (typeof topic !== 'string' || topic === '' || /[\r\n\0]/.test(topic)) {
-      throw new SSEOptionError(
-        `A topic must be a non-empty string without CR, LF or NUL, got ${describe(topic)}. Use names such as 'user:42'.`,
-      );
-    }
+    _need(
+      typeof topic === 'string' && /^[^\r\n\0]+$/.test(topic),
+      "A topic must be a non-empty string without CR, LF or NUL, such as 'user:42'",
+      topic,
+    );
   }
   return new Set(list);
 }
 
 export function _validate(options: HubOptions) {
-  if (typeof options !== 'object' || options === null) {
-    throw new SSEOptionError(`The hub options must be an object, got ${describe(options)}.`);
-  }
+  _need(
+    typeof options === 'object' && options !== null,
+    'The hub options must be an object',
+    options,
+  );
   const {
     log = createMemoryLog(),
     maxQueued = 1000,
@@ -193,53 +194,42 @@ export function _validate(options: HubOptions) {
     serialize,
     onError = (error: unknown) => console.error('ssekit/hub:', error),
   } = options;
-  const fail = (message: string): never => {
-    throw new SSEOptionError(message);
-  };
-  if (
-    typeof log?.append !== 'function' ||
-    typeof log.read !== 'function' ||
-    typeof log.follow !== 'function'
-  )
-    fail(
-      `log must be a HubLog (append, follow, read, compare), got ${describe(log)}. Use createMemoryLog() or ssekit/redis.`,
-    );
-  for (const [name, value] of [
-    ['maxQueued', maxQueued],
-    ['maxQueuedBytes', maxQueuedBytes],
-  ] as const) {
-    if (!(Number.isSafeInteger(value) && value > 0))
-      fail(`${name} must be a whole number above 0, got ${describe(value)}.`);
-  }
-  if (
-    typeof overflow !== 'function' &&
-    !['disconnect', 'drop-oldest', 'drop-newest'].includes(overflow)
-  )
-    fail(
-      `overflow must be 'disconnect', 'drop-oldest', 'drop-newest' or a function, got ${describe(overflow)}.`,
-    );
-  if (typeof resetEvent !== 'string' || resetEvent === '' || /[\r\n]/.test(resetEvent))
-    fail(`resetEvent must be an event name without CR or LF, got ${describe(resetEvent)}.`);
-  if (
-    maxConnectionAge !== undefined &&
-    !(typeof maxConnectionAge === 'number' && maxConnectionAge > 0 && maxConnectionAge < 2 ** 31)
-  )
-    fail(
-      `maxConnectionAge must be a number of milliseconds above 0, got ${describe(maxConnectionAge)}.`,
-    );
-  if (
-    !(
-      typeof maxConnectionAgeJitter === 'number' &&
+  _need(
+    typeof log?.append === 'function' &&
+      typeof log.read === 'function' &&
+      typeof log.follow === 'function',
+    'log must be a HubLog (append, follow, read, compare): use createMemoryLog() or ssekit/redis',
+    log,
+  );
+  _need(_isCount(maxQueued), 'maxQueued must be a whole number above 0', maxQueued);
+  _need(_isCount(maxQueuedBytes), 'maxQueuedBytes must be a whole number above 0', maxQueuedBytes);
+  _need(
+    typeof overflow === 'function' ||
+      ['disconnect', 'drop-oldest', 'drop-newest'].includes(overflow),
+    "overflow must be 'disconnect', 'drop-oldest', 'drop-newest' or a function",
+    overflow,
+  );
+  _need(
+    typeof resetEvent === 'string' && /^[^\r\n]+$/.test(resetEvent),
+    'resetEvent must be an event name without CR or LF',
+    resetEvent,
+  );
+  _need(
+    maxConnectionAge === undefined ||
+      (typeof maxConnectionAge === 'number' && maxConnectionAge > 0 && maxConnectionAge < 2 ** 31),
+    'maxConnectionAge must be a number of milliseconds above 0',
+    maxConnectionAge,
+  );
+  _need(
+    typeof maxConnectionAgeJitter === 'number' &&
       maxConnectionAgeJitter >= 0 &&
-      maxConnectionAgeJitter <= 1
-    )
-  )
-    fail(
-      `maxConnectionAgeJitter must be a fraction from 0 to 1, got ${describe(maxConnectionAgeJitter)}.`,
-    );
+      maxConnectionAgeJitter <= 1,
+    'maxConnectionAgeJitter must be a fraction from 0 to 1',
+    maxConnectionAgeJitter,
+  );
   for (const name of ['serialize', 'onReset', 'onError'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function')
-      fail(`${name} must be a function, got ${describe(options[name])}.`);
+    const value = options[name];
+    _need(value === undefined || typeof value === 'function', `${name} must be a function`, value);
   }
   return {
     log,

@@ -43,8 +43,8 @@ const NO_ENTRIES: readonly HubEntry[] = [];
 export class Subscription implements AsyncIterableIterator<EncodedMessage, undefined> {
   /** @internal The last fan-out that reached it: one message, once, whatever its topics. */
   stamp = 0;
-  /** @internal Its bucket in the hub's connection-age schedule. */
-  ageKey = 0;
+  /** @internal When the hub ends it for its age (`maxConnectionAge`), in ms since the epoch. */
+  deadline = Number.POSITIVE_INFINITY;
   readonly topics: ReadonlySet<string>;
 
   #core: _Core;
