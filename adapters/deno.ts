@@ -1,9 +1,10 @@
 /**
- * ssekit on Deno: `Deno.serve` streams well and reports a client that leaves,
- * but it also aborts `request.signal` after every normal finish, so code that
- * listens to it cannot tell "the client left" from "we were done". This
- * adapter hands the handler a request whose signal aborts on a disconnect
- * only.
+ * ssekit on Deno: `Deno.serve` streams well and cancels the body of a client
+ * that leaves, but it also aborts `request.signal` after every normal finish
+ * (and, since 2.x, warns once that signal is read), so code that listens to
+ * it cannot tell "the client left" from "we were done". This adapter hands
+ * the handler a request whose signal aborts when the client of an event
+ * stream leaves, and never after a normal end.
  *
  * @module
  */
@@ -45,25 +46,24 @@ export type DenoServeOptions = Record<string, unknown> & {
  */
 export function toDenoHandler(handler: DenoHandler): DenoHandler {
   return async (incoming, info) => {
+    // Deno's own signal is never touched (`new Request(incoming)` would copy
+    // it): it also aborts after a normal end, and Deno warns about that once
+    // it has been read. A cancelled body is the one sure sign the client left.
     const disconnect = new AbortController();
-    let finished = false;
-    const onAbort = () => finished || disconnect.abort(incoming.signal.reason);
-    incoming.signal.addEventListener('abort', onAbort, { once: true });
-    const request = new Request(incoming, { signal: disconnect.signal });
-    let response: Response;
-    try {
-      response = await handler(request, info);
-    } catch (error) {
-      finished = true;
-      throw error;
-    }
+    const request = new Request(incoming.url, {
+      method: incoming.method,
+      headers: incoming.headers,
+      body: incoming.body,
+      signal: disconnect.signal,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await handler(request, info);
     const eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-    if (!eventStream || !response.body) {
-      finished = true; // nothing left that a disconnect could interrupt
-      return response;
-    }
-    const body = _onEnd(response.body, () => (finished = true));
-    return new Response(body, response);
+    if (!eventStream || !response.body) return response;
+    return new Response(
+      _onCancel(response.body, () => disconnect.abort()),
+      response,
+    );
   };
 }
 
@@ -82,21 +82,23 @@ export function serve(handler: DenoHandler, options: DenoServeOptions = {}): Den
   return Deno.serve(options, toDenoHandler(handler));
 }
 
-/**
- * The same bytes, pulled one read at a time, with a call when the source
- * ends: before Deno sees the end, so before it aborts the signal.
- */
-function _onEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+/** The same bytes, pulled one read at a time, with a call if the reader cancels. */
+function _onCancel(
+  body: ReadableStream<Uint8Array>,
+  onCancel: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
-        onEnd();
-        controller.close();
+        if (done) controller.close();
+        else controller.enqueue(value);
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel(reason) {
+        onCancel();
+        return reader.cancel(reason);
+      },
     },
     { highWaterMark: 0 },
   );

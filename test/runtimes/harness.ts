@@ -13,6 +13,8 @@ import { build } from 'esbuild';
 export interface Served {
   url: string;
   stop(): Promise<void>;
+  /** What the server process printed after it started (up to 64 KiB). */
+  printed?(): string;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface Runtime {
   name: string;
   start(): Promise<Served>;
   gaps?: Gaps;
+  /** The process prints nothing but its listening line (Deno: no legacy-abort warning). */
+  quiet?: boolean;
 }
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -82,8 +86,10 @@ export async function spawnServer(command: string, args: string[]): Promise<Serv
     child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
     // Deno's own "Listening on" line goes to stderr.
     let started = false;
+    let printed = '';
     const onOutput = (chunk: Buffer) => {
-      if (started) return; // still read, so a chatty child never blocks on a full pipe
+      // Always read, so a chatty child never blocks on a full pipe.
+      if (started) return void (printed = (printed + chunk).slice(0, 65_536));
       output += chunk;
       const match = /listening (?:on )?(http:\/\/\S+)/i.exec(output);
       if (!match) return;
@@ -92,7 +98,7 @@ export async function spawnServer(command: string, args: string[]): Promise<Serv
       started = true;
       const url = new URL(match[1]!);
       url.hostname = '127.0.0.1'; // whatever it printed (localhost, 0.0.0.0), it listens there too
-      resolve({ url: url.origin, stop: () => _stop(child) });
+      resolve({ url: url.origin, stop: () => _stop(child), printed: () => printed });
     };
     child.stdout!.on('data', onOutput);
     child.stderr!.on('data', onOutput);

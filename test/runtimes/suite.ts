@@ -109,6 +109,13 @@ export function runtimeSuite(runtime: Runtime): void {
       expect(await again.text()).toBe('ok');
     });
 
+    if (runtime.quiet) {
+      test('the server printed no warning or error', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(served.printed?.()).toBe('');
+      });
+    }
+
     test('a stream silent for longer than 10 s stays open (heartbeat off)', async () => {
       // Bun's default idleTimeout is 10 s, enforced about 2 s late (measured:
       // a cut at 12 s), so 14 s of silence; every runtime must outlast it.
