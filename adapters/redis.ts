@@ -168,6 +168,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
       if (blocking.isOpen === false || blocking.status === 'wait') await blocking.connect?.();
     }
     const read = _commander(blocking, 'blockingClient');
+    const xread = ['XREAD', 'COUNT', '1000', 'BLOCK', String(block), 'STREAMS', key];
     let last: string | undefined;
     while (!stopped) {
       try {
@@ -178,16 +179,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         }
         // A reconnected client has a new id: ask again after any failure.
         blockingId ??= String(await read(['CLIENT', 'ID']));
-        const reply = await read([
-          'XREAD',
-          'COUNT',
-          '1000',
-          'BLOCK',
-          String(block),
-          'STREAMS',
-          key,
-          last,
-        ]);
+        const reply = await read([...xread, last]);
         for (const raw of _streamEntries(reply)) {
           if (stopped) return;
           const entry = _entry(raw);
@@ -226,14 +218,8 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     },
     async read(cursor, topics): Promise<HubReplay> {
       const valid = STREAM_ID.test(cursor) ? cursor : '';
-      const [newest, replayable, found] = (await run([
-        'EVAL',
-        REPLAY,
-        '1',
-        key,
-        valid,
-        ...topics,
-      ])) as [string, number, unknown[]];
+      const reply = await run(['EVAL', REPLAY, '1', key, valid, ...topics]);
+      const [newest, replayable, found] = reply as [string, number, unknown[]];
       const head = newest === '' ? undefined : newest;
       return { entries: found.map(_entry), tooOld: Number(replayable) !== 1, head };
     },
