@@ -141,7 +141,7 @@ export function createHub<Events extends EventMap = EventMap>(
         throw new HubClosedError(
           'publish() after close(): this hub is closed. Publish before closing, or create a new hub.',
         );
-      const list = [..._topics(topics)];
+      const list = _topics(topics);
       _need(
         (message as { id?: unknown } | null)?.id === undefined,
         'publish(): remove the id; the hub assigns ids from its log, so that they increase across topics and replay works',
@@ -158,15 +158,15 @@ export function createHub<Events extends EventMap = EventMap>(
     },
 
     subscribe(topics, subscribeOptions = {}) {
-      const set = _topics(topics);
+      const list = _topics(topics);
       const { lastEventId, signal, close } = subscribeOptions;
-      const subscription = new Subscription(core, set, signal, close);
+      const subscription = new Subscription(core, list, signal, close);
       if (closing || signal?.aborted) {
         subscription.end();
         return subscription;
       }
       all.add(subscription);
-      for (const topic of set) {
+      for (const topic of list) {
         let subscribers = byTopic.get(topic);
         if (!subscribers) byTopic.set(topic, (subscribers = new Set()));
         subscribers.add(subscription);
@@ -184,7 +184,7 @@ export function createHub<Events extends EventMap = EventMap>(
       if (lastEventId !== undefined && lastEventId !== '') {
         let replay: ReturnType<HubLog['read']>;
         try {
-          replay = log.read(lastEventId, set);
+          replay = log.read(lastEventId, new Set(list));
         } catch (error) {
           replay = Promise.reject(error);
         }

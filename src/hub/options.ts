@@ -21,12 +21,12 @@ export type HubOverflowAction = 'disconnect' | 'drop-oldest' | 'drop-newest';
  * @example
  * ```ts
  * const overflow = ({ topics, queued }: HubOverflowInfo) =>
- *   topics.has('prices') ? 'drop-oldest' : 'disconnect';
+ *   topics.includes('prices') ? 'drop-oldest' : 'disconnect';
  * ```
  */
 export interface HubOverflowInfo {
   /** The subscriber's topics. */
-  topics: ReadonlySet<string>;
+  topics: readonly string[];
   /** Messages waiting for this subscriber. */
   queued: number;
   /** Their bytes. */
@@ -90,14 +90,14 @@ export interface HubOptions {
  *
  * @example
  * ```ts
- * createHub({ onReset: ({ lastEventId, topics }) => log.warn('replay gap', lastEventId, [...topics]) });
+ * createHub({ onReset: ({ lastEventId, topics }) => log.warn('replay gap', lastEventId, topics) });
  * ```
  */
 export interface HubResetInfo {
   /** The `Last-Event-ID` that could not be replayed. */
   lastEventId: string;
   /** The subscriber's topics. */
-  topics: ReadonlySet<string>;
+  topics: readonly string[];
 }
 
 /**
@@ -160,7 +160,8 @@ export interface HubStats {
   resets: number;
 }
 
-export function _topics(topics: string | readonly string[]): Set<string> {
+/** @internal The topics, validated, each once. */
+export function _topics(topics: string | readonly string[]): string[] {
   const list = typeof topics === 'string' ? [topics] : topics;
   _need(
     Array.isArray(list) && list.length > 0,
@@ -174,7 +175,7 @@ export function _topics(topics: string | readonly string[]): Set<string> {
       topic,
     );
   }
-  return new Set(list);
+  return list.length === 1 ? [list[0]!] : [...new Set(list)];
 }
 
 export function _validate(options: HubOptions) {

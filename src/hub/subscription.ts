@@ -45,7 +45,8 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   stamp = 0;
   /** @internal When the hub ends it for its age (`maxConnectionAge`), in ms since the epoch. */
   deadline = Number.POSITIVE_INFINITY;
-  readonly topics: ReadonlySet<string>;
+  /** Its topics, each once. */
+  readonly topics: readonly string[];
 
   #core: _Core;
   #queue: (HubEntry | undefined)[] = [];
@@ -59,15 +60,18 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #state = LIVE;
   #close: (() => void) | undefined;
   #signal: AbortSignal | undefined;
-  #onAbort = () => this.#end(false);
+  #onAbort: (() => void) | undefined;
 
   /** @internal */
-  constructor(core: _Core, topics: ReadonlySet<string>, signal?: AbortSignal, close?: () => void) {
+  constructor(core: _Core, topics: readonly string[], signal?: AbortSignal, close?: () => void) {
     this.#core = core;
     this.topics = topics;
     this.#close = close;
-    this.#signal = signal;
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal) {
+      this.#signal = signal;
+      this.#onAbort = () => this.#end(false);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
   }
 
   /** @internal Replays from `cursor` what `replay` (the log's answer) holds. */
@@ -253,8 +257,8 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#queue = [];
     this.#replay = NO_ENTRIES;
     this.#head = this.#bytes = this.#replayAt = 0;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#signal = this.#close = undefined;
+    this.#signal?.removeEventListener('abort', this.#onAbort!);
+    this.#signal = this.#close = this.#onAbort = undefined;
     const resolve = this.#resolve;
     this.#resolve = undefined;
     resolve?.(DONE);
