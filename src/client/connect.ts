@@ -53,7 +53,6 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
     let failures = 0;
     try {
       for (let attempt = 0; !signal.aborted; attempt++) {
-        readyState = 0;
         const headers = new Headers(
           typeof options.headers === 'function'
             ? await options.headers({ attempt, lastEventId })
@@ -168,7 +167,7 @@ function parseJSON(event: SSEEvent): SSEClientEvent<string, unknown> {
   } catch (cause) {
     throw new SSEParseError(
       'invalid-json',
-      `The data of a '${event.event}' event is not JSON (${(cause as Error).message}). Leave json off to read it as text, or make the server send JSON.`,
+      `Event '${event.event}' has data that is not JSON (${(cause as Error).message}); leave json off to read text.`,
       { cause },
     );
   }

@@ -49,11 +49,8 @@ export class SSEResponseError extends SSEError {
   readonly response: Response;
 
   constructor(response: Response) {
-    const type = response.headers.get('content-type');
     super(
-      response.status === 200
-        ? `Expected content-type text/event-stream from ${response.url || 'the server'}, got ${type ?? 'none'}. Point the client at an SSE endpoint, or make the server send that content type.`
-        : `Expected status 200 from ${response.url || 'the server'}, got ${response.status}. Check the URL and credentials; pass retryStatus: true to retry 5xx and 429 responses.`,
+      `Expected 200 text/event-stream from ${response.url || 'the server'}, got ${response.status} ${response.headers.get('content-type')}. Check the URL and credentials; retryStatus: true retries 5xx and 429.`,
     );
     this.status = response.status;
     this.response = response;

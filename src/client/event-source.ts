@@ -50,19 +50,8 @@ type MessageHandler = ((this: EventSource, event: MessageEvent) => unknown) | nu
 
 // Runtimes without MessageEvent (some edge sandboxes) get an Event with the
 // same three fields that listeners of an EventSource read.
-const Message: typeof MessageEvent =
-  globalThis.MessageEvent ??
-  class extends Event {
-    readonly data: unknown;
-    readonly lastEventId: string;
-    readonly origin: string;
-    constructor(type: string, init: MessageEventInit) {
-      super(type);
-      this.data = init.data;
-      this.lastEventId = init.lastEventId ?? '';
-      this.origin = init.origin ?? '';
-    }
-  };
+const message = (type: string, init: MessageEventInit): Event =>
+  globalThis.MessageEvent ? new MessageEvent(type, init) : Object.assign(new Event(type), init);
 
 /**
  * The browser's `EventSource` interface on top of {@link connect}, for code
@@ -147,7 +136,7 @@ export class EventSource extends EventTarget {
     try {
       for await (const { event, data, lastEventId } of this.#connection) {
         if (this.#readyState === 2) return;
-        this.dispatchEvent(new Message(event, { data, lastEventId, origin: this.#origin }));
+        this.dispatchEvent(message(event, { data, lastEventId, origin: this.#origin }));
       }
     } catch (cause) {
       error = cause;

@@ -1,4 +1,5 @@
 import {
+  createDecoder,
   createSSEParser,
   type SSEEvent,
   type SSEParser,
@@ -7,8 +8,6 @@ import {
 
 /** Options of {@link SSEParserStream}: those of the parser, less `onEvent`. */
 export type SSEParserStreamOptions = Omit<SSEParserOptions, 'onEvent'>;
-
-const STREAM = { stream: true };
 
 /**
  * A `TransformStream` from the bytes of an event stream (a `fetch` body) to
@@ -36,7 +35,7 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
   constructor(options: SSEParserStreamOptions = {}) {
     // Decode here rather than through a TextDecoderStream: one stream hop per
     // chunk instead of two, and the BOM is left for the parser to strip once.
-    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    const decode = createDecoder();
     let parser!: SSEParser;
     super(
       {
@@ -44,7 +43,7 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
           parser = createSSEParser({ ...options, onEvent: (event) => controller.enqueue(event) });
         },
         transform(chunk) {
-          parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, STREAM));
+          parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
         },
       },
       // Let a chunk carrying many events through without waiting for the

@@ -1,12 +1,15 @@
-import { createSSEParser, type SSEEvent, type SSEParserOptions } from '../wire/parse.ts';
+import {
+  createDecoder,
+  createSSEParser,
+  type SSEEvent,
+  type SSEParserOptions,
+} from '../wire/parse.ts';
 
 /** Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal. */
 export interface ReadEventsOptions extends Omit<SSEParserOptions, 'onEvent'> {
   /** Aborting it cancels the body and ends the iteration, even during a pending read. */
   signal?: AbortSignal;
 }
-
-const STREAM = { stream: true };
 
 /**
  * Reads the events of an event-stream body, parsed exactly like
@@ -30,14 +33,14 @@ export async function* readEvents(
   const events: SSEEvent[] = [];
   const parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
   const reader = body.getReader();
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const decode = createDecoder();
   // Cancelling the reader ends a pending read even where an aborted fetch
   // would not reach the body (a custom fetch, a stream of one's own).
   const cancel = () => reader.cancel().catch(() => {});
   options.signal?.addEventListener('abort', cancel);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      parser.feed(decoder.decode(chunk.value, STREAM));
+      parser.feed(decode(chunk.value));
       // Events go out as the consumer pulls; the next chunk is read only
       // once these are taken, so a slow consumer holds the body back.
       for (const event of events) yield event;

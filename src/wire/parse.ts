@@ -98,10 +98,10 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   const pending: string[] = [];
   let pendingLength = 0;
 
-  const tooLong = (reason: 'line-too-long' | 'event-too-long', limit: number) => {
+  const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
-      reason,
-      `An event stream ${reason === 'line-too-long' ? 'line' : 'event'} is longer than ${limit} characters; the stream was ended to bound memory. If the server really sends that much, raise ${reason === 'line-too-long' ? 'maxLineLength' : 'maxEventLength'}.`,
+      `${what}-too-long`,
+      `An event stream ${what} passed ${limit} characters. Raise max${what === 'line' ? 'Line' : 'Event'}Length if that is expected.`,
     );
   };
 
@@ -127,7 +127,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     if (hasData) data += '\n' + value;
     else data = value;
     hasData = true;
-    if (data.length > maxEventLength) tooLong('event-too-long', maxEventLength);
+    if (data.length > maxEventLength) tooLong('event', maxEventLength);
   };
 
   // One line, without its end: text.slice(start, end), not yet cut out.
@@ -215,7 +215,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       else break;
       if (pendingLength) {
         // Only the first line of a piece can have a beginning in earlier ones.
-        if (end - position + pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
+        if (end - position + pendingLength > maxLineLength) tooLong('line', maxLineLength);
         pending.push(text.slice(position, end));
         const whole = pending.join('');
         pending.length = pendingLength = 0;
@@ -224,7 +224,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         // "If the line is empty (a blank line): Dispatch the event."
         dispatch();
       } else {
-        if (end - position > maxLineLength) tooLong('line-too-long', maxLineLength);
+        if (end - position > maxLineLength) tooLong('line', maxLineLength);
         line(text, position, end);
       }
       position = end + 1;
@@ -242,7 +242,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     if (position < length) {
       pending.push(position ? text.slice(position) : text);
       pendingLength += length - position;
-      if (pendingLength > maxLineLength) tooLong('line-too-long', maxLineLength);
+      if (pendingLength > maxLineLength) tooLong('line', maxLineLength);
     }
   };
 
@@ -252,4 +252,16 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       return lastEventId;
     },
   };
+}
+
+const STREAM = { stream: true };
+
+/**
+ * @internal A UTF-8 decoder for a byte stream, chunk by chunk: a character
+ * cut across chunks waits for its end, bad bytes become U+FFFD, and a BOM is
+ * kept for the parser, which strips exactly one.
+ */
+export function createDecoder(): (bytes: Uint8Array) => string {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return (bytes) => decoder.decode(bytes, STREAM);
 }
