@@ -98,7 +98,8 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         } else if (response) {
           readyState = 1;
           options.onOpen?.(response);
-          const events = readEvents(response.body ?? new ReadableStream(), {
+          // A 200 without a body (a HEAD request) is a stream that has ended.
+          const events = readEvents(response.body ?? new Response('').body!, {
             ...options,
             lastEventId,
             signal,

@@ -65,6 +65,14 @@ describe('reconnection', () => {
     expect(infos.every((i) => i.error === down && i.delay <= 4)).toBe(true);
   });
 
+  test('a 200 without a body is a stream that ended', async () => {
+    const fetch = async () =>
+      new Response(null, { headers: { 'content-type': 'text/event-stream' } });
+    const connection = connect('http://test/', { fetch, method: 'HEAD', reconnect: false });
+    expect(await collect(connection)).toEqual([]);
+    expect(connection.readyState).toBe(2);
+  });
+
   test('a POST is not retried unless asked: an end is the end, an error is thrown', async () => {
     const ended = mockFetch({ body: 'data: a\n\n' });
     const events = await collect(connect('http://test/', { fetch: ended.fetch, method: 'POST' }));
