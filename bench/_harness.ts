@@ -1,0 +1,69 @@
+/**
+ * Side-by-side measurement: every contender runs the same work in the same
+ * process, alternating, for several rounds; medians and ratios are reported,
+ * so the figures hold on a shared, noisy machine.
+ */
+export interface Contender {
+  name: string;
+  /** Runs the work once and returns how many units (messages, bytes) it handled. */
+  run: () => Promise<number>;
+  /** A limit: reported for scale, never counted as a peer. */
+  limit?: boolean;
+  /** ssekit itself. */
+  ours?: boolean;
+}
+
+export interface Figures {
+  name: string;
+  median: number;
+  runs: number[];
+  limit?: boolean;
+  ours?: boolean;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** Runs every contender `rounds` times, alternating, and returns units per second. */
+export async function compare(contenders: Contender[], rounds = 5): Promise<Figures[]> {
+  const runs = new Map(contenders.map((contender) => [contender, [] as number[]]));
+  for (const contender of contenders) await contender.run(); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const contender of round % 2 ? [...contenders].reverse() : contenders) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const start = performance.now();
+      const units = await contender.run();
+      runs.get(contender)!.push(units / ((performance.now() - start) / 1000));
+    }
+  }
+  return contenders.map(({ name, limit, ours }) => {
+    const values = runs.get(contenders.find((c) => c.name === name)!)!;
+    return { name, median: median(values), runs: values, limit, ours };
+  });
+}
+
+/** Prints a markdown table: median rate, ratio to the best peer and to the limit. */
+export function report(title: string, unit: string, figures: Figures[]): string {
+  const peers = figures.filter((f) => !f.ours && !f.limit);
+  const best = Math.max(...peers.map((f) => f.median));
+  const limit = figures.find((f) => f.limit)?.median;
+  const lines = [
+    `### ${title}`,
+    '',
+    `| contender | median ${unit}/s | × best peer | % of limit |`,
+    '|---|---:|---:|---:|',
+    ...figures.map(
+      (f) =>
+        `| ${f.ours ? `**${f.name}**` : f.name} | ${Math.round(f.median).toLocaleString('en-US')} | ${
+          f.limit ? '' : (f.median / best).toFixed(2)
+        } | ${limit && !f.limit ? ((f.median / limit) * 100).toFixed(1) + '%' : ''} |`,
+    ),
+    '',
+  ];
+  const text = lines.join('\n');
+  console.log(text);
+  return text;
+}
