@@ -58,19 +58,16 @@ export async function readBatch(
     finished,
     failure,
   });
-  let next: Pulled | PromiseLike<Pulled>;
+  let result: Pulled;
   try {
-    next = pending ?? iterator.next();
+    const next = pending ?? iterator.next();
+    result = sync ? (next as Pulled) : await next;
   } catch (error) {
-    return batch(true, { error });
+    return isClosed() ? undefined : batch(true, { error });
   }
+  // Settles with each next item; created once per batch, not per item.
+  const probe = new Probe();
   for (;;) {
-    let result: Pulled;
-    try {
-      result = sync ? (next as Pulled) : await next;
-    } catch (error) {
-      return isClosed() ? undefined : batch(true, { error });
-    }
     if (isClosed()) return undefined;
     if (result.done) return batch(true);
     try {
@@ -85,23 +82,47 @@ export async function readBatch(
       return batch(false, { error });
     }
     if (text.length >= BATCH_UNITS) return batch(false);
+    let next: Pulled | PromiseLike<Pulled>;
     try {
       next = iterator.next();
     } catch (error) {
       return batch(true, { error });
     }
-    if (!sync && !(await settlesSoon(next as PromiseLike<Pulled>))) {
+    if (sync) {
+      result = next as Pulled;
+      continue;
+    }
+    probe.watch(next as PromiseLike<Pulled>);
+    for (let turn = 0; turn < READY_TURNS && probe.state === PENDING; turn++) await undefined;
+    if (probe.state === PENDING) {
       return isClosed() ? undefined : batch(false, undefined, next as PromiseLike<Pulled>);
     }
+    if (probe.state === FAILED) return isClosed() ? undefined : batch(true, probe.failure);
+    result = probe.result!;
   }
 }
 
-async function settlesSoon(promise: PromiseLike<unknown>): Promise<boolean> {
-  let settled = false;
-  const mark = () => {
-    settled = true;
+const PENDING = 0;
+const SETTLED = 1;
+const FAILED = 2;
+
+/** Watches one promise at a time without allocating per promise. */
+class Probe {
+  state = PENDING;
+  result: Pulled | undefined;
+  failure: { error: unknown } | undefined;
+  #settle = (result: Pulled) => {
+    this.result = result;
+    this.state = SETTLED;
   };
-  promise.then(mark, mark);
-  for (let turn = 0; turn < READY_TURNS && !settled; turn++) await undefined;
-  return settled;
+  #fail = (error: unknown) => {
+    this.failure = { error };
+    this.state = FAILED;
+  };
+
+  watch(promise: PromiseLike<Pulled>): void {
+    this.state = PENDING;
+    this.result = undefined;
+    promise.then(this.#settle, this.#fail);
+  }
 }
