@@ -8,17 +8,40 @@
  * @module
  */
 
-/** The part of Bun's `Server` this adapter uses. */
+/**
+ * The part of Bun's `Server` this adapter uses.
+ *
+ * @example
+ * ```ts
+ * const server: BunServer = serve(app, { port: 0 });
+ * console.log(server.url.href);
+ * ```
+ */
 export interface BunServer {
   timeout(request: Request, seconds: number): void;
   readonly url: URL;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
-/** A fetch handler, as `Bun.serve` calls it. */
+/**
+ * A fetch handler, as `Bun.serve` calls it.
+ *
+ * @example
+ * ```ts
+ * const app: BunHandler = (request) => sseResponse(['hi'], { request });
+ * ```
+ */
 export type BunHandler = (request: Request, server: BunServer) => Response | Promise<Response>;
 
-/** Options of {@link serve}: any `Bun.serve` option but `fetch` (`port`, `hostname`, `tls`...). */
+/**
+ * Options of {@link serve}: any `Bun.serve` option but `fetch` (`port`,
+ * `hostname`, `tls`, `idleTimeout` for the other responses...).
+ *
+ * @example
+ * ```ts
+ * serve(app, { port: 3000, idleTimeout: 30 });
+ * ```
+ */
 export type BunServeOptions = Record<string, unknown> & { port?: number; hostname?: string };
 
 // Only what this file uses of the Bun namespace; no @types needed.

@@ -9,7 +9,14 @@
  * @module
  */
 
-/** A fetch handler, as `Deno.serve` calls it. */
+/**
+ * A fetch handler, as `Deno.serve` calls it (`info` is Deno's `ServeHandlerInfo`).
+ *
+ * @example
+ * ```ts
+ * const app: DenoHandler = (request) => sseResponse(['hi'], { request });
+ * ```
+ */
 export type DenoHandler = (request: Request, info: unknown) => Response | Promise<Response>;
 
 // Only what this file uses of the Deno namespace; no @types needed.
@@ -17,14 +24,30 @@ declare const Deno: {
   serve(options: Record<string, unknown>, handler: DenoHandler): DenoServer;
 };
 
-/** What `Deno.serve` returns. */
+/**
+ * What `Deno.serve` returns (the part of `Deno.HttpServer` used here).
+ *
+ * @example
+ * ```ts
+ * const server: DenoServer = serve(app, { port: 0 });
+ * console.log(server.addr.port);
+ * ```
+ */
 export interface DenoServer {
   readonly finished: Promise<void>;
   readonly addr: { hostname: string; port: number };
   shutdown(): Promise<void>;
 }
 
-/** Options of {@link serve}: any `Deno.serve` option (`port`, `hostname`, `signal`, `onListen`, `cert`...). */
+/**
+ * Options of {@link serve}: any `Deno.serve` option (`port`, `hostname`,
+ * `signal`, `onListen`, `cert`...).
+ *
+ * @example
+ * ```ts
+ * serve(app, { port: 8000, onListen: ({ port }) => console.log(`on ${port}`) });
+ * ```
+ */
 export type DenoServeOptions = Record<string, unknown> & {
   port?: number;
   hostname?: string;

@@ -14,10 +14,26 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
-/** A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call. */
+/**
+ * A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call.
+ *
+ * @example
+ * ```ts
+ * const app: FetchHandler = (request) => sseResponse(['hi'], { request });
+ * ```
+ */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** Options of {@link toNodeHandler}. */
+/**
+ * Options of {@link toNodeHandler}.
+ *
+ * @example
+ * ```ts
+ * const shutdown = new AbortController();
+ * server.on('request', toNodeHandler(app, { signal: shutdown.signal }));
+ * process.once('SIGTERM', () => shutdown.abort()); // open event streams end cleanly
+ * ```
+ */
 export interface NodeHandlerOptions {
   /** When it aborts, open event streams end cleanly (a server shutdown). */
   signal?: AbortSignal;
@@ -28,14 +44,9 @@ type NodeResponse = ServerResponse | Http2ServerResponse;
 
 // Connection-specific headers: HTTP/2 forbids them (Node's http2 throws on
 // some, browsers drop the stream on others).
-const _HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-];
+const _HOP_BY_HOP = new Set(
+  'connection keep-alive proxy-connection te transfer-encoding upgrade'.split(' '),
+);
 
 // How to drop the rest of a request body that the handler began to read.
 const _unread = new WeakMap<NodeRequest, () => void>();
@@ -88,7 +99,14 @@ export function toNodeHandler(
   };
 }
 
-/** Options of {@link serve}. */
+/**
+ * Options of {@link serve}.
+ *
+ * @example
+ * ```ts
+ * await serve(app, { port: 3000, hostname: '0.0.0.0', grace: 10_000 });
+ * ```
+ */
 export interface NodeServeOptions {
   /** Default 0: a free port, reported in `url`. */
   port?: number;
@@ -100,7 +118,15 @@ export interface NodeServeOptions {
   grace?: number;
 }
 
-/** What {@link serve} resolves to. */
+/**
+ * What {@link serve} resolves to.
+ *
+ * @example
+ * ```ts
+ * const { url, server, close } = await serve(app);
+ * server.keepAliveTimeout = 65_000; // the node:http server itself
+ * ```
+ */
 export interface NodeServer {
   /** `http://host:port` with the bound port; `127.0.0.1` when listening on every interface. */
   url: string;
@@ -172,7 +198,7 @@ function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
     headers,
     signal,
     body: hasBody ? _requestBody(req) : null,
-    ...(hasBody ? { duplex: 'half' } : {}),
+    duplex: 'half', // a streamed body is read as it arrives
   } as RequestInit);
 }
 
@@ -202,7 +228,7 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
   const http2 = req.httpVersionMajor >= 2;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
-    if (http2 && _HOP_BY_HOP.includes(name)) continue;
+    if (http2 && _HOP_BY_HOP.has(name)) continue;
     headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
   }
   (res as ServerResponse).writeHead(response.status, headers);

@@ -2,21 +2,38 @@
  * ssekit on Cloudflare Workers (workerd): streams flow at once, but workerd
  * tells a worker that its client left only through `request.signal`, and only
  * with the `enable_request_signal` compatibility flag; it never cancels the
- * body. Without the flag a stream's `onClose` and `finally` wait for the
- * next write to fail, or never run. This adapter says so once, and keeps the
- * invocation alive (`ctx.waitUntil`) until the stream has closed, so cleanup
- * that runs after the client left is not cut short.
+ * body. Without the flag a stream's source stays parked when its client
+ * leaves, and its `finally` and `onClose` never run. This adapter detects the
+ * flag and says so once, clearly.
  *
  * @module
  */
 
-/** The `ctx` workerd passes to a module worker's `fetch`. */
+/**
+ * The `ctx` workerd passes to a module worker's `fetch`.
+ *
+ * @example
+ * ```ts
+ * defineWorker((request, env, ctx: WorkerContext) => {
+ *   ctx.waitUntil(log(request));
+ *   return sseResponse(['hi'], { request });
+ * });
+ * ```
+ */
 export interface WorkerContext {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException?(): void;
 }
 
-/** A module worker's `fetch`. */
+/**
+ * A module worker's `fetch`.
+ *
+ * @example
+ * ```ts
+ * const fetch: WorkerHandler<{ TOKEN: string }> = (request, env) =>
+ *   sseResponse([env.TOKEN ? 'ready' : 'no token'], { request });
+ * ```
+ */
 export type WorkerHandler<Env = unknown> = (
   request: Request,
   env: Env,
@@ -29,10 +46,13 @@ declare const Cloudflare: { compatibilityFlags?: Record<string, boolean> } | und
 let _warned = false;
 
 /**
- * Wraps a module worker's `fetch`. Event streams keep the invocation alive
- * until they close (`ctx.waitUntil`), and a worker deployed without the
- * `enable_request_signal` compatibility flag logs one warning: without it
- * workerd never reports a client that disconnected.
+ * Wraps a module worker's `fetch`. A worker deployed without the
+ * `enable_request_signal` compatibility flag logs one warning at its first
+ * event stream: without the flag workerd never reports a client that left.
+ *
+ * When the client leaves, workerd ends the invocation as soon as nothing is
+ * registered with `ctx.waitUntil`: a source's `finally` runs, but what it
+ * awaits is cut short unless it is handed to `ctx.waitUntil`.
  *
  * @example
  * ```ts
@@ -40,7 +60,15 @@ let _warned = false;
  * import { sseResponse } from 'ssekit';
  * import { defineWorker } from 'ssekit/workers';
  *
- * export default defineWorker((request) => sseResponse(['hello'], { request }));
+ * export default defineWorker((request, env, ctx) =>
+ *   sseResponse(async function* ({ signal }) {
+ *     try {
+ *       yield* updates(signal);
+ *     } finally {
+ *       ctx.waitUntil(saveCursor()); // async cleanup outlives the request
+ *     }
+ *   }, { request }),
+ * );
  * ```
  */
 export function defineWorker<Env = unknown>(
@@ -49,21 +77,13 @@ export function defineWorker<Env = unknown>(
   return {
     async fetch(request, env, ctx) {
       const response = await handler(request, env, ctx);
-      const eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-      if (!eventStream || !response.body) return response;
-      if (!_warned && hasRequestSignal() === false) {
+      if (!_warned && hasRequestSignal() === false && _isEventStream(response)) {
         _warned = true;
         console.warn(
-          'ssekit/workers: the enable_request_signal compatibility flag is off, so workerd does not report clients that disconnect: streams, their onClose and their finally run on until a write fails. Add compatibility_flags = ["enable_request_signal"] to wrangler.toml.',
+          'ssekit/workers: the enable_request_signal compatibility flag is off, so workerd does not tell this worker when a client disconnects: an event stream\'s source stays parked and its finally and onClose never run. Add compatibility_flags = ["enable_request_signal"] to wrangler.toml.',
         );
       }
-      let closed!: () => void;
-      ctx.waitUntil(new Promise<void>((resolve) => (closed = resolve)));
-      request.signal.addEventListener('abort', () => closed(), { once: true });
-      return new Response(
-        _onClose(response.body, () => closed()),
-        response,
-      );
+      return response;
     },
   };
 }
@@ -82,25 +102,6 @@ export function hasRequestSignal(): boolean | undefined {
   return flags ? flags.enable_request_signal === true : undefined;
 }
 
-/** The same bytes, pulled one read at a time, with a call when they end or are cancelled. */
-function _onClose(
-  body: ReadableStream<Uint8Array>,
-  onClose: () => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
-        onClose();
-        controller.close();
-      },
-      cancel(reason) {
-        onClose();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+function _isEventStream(response: Response): boolean {
+  return /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }

@@ -25,6 +25,8 @@ export interface Served {
 export interface Gaps {
   /** workerd without `enable_request_signal`: a client that leaves is never reported. */
   noDisconnectNotice?: boolean;
+  /** workerd: after a disconnect, what cleanup awaits is cut short unless given to `ctx.waitUntil`. */
+  cleanupNeedsWaitUntil?: boolean;
 }
 
 /** One runtime under test. */
@@ -34,6 +36,8 @@ export interface Runtime {
   gaps?: Gaps;
   /** The process prints nothing but its listening line (Deno: no legacy-abort warning). */
   quiet?: boolean;
+  /** Text the server must print exactly once (workerd without the flag: the adapter's warning). */
+  warnsOnce?: string;
 }
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -55,7 +55,8 @@ export function runtimeSuite(runtime: Runtime): void {
     } else {
       test('a client that leaves makes cleanup run exactly once within 1 s', async () => {
         const key = uniqueKey('disconnect');
-        const stream = await open(url, `/ticker?interval=50&key=${key}`);
+        // The source's `finally` awaits 100 ms before it counts: slow cleanup must finish too.
+        const stream = await open(url, `/ticker?interval=50&cleanupMs=100&key=${key}`);
         await stream.until((s) => s.events.filter((e) => e.event).length >= 2);
         const leftAt = performance.now();
         stream.disconnect();
@@ -65,6 +66,17 @@ export function runtimeSuite(runtime: Runtime): void {
         expect(seen).toEqual({ finally: 1, closes: ['disconnect'], signalAborts: 1 });
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(await counters(url, key)).toEqual(seen);
+      });
+    }
+
+    if (runtime.gaps?.cleanupNeedsWaitUntil) {
+      test('GAP cleanupNeedsWaitUntil: cleanup that awaits, without ctx.waitUntil, is cut short', async () => {
+        const key = uniqueKey('cut');
+        const stream = await open(url, `/ticker?interval=50&cleanupMs=100&noWaitUntil&key=${key}`);
+        await stream.until((s) => s.events.filter((e) => e.event).length >= 2);
+        stream.disconnect();
+        const seen = await counters(url, key, (c) => c.finally > 0, 1000);
+        expect(seen).toEqual({ finally: 0, closes: ['disconnect'], signalAborts: 1 });
       });
     }
 
@@ -108,6 +120,12 @@ export function runtimeSuite(runtime: Runtime): void {
       const again = await fetch(`${url}/ok`);
       expect(await again.text()).toBe('ok');
     });
+
+    if (runtime.warnsOnce) {
+      test(`the server warned once: "${runtime.warnsOnce}"`, () => {
+        expect(served.printed?.().split(runtime.warnsOnce!).length).toBe(2);
+      });
+    }
 
     if (runtime.quiet) {
       test('the server printed no warning or error', async () => {

@@ -1,3 +1,5 @@
+/// <reference types="node" />
+import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import { bundle, type Runtime } from './harness.ts';
 import { runtimeSuite } from './suite.ts';
@@ -7,9 +9,16 @@ import { runtimeSuite } from './suite.ts';
 function workerd(requestSignal: boolean): Runtime {
   return {
     name: `workerd (ssekit/workers defineWorker, enable_request_signal ${requestSignal ? 'on' : 'off'})`,
-    gaps: { noDisconnectNotice: !requestSignal },
+    gaps: { noDisconnectNotice: !requestSignal, cleanupNeedsWaitUntil: requestSignal },
+    // workerd logs a cancelled invocation (the cleanupNeedsWaitUntil gap), so only the warning is checked.
+    warnsOnce: requestSignal ? undefined : 'enable_request_signal compatibility flag is off',
     async start() {
+      let printed = '';
       const worker = new Miniflare({
+        // What the worker logs: the adapter's warning must come exactly once.
+        handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+          for (const stream of [stdout, stderr]) stream.on('data', (chunk) => (printed += chunk));
+        },
         modules: true,
         scriptPath: await bundle('workers.ts', 'neutral'),
         compatibilityDate: '2025-06-01',
@@ -18,7 +27,7 @@ function workerd(requestSignal: boolean): Runtime {
         port: 0,
       });
       const url = await worker.ready;
-      return { url: url.origin, stop: () => worker.dispose() };
+      return { url: url.origin, stop: () => worker.dispose(), printed: () => printed };
     },
   };
 }
