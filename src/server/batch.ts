@@ -36,7 +36,7 @@ export interface Batch {
 /**
  * @internal Reads what `iterator` has ready, up to about 16 KiB, and encodes
  * it as one chunk. A batch that is one pre-encoded message is its shared
- * bytes, without a copy. Resolves `undefined` when `isClosed()` turned true
+ * bytes, without a copy; several are joined as bytes, never re-encoded. Resolves `undefined` when `isClosed()` turned true
  * while it waited: then nothing may be written.
  */
 export async function readBatch(
@@ -46,18 +46,26 @@ export async function readBatch(
   options: EncodeOptions,
   isClosed: () => boolean,
 ): Promise<Batch | undefined> {
-  let first: EncodedMessage | undefined;
+  // Pre-encoded messages join the batch as their shared bytes, never
+  // re-encoded per stream; other messages are encoded as text, once per batch.
+  const parts: Uint8Array[] = [];
+  let partBytes = 0;
   let text = '';
+  const settleText = () => {
+    if (!text) return;
+    const bytes = encoder.encode(text);
+    parts.push(bytes);
+    partBytes += bytes.byteLength;
+    text = '';
+  };
   const batch = (
     finished: boolean,
     failure?: { error: unknown },
     next?: PromiseLike<Pulled>,
-  ): Batch => ({
-    bytes: first ? first.bytes : text ? encoder.encode(text) : undefined,
-    pending: next,
-    finished,
-    failure,
-  });
+  ): Batch => {
+    settleText();
+    return { bytes: join(parts, partBytes), pending: next, finished, failure };
+  };
   let result: Pulled;
   try {
     const next = pending ?? iterator.next();
@@ -72,16 +80,15 @@ export async function readBatch(
     if (result.done) return batch(true);
     try {
       const item = result.value;
-      if (item instanceof EncodedMessage && text === '' && !first) first = item;
-      else {
-        if (first) text = first.text;
-        first = undefined;
-        text += encodeMessage(item, options);
-      }
+      if (item instanceof EncodedMessage) {
+        settleText();
+        parts.push(item.bytes);
+        partBytes += item.bytes.byteLength;
+      } else text += encodeMessage(item, options);
     } catch (error) {
       return batch(false, { error });
     }
-    if (text.length >= BATCH_UNITS) return batch(false);
+    if (partBytes + text.length >= BATCH_UNITS) return batch(false);
     let next: Pulled | PromiseLike<Pulled>;
     try {
       next = iterator.next();
@@ -100,6 +107,18 @@ export async function readBatch(
     if (probe.state === FAILED) return isClosed() ? undefined : batch(true, probe.failure);
     result = probe.result!;
   }
+}
+
+/** @internal One chunk from the parts: the part itself when there is one, else a copy of all. */
+export function join(parts: Uint8Array[], length: number): Uint8Array | undefined {
+  if (parts.length < 2) return parts[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
 }
 
 const PENDING = 0;

@@ -1,7 +1,7 @@
 import type { EventMap, SSEItem } from '../types.ts';
 import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
-import { type Pulled, type PullIterator, readBatch } from './batch.ts';
+import { join, type Pulled, type PullIterator, readBatch } from './batch.ts';
 import type { MessageData } from './context.ts';
 import type { CloseInfo, StreamOptions } from './options.ts';
 import { sleep } from './signal.ts';
@@ -198,7 +198,7 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   #flushQueue(): void {
     const queue = this.#queue;
-    this.#enqueue(queue.length === 1 ? queue[0]! : concat(queue, this.#queuedBytes));
+    this.#enqueue(join(queue, this.#queuedBytes)!);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#releaseReady();
@@ -274,16 +274,6 @@ export class EventStream<Events extends EventMap = EventMap> {
       reportError(error);
     }
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** Calls `return()` (so a generator's `finally` runs) without waiting or throwing. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   abortable,
   type CloseInfo,
+  preEncode,
   SSEFieldError,
   SSEOptionError,
   sleep,
@@ -499,5 +500,17 @@ describe('Last-Event-ID', () => {
     expect(ids(new Request('http://x/', { headers: { 'last-event-id': long.slice(1) } }))).toBe(
       long.slice(1),
     );
+  });
+});
+
+describe('pre-encoded messages', () => {
+  test('one alone is written as its shared bytes; several are joined, not re-encoded', async () => {
+    const one = preEncode({ event: 'a', data: 1 });
+    const two = preEncode('two');
+    const reader = sseResponse([one], { heartbeat: false }).body!.getReader();
+    await reader.read();
+    expect((await reader.read()).value).toBe(one.bytes);
+    const text = await sseResponse([one, 'plain', two, two], { heartbeat: false }).text();
+    expect(text).toBe(':\n\nevent: a\ndata: 1\n\ndata: plain\n\ndata: two\n\ndata: two\n\n');
   });
 });
