@@ -11,6 +11,7 @@
 export { SSEError, SSEFieldError, SSEOptionError, SSESerializeError } from './errors.ts';
 export type { MessageData, SSEContext, SSESource, SSEWriter } from './server/context.ts';
 export { SSEEncoderStream } from './server/encoder-stream.ts';
+export { type EveryOptions, every } from './server/every.ts';
 export { type LastEventIdOptions, lastEventIdFrom } from './server/last-event-id.ts';
 export type {
   CloseInfo,
