@@ -1,0 +1,146 @@
+// Shared by the reliability scenarios: the scale (one code path for CI and
+// soak), system binaries, child processes of bundled fixtures, and the
+// figures each scenario records for RELIABILITY.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** `SSEKIT_SCALE=full` (npm run soak) runs the issue's full figures; anything else, CI's. */
+export const FULL = process.env.SSEKIT_SCALE === 'full';
+
+/** `scale(ci, full)`: the CI-sized number, or the full one under `npm run soak`. */
+export function scale<T>(ci: T, full: T): T {
+  return FULL ? full : ci;
+}
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Whether a system binary is there. Missing: a loud notice and a skip on a
+ * laptop, a failure in CI (`.ci/run` installs nginx, redis-server, chromium).
+ */
+export function binaryAvailable(path: string, packageName: string, what: string): boolean {
+  if (existsSync(path)) return true;
+  const notice = `${path} is missing: ${what} cannot run. Install it with: apt-get install ${packageName}`;
+  if (process.env.CI) throw new Error(`CI: ${notice}`);
+  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
+  return false;
+}
+
+/**
+ * Appends one scenario's figures to `.tmp/reliability/figures.jsonl` and
+ * prints them: RELIABILITY.md is written from the soak run's lines.
+ */
+export function record(scenario: string, figures: Record<string, unknown>): void {
+  const line = { scenario, scale: FULL ? 'full' : 'ci', at: new Date().toISOString(), ...figures };
+  mkdirSync(`${root}.tmp/reliability`, { recursive: true });
+  appendFileSync(`${root}.tmp/reliability/figures.jsonl`, `${JSON.stringify(line)}\n`);
+  console.log(`reliability: ${JSON.stringify(line)}`);
+}
+
+/** Node 20 runs no TypeScript: a fixture is bundled once, packages left to node_modules. */
+export async function bundle(entry: string): Promise<string> {
+  const name = entry.replace(/\W+/g, '-');
+  const outfile = `${root}.tmp/reliability/${name}-${process.pid}.mjs`;
+  await build({
+    entryPoints: [`${root}${entry}`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** A child process that printed `ready <port>`; `lines` collects what it printed after. */
+export interface Child {
+  process: ChildProcess;
+  port: number;
+  url: string;
+  lines: string[];
+  /** Resolves with the exit code once it exited. */
+  exited: Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Spawns `node file ...args` and waits for its `ready <port>` line. */
+export async function start(
+  file: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<Child> {
+  const child = spawn(process.execPath, ['--expose-gc', file, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
+  const lines: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk) => {
+      buffer += chunk;
+      let end = buffer.indexOf('\n');
+      for (; end >= 0; end = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        const ready = /^ready (\d+)$/.exec(line);
+        if (ready) resolve(Number(ready[1]));
+        else lines.push(line);
+      }
+    });
+    exited.then((code) => reject(new Error(`${file} exited before it was ready (${code})`)));
+  });
+  return { process: child, port, url: `http://127.0.0.1:${port}`, lines, exited };
+}
+
+/** Waits until `check()` holds, polling; throws with `what` after `ms`. */
+export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Heap and array buffers after a full collection (vitest runs these with --expose-gc). */
+export async function settledMemory(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  for (let round = 0; round < 3; round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
+
+export const MB = 1024 * 1024;
+
+/** Checks a client's received sequence: `1..count`, each once, in order. */
+export function sequenceFaults(received: readonly number[], count: number) {
+  let lost = 0;
+  let duplicated = 0;
+  let outOfOrder = 0;
+  const seen = new Set<number>();
+  for (let index = 0; index < received.length; index++) {
+    const value = received[index]!;
+    if (seen.has(value)) duplicated++;
+    else seen.add(value);
+    if (index > 0 && value <= received[index - 1]!) outOfOrder++;
+  }
+  for (let value = 1; value <= count; value++) if (!seen.has(value)) lost++;
+  return { lost, duplicated, outOfOrder };
+}
