@@ -151,6 +151,7 @@ describe('sources', () => {
 
 describe('first byte and backpressure', () => {
   test('a source that never yields still delivers a first chunk at once', async () => {
+    // biome-ignore lint/correctness/useYield: a source that never yields is the point
     const response = sseResponse(async function* () {
       await forever();
     });
