@@ -14,6 +14,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
+export * from './tail-log.ts';
+
 /**
  * A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call.
  *
@@ -203,19 +205,17 @@ function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
 }
 
 function _requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
-  let onData: (chunk: Buffer) => void;
   return new ReadableStream({
     start(controller) {
-      req.pause();
-      req.on(
-        'data',
-        (onData = (chunk) => {
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        }),
-      );
+      const onData = (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      };
+      req
+        .pause()
+        .on('data', onData)
+        .once('error', (error) => controller.error(error));
       req.once('end', () => controller.close());
-      req.once('error', (error) => controller.error(error));
       _unread.set(req, () => req.off('data', onData).resume());
     },
     pull: () => void req.resume(),
@@ -239,34 +239,36 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
 async function _pump(
   body: ReadableStream<Uint8Array>,
   res: NodeResponse,
-  disconnect: AbortSignal,
+  left: AbortSignal,
 ): Promise<void> {
   const reader = body.getReader();
-  // A shutdown (or a disconnect) cancels the body: the source's signal aborts
+  // A disconnect or a shutdown cancels the body: the source's signal aborts
   // and its `finally` runs; the response then ends cleanly if it still can.
-  const cancel = () => reader.cancel().catch(() => {});
-  if (disconnect.aborted) cancel();
-  disconnect.addEventListener('abort', cancel, { once: true });
+  const cancel = () => void reader.cancel().catch(() => {});
+  if (left.aborted) cancel();
+  left.addEventListener('abort', cancel, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done || disconnect.aborted) break;
-      if (!(res as ServerResponse).write(value)) {
-        // After destroy 'drain' never comes, 'close' does.
-        await new Promise<void>((resolve) => {
-          const settle = () => {
-            res.off('drain', settle).off('close', settle);
-            resolve();
-          };
-          res.once('drain', settle).once('close', settle);
-        });
-      }
+      if (done || left.aborted) break;
+      if (!(res as ServerResponse).write(value)) await _drained(res);
     }
     if (!res.destroyed) res.end();
   } catch (error) {
-    if (!disconnect.aborted) console.error('ssekit/node: the response body failed:', error);
+    if (!left.aborted) console.error('ssekit/node: the response body failed:', error);
     res.destroy();
   } finally {
-    disconnect.removeEventListener('abort', cancel);
+    left.removeEventListener('abort', cancel);
   }
+}
+
+/** Resolves on 'drain', or on 'close': after a destroy 'drain' never comes. */
+function _drained(res: NodeResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      res.off('drain', settle).off('close', settle);
+      resolve();
+    };
+    res.once('drain', settle).once('close', settle);
+  });
 }
