@@ -1,7 +1,7 @@
 import parserCases from '../../../shared/conformance/eventsource-parser-cases.json';
 import wptCases from '../../../shared/conformance/wpt-format-cases.json';
 import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
-import type { SSEEvent } from '../../src/wire/parse.ts';
+import { createDecoder, createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
 
 export interface WptCase {
   name: string;
@@ -88,9 +88,29 @@ export async function parse(
   return { events, lastEventId: parser.lastEventId, retries, comments };
 }
 
-/** The same input cut whole, into single units, and in two at every position. */
-export function* splits<T extends Uint8Array | string>(input: T): Generator<T[]> {
-  yield [input];
-  yield Array.from({ length: input.length }, (_, i) => input.slice(i, i + 1) as T);
+/**
+ * What SSEParserStream does with each chunk, without the stream around it:
+ * for the thousands of splits of a case, where streams would cost seconds.
+ */
+export function parseSync(
+  chunks: Iterable<Uint8Array | string>,
+  options: SSEParserStreamOptions = {},
+): Parsed {
+  const retries: number[] = [];
+  const comments: string[] = [];
+  const events: SSEEvent[] = [];
+  const decode = createDecoder();
+  const parser = createSSEParser({
+    ...options,
+    onEvent: (event) => events.push(event),
+    onRetry: (ms) => retries.push(ms),
+    onComment: (text) => comments.push(text),
+  });
+  for (const chunk of chunks) parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
+  return { events, lastEventId: parser.lastEventId, retries, comments };
+}
+
+/** The same input cut in two at every position. */
+export function* cutsInTwo<T extends Uint8Array | string>(input: T): Generator<T[]> {
   for (let i = 0; i <= input.length; i++) yield [input.slice(0, i) as T, input.slice(i) as T];
 }
