@@ -4,12 +4,13 @@
  * it needs) and its createParser, on the same bytes, cut into 64-byte and
  * 16 KiB chunks. readEvents, which reads a body without a stream in
  * between, is compared with the same eventsource-parser stream. Run with
- * `npm run bench:parse`; it prints a table.
+ * `npm run bench:parse`; it prints markdown tables.
  */
 import { createParser } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { createSSEParser, readEvents, SSEParserStream } from '../src/client/index.ts';
 import { encodeMessage } from '../src/index.ts';
+import { type Contender, compare, report } from './_harness.ts';
 
 const TARGET_BYTES = 4 * 1024 * 1024;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
@@ -54,64 +55,66 @@ async function drain(stream: ReadableStream<unknown>): Promise<number> {
   return count;
 }
 
-type Run = () => Promise<number> | number;
+const streams = (chunks: Uint8Array[]): Contender[] => [
+  {
+    name: 'ssekit SSEParserStream',
+    ours: true,
+    run: () => drain(source(chunks).pipeThrough(new SSEParserStream())),
+  },
+  {
+    name: 'ssekit readEvents',
+    ours: true,
+    run: async () => {
+      let count = 0;
+      for await (const _ of readEvents(source(chunks))) count++;
+      return count;
+    },
+  },
+  {
+    name: 'eventsource-parser EventSourceParserStream',
+    run: () =>
+      drain(
+        source(chunks)
+          .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+          .pipeThrough(new EventSourceParserStream()),
+      ),
+  },
+];
 
-const contenders = (chunks: Uint8Array[], texts: string[]): Record<string, Run> => ({
-  'ssekit SSEParserStream': () => drain(source(chunks).pipeThrough(new SSEParserStream())),
-  'ssekit readEvents': async () => {
-    let count = 0;
-    for await (const _ of readEvents(source(chunks))) count++;
-    return count;
+// Text as a TextDecoder hands it over: flat strings, not slices of one big
+// string (a slice makes every character access a little slower).
+const feeds = (texts: string[]): Contender[] => [
+  {
+    name: 'ssekit createSSEParser().feed',
+    ours: true,
+    run: async () => {
+      let count = 0;
+      const parser = createSSEParser({ onEvent: () => count++ });
+      for (const text of texts) parser.feed(text);
+      return count;
+    },
   },
-  'eventsource-parser stream': () =>
-    drain(
-      source(chunks)
-        .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
-        .pipeThrough(new EventSourceParserStream()),
-    ),
-  'ssekit createSSEParser feed': () => {
-    let count = 0;
-    const parser = createSSEParser({ onEvent: () => count++ });
-    for (const text of texts) parser.feed(text);
-    return count;
+  {
+    name: 'eventsource-parser createParser().feed',
+    run: async () => {
+      let count = 0;
+      const parser = createParser({ onEvent: () => count++ });
+      for (const text of texts) parser.feed(text);
+      return count;
+    },
   },
-  'eventsource-parser feed': () => {
-    let count = 0;
-    const parser = createParser({ onEvent: () => count++ });
-    for (const text of texts) parser.feed(text);
-    return count;
-  },
-});
-
-/** Best time of each contender, running them in turns so that load on the machine hits all alike. */
-async function measure(runs: Record<string, Run>, bytes: number) {
-  const best: Record<string, { mbps: number; events: number }> = {};
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, run] of Object.entries(runs)) {
-      const start = performance.now();
-      const events = await run();
-      const mbps = bytes / 1024 / 1024 / ((performance.now() - start) / 1000);
-      if (!best[name] || mbps > best[name].mbps) best[name] = { mbps, events };
-    }
-  }
-  return best;
-}
+];
 
 const bytes = corpus();
-console.log(`corpus: ${(bytes.length / 1024 / 1024).toFixed(1)} MiB, best of ${ROUNDS} rounds`);
-console.log('| chunks | parser | MiB/s | events | vs eventsource-parser |');
-console.log('|---|---|---:|---:|---:|');
+const mib = bytes.length / 1024 / 1024;
+console.log(
+  `Corpus: ${mib.toFixed(1)} MiB of events; rates are events per second, median of ${ROUNDS} alternating rounds.\n`,
+);
 for (const size of [64, 16 * 1024]) {
   const chunks = cut(bytes, size);
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const texts = chunks.map((chunk) => decoder.decode(chunk, { stream: true }));
-  const results = await measure(contenders(chunks, texts), bytes.length);
-  for (const [name, { mbps, events }] of Object.entries(results)) {
-    const peer = name.endsWith('feed')
-      ? results['eventsource-parser feed']!
-      : results['eventsource-parser stream']!;
-    const ratio = name.startsWith('ssekit') ? `${(mbps / peer.mbps).toFixed(2)}x` : '';
-    const label = size === 64 ? '64 B' : '16 KiB';
-    console.log(`| ${label} | ${name} | ${mbps.toFixed(1)} | ${events} | ${ratio} |`);
-  }
+  const label = size === 64 ? '64-byte chunks' : '16 KiB chunks';
+  report(`Bytes to events, ${label}`, 'events', await compare(streams(chunks), ROUNDS));
+  report(`Decoded text to events, ${label}`, 'events', await compare(feeds(texts), ROUNDS));
 }
