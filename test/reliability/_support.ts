@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { connect } from '../../src/client/index.ts';
 
 /** `SSEKIT_SCALE=full` (npm run soak) runs the issue's full figures; anything else, CI's. */
 export const FULL = process.env.SSEKIT_SCALE === 'full';
@@ -143,4 +144,55 @@ export function sequenceFaults(received: readonly number[], count: number) {
   }
   for (let value = 1; value <= count; value++) if (!seen.has(value)) lost++;
   return { lost, duplicated, outOfOrder };
+}
+
+/**
+ * A reader on ssekit's `connect` that records each event's `data` as a
+ * number until it has `count` of them, and how often it reconnected. `route`
+ * picks the URL of every attempt (a live process, after one was killed).
+ */
+export function follower(route: () => string, count: number, signal: AbortSignal) {
+  const received: number[] = [];
+  const state = { received, reconnects: 0, resets: 0 };
+  const done = (async () => {
+    const events = connect(route(), {
+      signal,
+      retryDelay: 20,
+      maxRetryDelay: 250,
+      onReconnect: () => state.reconnects++,
+      fetch: (_input, init) => fetch(route(), init),
+    });
+    for await (const { event, data } of events) {
+      if (event === 'reset') state.resets++;
+      else received.push(Number(data));
+      if (received.at(-1) === count) break;
+    }
+  })();
+  return Object.assign(state, { done });
+}
+
+/**
+ * Publishes `count` numbered messages at most `perSecond` (so that faults
+ * land all along the run), never more than `lag` ahead of the slowest reader.
+ */
+export async function publishPaced(
+  count: number,
+  publish: (n: number) => Promise<unknown>,
+  readers: readonly { received: number[] }[],
+  { lag, perSecond }: { lag: number; perSecond: number },
+  onProgress: (n: number) => void | Promise<void> = () => {},
+): Promise<void> {
+  const started = Date.now();
+  for (let n = 1; n <= count; n++) {
+    if (n % 50 === 0) {
+      const early = started + (n / perSecond) * 1000 - Date.now();
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+      await onProgress(n);
+      while (n - Math.min(...readers.map((reader) => reader.received.length)) > lag) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        await onProgress(n);
+      }
+    }
+    await publish(n);
+  }
 }
