@@ -211,11 +211,8 @@ function _requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       };
-      req
-        .pause()
-        .on('data', onData)
-        .once('error', (error) => controller.error(error));
-      req.once('end', () => controller.close());
+      req.pause().on('data', onData);
+      req.once('end', () => controller.close()).once('error', (error) => controller.error(error));
       _unread.set(req, () => req.off('data', onData).resume());
     },
     pull: () => void req.resume(),
