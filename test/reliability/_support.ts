@@ -151,12 +151,18 @@ export function sequenceFaults(received: readonly number[], count: number) {
  * number until it has `count` of them, and how often it reconnected. `route`
  * picks the URL of every attempt (a live process, after one was killed).
  */
-export function follower(route: () => string, count: number, signal: AbortSignal) {
+export function follower(
+  route: () => string,
+  count: number,
+  signal: AbortSignal,
+  lastEventId?: string,
+) {
   const received: number[] = [];
   const state = { received, reconnects: 0, resets: 0 };
   const done = (async () => {
     const events = connect(route(), {
       signal,
+      lastEventId,
       retryDelay: 20,
       maxRetryDelay: 250,
       onReconnect: () => state.reconnects++,
