@@ -5,6 +5,12 @@ import type { ConnectOptions, SSEConnection } from './types.ts';
  * Options of the {@link EventSource} class: `EventSourceInit` plus what
  * `connect` offers beyond it (headers, method, body, a custom fetch,
  * reconnection timing, limits).
+ *
+ * @example
+ * ```ts
+ * const options: EventSourceOptions = { withCredentials: true, headers: { 'x-team': 'ops' } };
+ * new EventSource('/events', options);
+ * ```
  */
 export interface EventSourceOptions
   extends Omit<ConnectOptions, 'signal' | 'json' | 'reconnect' | 'credentials'> {
@@ -12,7 +18,16 @@ export interface EventSourceOptions
   withCredentials?: boolean;
 }
 
-/** The events an {@link EventSource} dispatches besides named ones (which are `MessageEvent`s). */
+/**
+ * The events an {@link EventSource} dispatches besides named ones (which are
+ * `MessageEvent`s), for typed listeners.
+ *
+ * @example
+ * ```ts
+ * const onOpen = (event: EventSourceEventMap['open']) => console.log(event.type);
+ * source.addEventListener('open', onOpen);
+ * ```
+ */
 export interface EventSourceEventMap {
   open: Event;
   message: MessageEvent;

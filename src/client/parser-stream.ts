@@ -1,12 +1,20 @@
 import {
-  createDecoder,
   createSSEParser,
   type SSEEvent,
   type SSEParser,
   type SSEParserOptions,
 } from '../wire/parse.ts';
+import { createDecoder } from './decode.ts';
 
-/** Options of {@link SSEParserStream}: those of the parser, less `onEvent`. */
+/**
+ * Options of {@link SSEParserStream}: those of the parser, less `onEvent`.
+ *
+ * @example
+ * ```ts
+ * const options: SSEParserStreamOptions = { lastEventId: '41', maxEventLength: 1 << 20 };
+ * body.pipeThrough(new SSEParserStream(options));
+ * ```
+ */
 export type SSEParserStreamOptions = Omit<SSEParserOptions, 'onEvent'>;
 
 /**

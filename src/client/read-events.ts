@@ -1,11 +1,15 @@
-import {
-  createDecoder,
-  createSSEParser,
-  type SSEEvent,
-  type SSEParserOptions,
-} from '../wire/parse.ts';
+import { createSSEParser, type SSEEvent, type SSEParserOptions } from '../wire/parse.ts';
+import { createDecoder } from './decode.ts';
 
-/** Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal. */
+/**
+ * Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal.
+ *
+ * @example
+ * ```ts
+ * const options: ReadEventsOptions = { signal: AbortSignal.timeout(30_000), onRetry: console.log };
+ * for await (const event of readEvents(response.body!, options)) console.log(event.data);
+ * ```
+ */
 export interface ReadEventsOptions extends Omit<SSEParserOptions, 'onEvent'> {
   /** Aborting it cancels the body and ends the iteration, even during a pending read. */
   signal?: AbortSignal;

@@ -36,7 +36,16 @@ export type ConnectEvent<Events extends EventMap> = string extends keyof Events
   ? SSEClientEvent<string, Events[string]>
   : { [Name in keyof Events & string]: SSEClientEvent<Name, Events[Name]> }[keyof Events & string];
 
-/** What a `headers` function of {@link connect} is told about the attempt. */
+/**
+ * What a `headers` function of {@link connect} is told about the attempt.
+ *
+ * @example
+ * ```ts
+ * const headers = async ({ attempt }: ConnectAttempt) => ({
+ *   authorization: `Bearer ${await getToken({ refresh: attempt > 0 })}`,
+ * });
+ * ```
+ */
 export interface ConnectAttempt {
   /** 0 for the first request, then 1, 2, … for each reconnection. */
   attempt: number;
@@ -44,7 +53,15 @@ export interface ConnectAttempt {
   lastEventId: string;
 }
 
-/** Why and when {@link connect} reconnects; passed to `onReconnect`. */
+/**
+ * Why and when {@link connect} reconnects; passed to `onReconnect`.
+ *
+ * @example
+ * ```ts
+ * const onReconnect = ({ attempt, delay, error }: ReconnectInfo) =>
+ *   console.warn(`retry ${attempt} in ${delay} ms`, error);
+ * ```
+ */
 export interface ReconnectInfo {
   /** 1 for the first try after a connection that delivered events, then 2, 3, … */
   attempt: number;
@@ -54,7 +71,15 @@ export interface ReconnectInfo {
   error?: unknown;
 }
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectOptions = { method: 'POST', body: '{}', reconnect: true, maxRetries: 5 };
+ * connect('/jobs/7/log', options);
+ * ```
+ */
 export interface ConnectOptions {
   /** HTTP method. Default `GET`. */
   method?: string;

@@ -24,7 +24,14 @@ export interface SSEEvent {
   lastEventId: string;
 }
 
-/** Options of {@link createSSEParser}; `SSEParserStream` takes the same except `onEvent`. */
+/**
+ * Options of {@link createSSEParser}; `SSEParserStream` takes the same except `onEvent`.
+ *
+ * @example
+ * ```ts
+ * const options: SSEParserOptions = { onEvent: console.log, onRetry: (ms) => (delay = ms) };
+ * ```
+ */
 export interface SSEParserOptions {
   /** Called with each dispatched event. */
   onEvent?: (event: SSEEvent) => void;
@@ -40,7 +47,16 @@ export interface SSEParserOptions {
   maxEventLength?: number;
 }
 
-/** A push parser for decoded event-stream text; see {@link createSSEParser}. */
+/**
+ * A push parser for decoded event-stream text; see {@link createSSEParser}.
+ *
+ * @example
+ * ```ts
+ * const parser: SSEParser = createSSEParser({ onEvent: console.log });
+ * parser.feed('id: 1\ndata: x\n\n');
+ * parser.lastEventId; // '1'
+ * ```
+ */
 export interface SSEParser {
   /**
    * Parses the next piece of the stream. Pieces may be cut anywhere: inside
@@ -252,16 +268,4 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       return lastEventId;
     },
   };
-}
-
-const STREAM = { stream: true };
-
-/**
- * @internal A UTF-8 decoder for a byte stream, chunk by chunk: a character
- * cut across chunks waits for its end, bad bytes become U+FFFD, and a BOM is
- * kept for the parser, which strips exactly one.
- */
-export function createDecoder(): (bytes: Uint8Array) => string {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  return (bytes) => decoder.decode(bytes, STREAM);
 }

@@ -1,7 +1,8 @@
 import parserCases from '../../../shared/conformance/eventsource-parser-cases.json';
 import wptCases from '../../../shared/conformance/wpt-format-cases.json';
+import { createDecoder } from '../../src/client/decode.ts';
 import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
-import { createDecoder, createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
+import { createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
 
 export interface WptCase {
   name: string;
