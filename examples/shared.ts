@@ -1,0 +1,86 @@
+// What the three example servers share: serving a page, counting (and, for
+// the demo's "drop connections" button, ending) open event streams, and a
+// start that shuts down gracefully on SIGINT/SIGTERM.
+import { readFile } from 'node:fs/promises';
+import process from 'node:process';
+import { type FetchHandler, serve } from '../adapters/node.ts';
+
+/** A route handler: a response, or `undefined` when the path is not its own. */
+export type Routes = (
+  request: Request,
+  url: URL,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** The HTML file next to the module that asks for it. */
+export async function page(file: URL): Promise<Response> {
+  return new Response(await readFile(file), {
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}
+
+// Ends each open event stream cleanly: its client sees the stream end and
+// reconnects (with Last-Event-ID) after the stream's `retry`.
+const openStreams = new Set<() => void>();
+
+/** Event streams open in this process. */
+export const openStreamCount = (): number => openStreams.size;
+
+/** Ends every open event stream, as a restart or a load balancer would; returns how many. */
+export function dropStreams(): number {
+  const count = openStreams.size;
+  for (const end of [...openStreams]) end();
+  return count;
+}
+
+/** Passes an event stream through a stream that `dropStreams` can end. */
+function _droppable(response: Response): Response {
+  const type = response.headers.get('content-type') ?? '';
+  if (!response.body || !type.startsWith('text/event-stream')) return response;
+  let end = () => {};
+  const passage = new TransformStream<Uint8Array, Uint8Array>({
+    start: (controller) => void (end = () => controller.terminate()),
+  });
+  openStreams.add(end);
+  // Settles when either side ends; a terminate cancels the source (its finally runs).
+  response.body.pipeTo(passage.writable).then(
+    () => openStreams.delete(end),
+    () => openStreams.delete(end),
+  );
+  return new Response(passage.readable, response);
+}
+
+/**
+ * Serves `routes` on `PORT` (default 3000), with `POST /drop` ending every
+ * open stream; on SIGINT or SIGTERM, stops accepting, ends open streams
+ * cleanly, runs `onShutdown` and lets the process exit by itself.
+ */
+export async function start(
+  name: string,
+  routes: Routes,
+  onShutdown: () => void | Promise<void>,
+): Promise<void> {
+  const handler: FetchHandler = async (request) => {
+    const url = new URL(request.url);
+    if (request.method === 'POST' && url.pathname === '/drop') {
+      return Response.json({ dropped: dropStreams() });
+    }
+    const response = await routes(request, url);
+    return response ? _droppable(response) : new Response('Not found\n', { status: 404 });
+  };
+  const port = Number(process.env.PORT ?? 3000);
+  const server = await serve(handler, { port, grace: 2000 });
+  console.log(`${name} listening on ${server.url.replace('127.0.0.1', 'localhost')}`);
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: closing ${openStreams.size} open stream(s)`);
+    // Something left running would keep the process alive: say so, and go.
+    setTimeout(() => {
+      console.error(`${name}: still running 5 s after ${signal}, exiting`);
+      process.exit(1);
+    }, 5000).unref();
+    await server.close();
+    await onShutdown();
+    console.log(`${name} closed`);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
