@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -74,27 +75,31 @@ export function toNodeHandler(
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
   return async (req, res) => {
-    const disconnect = new AbortController();
-    const leave = () => disconnect.abort();
+    // The request's signal: the client left, or a shutdown.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.once('close', () => res.writableEnded || leave());
+    res.once('close', () => res.writableEnded || stop());
+    // On a shutdown, first the caller's own listeners on the same signal (an
+    // `sseResponse` `signal` option closes with reason 'abort'), then this.
+    const shutdown = () => queueMicrotask(stop);
     try {
-      const response = await handler(_toRequest(req, disconnect.signal));
+      const response = await handler(_toRequest(req, abort.signal));
       _writeHead(req, res, response);
-      // A shutdown ends event streams as a disconnect would (their clients
-      // resume elsewhere with Last-Event-ID); other responses run on.
+      // A shutdown ends event streams (their clients resume elsewhere with
+      // Last-Event-ID); other responses run on.
       if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
-        if (options.signal?.aborted) leave();
-        options.signal?.addEventListener('abort', leave, { once: true });
+        if (options.signal?.aborted) shutdown();
+        options.signal?.addEventListener('abort', shutdown, { once: true });
       }
-      if (response.body) await _pump(response.body, res, disconnect.signal);
+      if (response.body) await _pump(response.body, res);
       else res.end();
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     } finally {
-      options.signal?.removeEventListener('abort', leave);
+      options.signal?.removeEventListener('abort', shutdown);
       // An unread request body would stall a keep-alive connection: drain it.
       if (!req.readableEnded) (_unread.get(req) ?? (() => req.resume()))();
     }
@@ -158,6 +163,9 @@ export async function serve(
 ): Promise<NodeServer> {
   const { port = 0, hostname, signal, grace = 5000 } = options;
   const shutdown = new AbortController();
+  // Every open event stream listens to it: thousands are normal, not a leak
+  // (Node warns from the 11th listener on).
+  setMaxListeners(0, shutdown.signal);
   const listener = toNodeHandler(handler, { signal: shutdown.signal });
   const server = createServer((req, res) => {
     // A response that finishes during a shutdown leaves an idle keep-alive socket.
@@ -233,29 +241,29 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
   (res as ServerResponse).flushHeaders();
 }
 
-async function _pump(
-  body: ReadableStream<Uint8Array>,
-  res: NodeResponse,
-  left: AbortSignal,
-): Promise<void> {
+async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse): Promise<void> {
   const reader = body.getReader();
-  // A disconnect or a shutdown cancels the body: the source's signal aborts
-  // and its `finally` runs; the response then ends cleanly if it still can.
-  const cancel = () => void reader.cancel().catch(() => {});
-  if (left.aborted) cancel();
-  left.addEventListener('abort', cancel, { once: true });
+  // A client that leaves cancels the body: the source's signal aborts and its
+  // `finally` runs. After a normal end 'close' comes too late to matter.
+  let gone = res.destroyed;
+  const cancel = () => {
+    gone = true;
+    reader.cancel().catch(() => {});
+  };
+  if (gone) cancel();
+  res.once('close', cancel);
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done || left.aborted) break;
+      if (done || gone) break;
       if (!(res as ServerResponse).write(value)) await _drained(res);
     }
-    if (!res.destroyed) res.end();
+    if (!gone) res.end();
   } catch (error) {
-    if (!left.aborted) console.error('ssekit/node: the response body failed:', error);
+    if (!gone) console.error('ssekit/node: the response body failed:', error);
     res.destroy();
   } finally {
-    left.removeEventListener('abort', cancel);
+    res.off('close', cancel);
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from 'node:http';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { type NodeServer, serve, toNodeHandler } from '../../adapters/node.ts';
-import { type CloseReason, sseResponse } from '../../src/index.ts';
+import { type CloseReason, createEventStream, sseResponse } from '../../src/index.ts';
 
 let running: NodeServer | undefined;
 afterEach(async () => {
@@ -150,6 +150,33 @@ describe('serve', () => {
     const { url, server } = await serve(() => new Response('ok'), { signal: AbortSignal.abort() });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.listening).toBe(false);
+  });
+
+  test('the same signal given to sseResponse closes streams as an abort, final events included', async () => {
+    const shutdown = new AbortController();
+    const reasons: CloseReason[] = [];
+    const { url } = await serve(
+      (request) => {
+        // Registered first, so it writes before the stream sees the abort.
+        shutdown.signal.addEventListener('abort', () => writer.event('bye', 'server restarting'));
+        const { response, writer } = createEventStream({
+          request,
+          signal: shutdown.signal,
+          onClose: ({ reason }) => reasons.push(reason),
+        });
+        return response;
+      },
+      { signal: shutdown.signal },
+    );
+    const response = await fetch(url);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toBe(':\n\n');
+    shutdown.abort();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      rest += chunk.value;
+    expect(rest).toBe('event: bye\ndata: server restarting\n\n');
+    expect(reasons).toEqual(['abort']);
   });
 
   test('aborting the signal option closes the server', async () => {
