@@ -57,12 +57,16 @@ export async function bundle(entry: string): Promise<string> {
   return outfile;
 }
 
-/** A child process that printed `ready <port>`; `lines` collects what it printed after. */
+/**
+ * A child process that printed `ready <port>`; `lines` collects what it
+ * printed after, `errors` its stderr (also passed through).
+ */
 export interface Child {
   process: ChildProcess;
   port: number;
   url: string;
   lines: string[];
+  errors: string[];
   /** Resolves with the exit code once it exited. */
   exited: Promise<number | null>;
 }
@@ -80,9 +84,14 @@ export async function start(
 ): Promise<Child> {
   const child = spawn(process.execPath, ['--expose-gc', file, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  const errors: string[] = [];
+  child.stderr!.on('data', (chunk) => {
+    errors.push(String(chunk));
+    process.stderr.write(chunk);
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       children.delete(child);
@@ -105,7 +114,7 @@ export async function start(
     });
     exited.then((code) => reject(new Error(`${file} exited before it was ready (${code})`)));
   });
-  return { process: child, port, url: `http://127.0.0.1:${port}`, lines, exited };
+  return { process: child, port, url: `http://127.0.0.1:${port}`, lines, errors, exited };
 }
 
 /** Waits until `check()` holds, polling; throws with `what` after `ms`. */
@@ -158,14 +167,18 @@ export function follower(
   lastEventId?: string,
 ) {
   const received: number[] = [];
-  const state = { received, reconnects: 0, resets: 0 };
+  // cleanEnds: reconnections after a stream that ended normally (no error).
+  const state = { received, reconnects: 0, cleanEnds: 0, resets: 0 };
   const done = (async () => {
     const events = connect(route(), {
       signal,
       lastEventId,
       retryDelay: 20,
       maxRetryDelay: 250,
-      onReconnect: () => state.reconnects++,
+      onReconnect: ({ error }) => {
+        state.reconnects++;
+        if (!error) state.cleanEnds++;
+      },
       fetch: (_input, init) => fetch(route(), init),
     });
     for await (const { event, data } of events) {
