@@ -11,6 +11,7 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -163,6 +164,9 @@ export async function serve(
 ): Promise<NodeServer> {
   const { port = 0, hostname, signal, grace = 5000 } = options;
   const shutdown = new AbortController();
+  // Every open event stream listens to it: thousands are normal, not a leak
+  // (Node warns from the 11th listener on).
+  setMaxListeners(0, shutdown.signal);
   // Every open event stream listens to it: thousands are normal, not a leak
   // (Node warns from the 11th listener on).
   setMaxListeners(0, shutdown.signal);
