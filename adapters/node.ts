@@ -11,7 +11,6 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -167,9 +166,6 @@ export async function serve(
   // Every open event stream listens to it: thousands are normal, not a leak
   // (Node warns from the 11th listener on).
   setMaxListeners(0, shutdown.signal);
-  // Every open event stream listens to it: thousands are normal, not a leak
-  // (Node warns from the 11th listener on).
-  setMaxListeners(0, shutdown.signal);
   const listener = toNodeHandler(handler, { signal: shutdown.signal });
   const server = createServer((req, res) => {
     // A response that finishes during a shutdown leaves an idle keep-alive socket.
@@ -206,7 +202,8 @@ function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
   // Express rewrites `url` under a mounted router; `originalUrl` is what was asked.
   const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const method = req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD';
+  // A body parser (Express's `json()`, say) may have read the body already.
+  const hasBody = method !== 'GET' && method !== 'HEAD' && !req.readableEnded;
   return new Request(`${secure ? 'https' : 'http'}://${host}${path}`, {
     method,
     headers,

@@ -76,6 +76,19 @@ describe('toNodeHandler', () => {
     agent.destroy();
   });
 
+  test('a body that a body parser already read is an empty body, not a hang', async () => {
+    const handler = toNodeHandler(async (request) => new Response(`[${await request.text()}]`));
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume().once('end', () => handler(req, res)); // what express.json() does first
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'parsed' });
+    expect(await response.text()).toBe('[]');
+    server.close();
+  });
+
   test('an unread request body is drained, so the connection serves the next request', async () => {
     const { url } = await start(async (request) => {
       if (request.method === 'POST') await request.body!.getReader().read(); // one chunk only
