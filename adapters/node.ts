@@ -96,8 +96,12 @@ export function toNodeHandler(
       else res.end();
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+      try {
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500).end();
+      } catch {
+        res.destroy(); // the error was in the head itself
+      }
     } finally {
       options.signal?.removeEventListener('abort', shutdown);
       // An unread request body would stall a keep-alive connection: drain it.
