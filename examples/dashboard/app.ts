@@ -58,16 +58,20 @@ function createSampler() {
 
 /**
  * The dashboard's routes: `GET /` (the page) and `GET /dashboard/events`.
- * `extra` adds figures from the other examples (the hub's stats, log lines).
+ * `extra` adds figures from the other examples (the hub's stats, log lines);
+ * `everyMs` is how often figures are taken and sent.
  */
-export function createDashboardApp(extra: () => Pick<Metrics, 'hub' | 'logLines'> = () => ({})) {
+export function createDashboardApp(
+  extra: () => Pick<Metrics, 'hub' | 'logLines'> = () => ({}),
+  everyMs = 1000,
+) {
   const sampler = createSampler();
-  let latest: Metrics | undefined;
+  const samples: Metrics[] = []; // the last minute or so, for a chart that starts full
 
-  // One sample a second for the whole process; every stream sends the latest.
-  function measure(): Metrics {
+  // One sample per interval for the whole process; every stream sends the latest.
+  function measure(): void {
     const { rss, heapUsed } = process.memoryUsage();
-    return (latest = {
+    samples.push({
       at: Date.now(),
       uptimeS: Math.round(process.uptime()),
       rssMB: round(rss / MB),
@@ -76,16 +80,20 @@ export function createDashboardApp(extra: () => Pick<Metrics, 'hub' | 'logLines'
       streams: openStreamCount(),
       ...extra(),
     });
+    if (samples.length > 60) samples.shift();
   }
   measure();
-  const timer = setInterval(measure, 1000);
+  const timer = setInterval(measure, everyMs);
 
   const routes: Routes = (request, url) => {
     if (url.pathname === '/') return page(new URL('./page.html', import.meta.url));
     if (url.pathname !== '/dashboard/events') return undefined;
-    // The dashboard pattern: a snapshot at once, then one every second.
     return sseResponse(
-      ({ signal }) => every(1000, () => ({ event: 'metrics', data: latest }), { signal }),
+      async function* ({ signal }) {
+        yield { event: 'history', data: samples.slice(0, -1) }; // the chart starts full
+        // The dashboard pattern: a snapshot at once, then a fresh one every second.
+        yield* every(everyMs, () => ({ event: 'metrics', data: samples.at(-1) }), { signal });
+      },
       { request, retry: 1500 },
     );
   };

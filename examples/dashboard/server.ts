@@ -12,10 +12,10 @@ import { createDashboardApp } from './app.ts';
 const speed = Number(process.env.DEMO_SPEED ?? 1); // the tests run the demo faster
 const logs = createLogsApp({ everyMs: 500 / speed });
 const notifications = createNotificationsApp({ everyMs: 6000 / speed });
-const dashboard = createDashboardApp(() => ({
-  hub: notifications.hub.stats(),
-  logLines: logs.log.lines,
-}));
+const dashboard = createDashboardApp(
+  () => ({ hub: notifications.hub.stats(), logLines: logs.log.lines }),
+  1000 / speed,
+);
 
 await start(
   'demo',

@@ -1,0 +1,55 @@
+// Starts an example server as a child process, the way a user runs it
+// (node examples/run.mjs examples/<name>/server.ts), on a free port.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export interface ExampleServer {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startExample(
+  name: 'logs' | 'notifications' | 'dashboard',
+  env: Record<string, string> = {},
+): Promise<ExampleServer> {
+  const child = spawn(process.execPath, ['examples/run.mjs', `examples/${name}/server.ts`], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', TMPDIR: mkdtempSync(join(tmpdir(), 'ssekit-ex-')), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 10_000);
+    const look = () => {
+      const found = /listening on (http:\/\/\S+)/.exec(output);
+      if (!found) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', look);
+      resolve(found[1]!);
+    };
+    child.stdout!.on('data', look);
+    void exited.then(() => reject(new Error(`${name} exited:\n${output}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
