@@ -36,8 +36,8 @@ export interface Runtime {
   gaps?: Gaps;
   /** The process prints nothing but its listening line (Deno: no legacy-abort warning). */
   quiet?: boolean;
-  /** Text the server must print exactly once (workerd without the flag: the adapter's warning). */
-  warnsOnce?: string;
+  /** Text the server must print this many times (workerd: the adapter's warning about the flag). */
+  prints?: { text: string; times: number };
 }
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));

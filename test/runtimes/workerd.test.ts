@@ -11,7 +11,10 @@ function workerd(requestSignal: boolean): Runtime {
     name: `workerd (ssekit/workers defineWorker, enable_request_signal ${requestSignal ? 'on' : 'off'})`,
     gaps: { noDisconnectNotice: !requestSignal, cleanupNeedsWaitUntil: requestSignal },
     // workerd logs a cancelled invocation (the cleanupNeedsWaitUntil gap), so only the warning is checked.
-    warnsOnce: requestSignal ? undefined : 'enable_request_signal compatibility flag is off',
+    prints: {
+      text: 'enable_request_signal compatibility flag is off',
+      times: requestSignal ? 0 : 1,
+    },
     async start() {
       let printed = '';
       const worker = new Miniflare({
