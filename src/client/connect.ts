@@ -47,6 +47,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
   let readyState: 0 | 1 | 2 = 0;
   let lastEventId = options.lastEventId ?? '';
   let reconnectionTime = options.retryDelay ?? 3000;
+  let cache: RequestCache | undefined = 'no-store';
 
   async function* run(): AsyncGenerator<SSEClientEvent<string, unknown>, void, undefined> {
     options.signal?.aborted ? close() : options.signal?.addEventListener('abort', close);
@@ -62,6 +63,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         // "If the event source's last event ID string is not the empty
         // string, set `Last-Event-ID` to the last event ID string, encoded as UTF-8."
         if (lastEventId) headers.set('last-event-id', headerBytes(lastEventId));
+        if (!cache) headers.set('cache-control', 'no-cache');
         let response: Response | undefined;
         let error: unknown;
         let delay: number | undefined;
@@ -74,10 +76,16 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
             credentials: options.credentials,
             // The spec fetches with cache mode "no-store"; fetch then also
             // sends `Cache-Control: no-cache` and `Pragma: no-cache`.
-            cache: 'no-store',
+            cache,
             signal,
           });
         } catch (cause) {
+          // Workers before compatibility date 2024-11-11 refuse cache modes:
+          // ask again with the header that "no-store" stands for.
+          if (cache && `${cause}`.includes("'cache'")) {
+            cache = undefined;
+            continue;
+          }
           error = cause;
         }
         if (signal.aborted) return;
@@ -168,7 +176,7 @@ function parseJSON(event: SSEEvent): SSEClientEvent<string, unknown> {
   } catch (cause) {
     throw new SSEParseError(
       'invalid-json',
-      `Event '${event.event}' has data that is not JSON (${(cause as Error).message}); leave json off to read text.`,
+      `Event '${event.event}' data is not JSON (${(cause as Error).message}); leave json off to read text.`,
       { cause },
     );
   }

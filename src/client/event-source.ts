@@ -13,7 +13,10 @@ import type { ConnectOptions, SSEConnection } from './types.ts';
  * ```
  */
 export interface EventSourceOptions
-  extends Omit<ConnectOptions, 'signal' | 'json' | 'reconnect' | 'credentials'> {
+  extends Omit<
+    ConnectOptions,
+    'signal' | 'json' | 'reconnect' | 'credentials' | 'onOpen' | 'onReconnect'
+  > {
   /** Send cookies and credentials to other origins too (`credentials: 'include'`). */
   withCredentials?: boolean;
 }
@@ -124,12 +127,10 @@ export class EventSource extends EventTarget {
         this.#origin = new URL(response.url || this.url).origin;
         this.#readyState = 1;
         this.dispatchEvent(new Event('open'));
-        options.onOpen?.(response);
       },
       onReconnect: (info) => {
         this.#readyState = 0;
         this.#fail(info.error);
-        options.onReconnect?.(info);
       },
     });
     this.#run();

@@ -54,9 +54,9 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
           parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
         },
       },
+      undefined,
       // Let a chunk carrying many events through without waiting for the
       // reader between each; the bytes are bounded by the writable side.
-      { highWaterMark: 1 },
       { highWaterMark: 16 },
     );
     this.#parser = parser;

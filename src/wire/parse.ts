@@ -162,11 +162,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end),
       );
     }
-    if (
-      text.charCodeAt(start + 2) === COLON &&
-      text.charCodeAt(start) === 105 &&
-      text.charCodeAt(start + 1) === 100
-    ) {
+    if (text.startsWith('id:', start)) {
       const value = text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
       if (value.indexOf('\0') < 0) idBuffer = blockId = value;
       return;

@@ -82,6 +82,20 @@ describe('requests', () => {
     ]);
   });
 
+  test('where fetch refuses cache modes (older Workers), Cache-Control is sent instead', async () => {
+    const seen: RequestInit[] = [];
+    const fetch = async (_: unknown, init: RequestInit = {}) => {
+      seen.push(init);
+      if (init.cache) {
+        throw new TypeError("The 'cache' field on 'RequestInitializerDict' is not implemented.");
+      }
+      return new Response(null, { status: 204 });
+    };
+    await collect(connect('http://test/', { fetch: fetch as typeof globalThis.fetch }));
+    expect(seen.map((init) => init.cache)).toEqual(['no-store', undefined]);
+    expect(new Headers(seen[1]!.headers).get('cache-control')).toBe('no-cache');
+  });
+
   test('an Accept header of the caller is kept', async () => {
     const { fetch, requests } = mockFetch({ status: 204 });
     await collect(
