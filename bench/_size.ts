@@ -1,0 +1,121 @@
+/**
+ * Bundle size, measured one way everywhere: an entry is bundled by esbuild
+ * (minified, tree-shaken, platform-neutral, `node:*` left out) with only what
+ * it imports from this package, then gzipped at level 9 by node:zlib. Both
+ * steps are deterministic, so `npm test` checks the budgets below, and the
+ * size benchmark measures the peers with this very function.
+ */
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** What one measurement found, in bytes. */
+export interface Size {
+  minified: number;
+  gzipped: number;
+}
+
+/**
+ * Measures the code that `source` (an ES module, usually one `export ... from`
+ * line) pulls in. Paths are relative to the repository root.
+ */
+export async function measure(source: string, root = process.cwd()): Promise<Size> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2022',
+    // Neutral resolves no package fields by itself; peers publish ESM under these.
+    mainFields: ['module', 'main'],
+    conditions: ['import', 'default'],
+    external: ['node:*'],
+    write: false,
+    logLevel: 'error',
+  });
+  const code = result.outputFiles[0]!.contents;
+  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
+}
+
+/** One entry point (or one slice of it) and its budget in gzipped bytes. */
+export interface Budget {
+  name: string;
+  source: string;
+  /** Fails `npm test` when exceeded: a regression guard at today's size plus a little. */
+  budget: number;
+  /** The issue's target where it names one, in gzipped bytes. */
+  target?: number;
+}
+
+/**
+ * The budgets, in one place. Each is the measured size rounded up by about
+ * 3%, so any real growth fails the test and has to be argued for here.
+ */
+export const BUDGETS: Budget[] = [
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 4800 },
+  {
+    name: 'sseResponse + encodeMessage',
+    source: "export { sseResponse, encodeMessage } from './src/index.ts'",
+    budget: 4350,
+    target: 1900,
+  },
+  {
+    name: 'ssekit/client',
+    source: "export * from './src/client/index.ts'",
+    budget: 3150,
+    target: 3000,
+  },
+  {
+    name: 'SSEParserStream',
+    source: "export { SSEParserStream } from './src/client/index.ts'",
+    budget: 1250,
+    target: 1500,
+  },
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 7900 },
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7200 },
+  {
+    name: 'ssekit/node/compress',
+    source: "export * from './adapters/node-compress.ts'",
+    budget: 570,
+  },
+  { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
+  { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 360 },
+  { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2010 },
+];
+
+/** The peers' equivalents, measured the same way by the size benchmark. */
+export const PEERS: { name: string; versus: string; source: string }[] = [
+  {
+    name: 'h3 EventStream',
+    versus: 'sseResponse + encodeMessage',
+    source: "export { EventStream } from 'h3'",
+  },
+  {
+    name: 'hono streamSSE',
+    versus: 'sseResponse + encodeMessage',
+    source: "export { streamSSE } from 'hono/streaming'",
+  },
+  {
+    name: 'better-sse createResponse',
+    versus: 'sseResponse + encodeMessage',
+    source: "export { createResponse } from 'better-sse'",
+  },
+  {
+    name: 'eventsource-parser EventSourceParserStream',
+    versus: 'SSEParserStream',
+    source: "export { EventSourceParserStream } from 'eventsource-parser/stream'",
+  },
+  {
+    name: 'eventsource-parser createParser',
+    versus: 'SSEParserStream',
+    source: "export { createParser } from 'eventsource-parser'",
+  },
+  {
+    name: 'better-sse createChannel + createSession',
+    versus: 'ssekit/hub',
+    source: "export { createChannel, createSession } from 'better-sse'",
+  },
+];
