@@ -30,6 +30,11 @@ export interface MemoryLogOptions {
  * ```
  */
 export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
+  _need(
+    typeof options === 'object' && options !== null,
+    'The memory log options must be an object',
+    options,
+  );
   const { maxEntries = 1000, maxAge = Number.POSITIVE_INFINITY } = options;
   _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
   _need(
