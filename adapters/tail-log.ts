@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { SSEOptionError } from '../src/errors.ts';
 import type { SSEResponseInit } from '../src/server/options.ts';
 import { sseResponse } from '../src/server/response.ts';
-import { type TailFileOptions, tailFile } from './tail.ts';
+import { _CURSOR, _follow, type TailFileOptions } from './tail.ts';
 
 export { type TailFileOptions, tailFile } from './tail.ts';
 
@@ -174,8 +174,11 @@ export interface TailLogOptions
 /**
  * A whole log-tail endpoint: the JSON lines appended to `path`, filtered by
  * the request's `level` and `search` parameters, one event each (its `data`
- * the line as written). A bad parameter gets a 400 that says what to pass,
- * a missing file a 404; a filter change is a new request.
+ * the line as written, its `id` where the line ends in the file, so that a
+ * client that reconnects with `Last-Event-ID` resumes right after it; after
+ * a rotation, from the start of the new file). A bad parameter gets a 400
+ * that says what to pass, a missing file a 404; a filter change is a new
+ * request.
  *
  * @example
  * ```ts
@@ -199,15 +202,21 @@ export async function tailLog(
     if (error instanceof LogFilterError) return error.response();
     throw error;
   }
+  if (from !== undefined && from !== 'end' && from !== 'start') {
+    throw new SSEOptionError(`tailLog(): from must be 'end' or 'start' (got ${String(from)})`);
+  }
   const found = await stat(path).then(
     (info) => info.isFile(),
     () => false,
   );
   if (!found) return new Response('The log file is not available.\n', { status: 404 });
   return sseResponse(
-    async function* ({ signal }) {
-      for await (const line of tailFile(path, { signal, from, pollMs })) {
-        if (line !== '' && filter.test(line)) yield { event, data: line };
+    async function* ({ signal, lastEventId }) {
+      // Each line's id is where it ends in the file: a client that reconnects
+      // resumes right after the last line it got, losing none written meanwhile.
+      const resume = lastEventId && _CURSOR.test(lastEventId) ? lastEventId : from;
+      for await (const [line, id] of _follow(path, { signal, from: resume, pollMs })) {
+        if (line !== '' && filter.test(line)) yield { event, id, data: line };
       }
     },
     { ...init, request },

@@ -24,7 +24,7 @@ export interface TailFileOptions {
   from?: 'end' | 'start';
   /** Milliseconds between looks at the file. Default 300. */
   pollMs?: number;
-  /** A line longer than this many characters is yielded in pieces of this length. Default 1 MiB. */
+  /** Bytes a line may reach without a newline before it is yielded as it is so far. Default 1 MiB. */
   maxLineLength?: number;
 }
 
@@ -55,8 +55,23 @@ export async function* tailFile(
   path: string | URL,
   options: TailFileOptions = {},
 ): AsyncGenerator<string, void, undefined> {
-  const { signal, from = 'end', pollMs = 300, maxLineLength = 1024 * 1024 } = options;
+  const { from = 'end' } = options;
   _check(from === 'end' || from === 'start', "from must be 'end' or 'start'", from);
+  for await (const [line] of _follow(path, options)) yield line;
+}
+
+/**
+ * @internal Where a line ends: the file (its inode) and the byte offset after
+ * the line, as `ino:offset`; `tailLog` sends it as the event id.
+ */
+export const _CURSOR = /^(\d+):(\d+)$/;
+
+/** @internal {@link tailFile}, with the cursor after each line; `from` may be a cursor. */
+export async function* _follow(
+  path: string | URL,
+  options: Omit<TailFileOptions, 'from'> & { from?: string },
+): AsyncGenerator<[line: string, cursor: string], void, undefined> {
+  const { signal, from = 'end', pollMs = 300, maxLineLength = 1024 * 1024 } = options;
   _check(
     _isCount(pollMs) && pollMs < 2 ** 31,
     'pollMs must be a whole number of ms above 0',
@@ -66,15 +81,22 @@ export async function* tailFile(
   if (signal?.aborted) return;
   let file: FileHandle = await open(path, 'r');
   try {
-    let { size, ino, dev } = await file.stat();
+    let { size, ino = 0, dev } = await file.stat();
     const lines = new _Lines(maxLineLength);
     let position = 0;
-    if (from === 'end') {
+    const cursor = _CURSOR.exec(from);
+    if (cursor) {
+      // Resume after that line if it is still there; else this file is a
+      // newer one (rotated) or a shorter one (truncated): all of it is new.
+      const offset = Number(cursor[2]);
+      position = Number(cursor[1]) === ino && offset <= size ? offset : 0;
+    } else if (from === 'end') {
       // Start after the last complete line: the one being written is still
       // yielded, whole, once its newline comes.
       position = await _lastLineEnd(file, size);
       lines.skipFirst = position === size && size > _CHUNK;
     }
+    const at = (offset: number) => `${ino}:${offset}`;
     while (!signal?.aborted) {
       ({ size } = await file.stat());
       if (size < position) {
@@ -85,23 +107,23 @@ export async function* tailFile(
         const { chunk, read } = await _read(file, position, size - position);
         if (read === 0) break;
         position += read;
-        yield* lines.push(chunk);
+        yield* lines.push(chunk, position, at);
       }
       const named = await stat(path).catch(() => undefined);
-      if (named && (named.ino !== ino || named.dev !== dev)) {
+      if (named && ((named.ino ?? 0) !== ino || named.dev !== dev)) {
         // Rotated: finish the old file (it may have grown since), then switch.
         for (let more = true; more && !signal?.aborted; ) {
           const { chunk, read } = await _read(file, position, _CHUNK);
           position += read;
           more = read > 0;
-          yield* lines.push(chunk);
+          yield* lines.push(chunk, position, at);
         }
-        yield* lines.end();
+        yield* lines.end(at(position));
         const next = await open(path, 'r').catch(() => undefined);
         if (next) {
           await file.close();
           file = next;
-          ({ ino, dev } = await file.stat());
+          ({ ino = 0, dev } = await file.stat());
           position = 0;
           continue; // read the new file at once
         }
@@ -127,52 +149,76 @@ async function _lastLineEnd(file: FileHandle, size: number): Promise<number> {
   return start === 0 ? 0 : size;
 }
 
-/** Turns chunks of bytes into complete lines: UTF-8 decoded across chunk edges, LF or CRLF. */
+/**
+ * Turns chunks of bytes into complete lines, LF or CRLF. Lines are cut as
+ * bytes (a UTF-8 character never contains the byte of LF), so each line's
+ * end offset is known and a character split between reads is decoded whole.
+ */
 class _Lines {
-  /** Drop text up to the first line break: it is the tail of a line that began before us. */
+  /** Drop bytes up to the first line break: the tail of a line that began before us. */
   skipFirst = false;
-  #decoder = new TextDecoder();
-  #partial = '';
+  #parts: Uint8Array[] = [];
+  #size = 0;
   #max: number;
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  *push(chunk: Uint8Array): Generator<string> {
-    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
-    const parts = text.split('\n');
-    this.#partial = parts.pop()!;
-    for (const line of parts) {
+  /** `end`: the file offset just after `chunk`. */
+  *push(chunk: Uint8Array, end: number, at: (offset: number) => string) {
+    const base = end - chunk.length;
+    let start = 0;
+    for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, start)) {
+      const bytes = this.#take(chunk.subarray(start, lf));
+      start = lf + 1;
       if (this.skipFirst) this.skipFirst = false;
-      else yield* this.#pieces(line.endsWith('\r') ? line.slice(0, -1) : line);
+      else yield _line(bytes, at(base + start));
     }
-    // A bound on memory: a line that never ends is yielded in pieces.
-    while (this.#partial.length >= this.#max) {
-      const piece = this.#partial.slice(0, this.#max);
-      this.#partial = this.#partial.slice(this.#max);
-      if (!this.skipFirst) yield piece;
+    if (start === chunk.length) return;
+    this.#parts.push(chunk.slice(start));
+    this.#size += chunk.length - start;
+    // A bound on memory: a line that never ends is yielded as it is so far.
+    if (this.#size >= this.#max) {
+      const bytes = this.#take(new Uint8Array(0));
+      if (!this.skipFirst) yield _line(bytes, at(end));
     }
-  }
-
-  *#pieces(line: string): Generator<string> {
-    if (line.length <= this.#max) yield line;
-    else for (let at = 0; at < line.length; at += this.#max) yield line.slice(at, at + this.#max);
   }
 
   /** The file is finished (rotated away): its unterminated last line counts as complete. */
-  *end(): Generator<string> {
-    const rest = this.#partial + this.#decoder.decode();
+  *end(cursor: string) {
+    const bytes = this.#take(new Uint8Array(0));
     const skip = this.skipFirst;
     this.reset();
-    if (rest !== '' && !skip) yield* this.#pieces(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    if (bytes.length > 0 && !skip) yield _line(bytes, cursor);
   }
 
   reset(): void {
-    this.#decoder = new TextDecoder();
-    this.#partial = '';
+    this.#parts = [];
+    this.#size = 0;
     this.skipFirst = false;
   }
+
+  /** The waiting bytes followed by `last`, as one array; nothing waits after. */
+  #take(last: Uint8Array): Uint8Array {
+    if (this.#parts.length === 0) return last;
+    const bytes = new Uint8Array(this.#size + last.length);
+    let offset = 0;
+    for (const part of [...this.#parts, last]) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    this.#parts = [];
+    this.#size = 0;
+    return bytes;
+  }
+}
+
+const _decoder = new TextDecoder();
+
+function _line(bytes: Uint8Array, cursor: string): [string, string] {
+  const end = bytes.at(-1) === 0x0d ? bytes.length - 1 : bytes.length; // CRLF
+  return [_decoder.decode(bytes.subarray(0, end)), cursor];
 }
 
 function _isCount(value: unknown): value is number {

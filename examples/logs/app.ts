@@ -74,7 +74,8 @@ export function createLogsApp(options: { file?: string; everyMs?: number } = {})
     if (url.pathname !== '/logs/events') return undefined;
     log.write('info', 'log stream opened', { query: url.search });
     // The whole endpoint: a 400 that says what to pass for a bad level or
-    // search, then each new matching line as a `log` event.
+    // search, then each new matching line as a `log` event whose id is its
+    // place in the file, so a reconnecting page misses no line.
     return tailLog(request, file, { retry: 1500 });
   };
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -83,11 +83,47 @@ describe('tailLog', () => {
     appendFileSync(path, `${line('info', 'disk ok')}\n${line('warn', 'cpu hot')}\n`);
     appendFileSync(path, `${line('error', 'disk full', { free: 0 })}\n`);
     while (!text.includes('disk full')) text += (await reader.read()).value;
+    const { size } = statSync(path);
     expect(text).toBe(
-      `retry: 5000\n\nevent: log\ndata: ${line('error', 'disk full', { free: 0 })}\n\n`,
+      `retry: 5000\n\nevent: log\nid: ${statSync(path).ino}:${size}\ndata: ${line('error', 'disk full', { free: 0 })}\n\n`,
     );
     leave.abort();
     expect((await reader.read()).done).toBe(true);
+  });
+
+  test('a client that reconnects with Last-Event-ID gets the lines written while it was away', async () => {
+    const path = join(dir, 'resume.jsonl');
+    writeFileSync(path, `${line('info', 'one')}\n`);
+    const { ino, size } = statSync(path);
+    appendFileSync(path, `${line('info', 'two')}\n${line('info', 'three')}\n`);
+    const read = async (lastEventId: string, until: string) => {
+      const leave = new AbortController();
+      const request = new Request('http://x/logs', {
+        headers: { 'last-event-id': lastEventId },
+        signal: leave.signal,
+      });
+      const response = await tailLog(request, path, { pollMs: 10, heartbeat: false });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes(until)) text += (await reader.read()).value;
+      leave.abort();
+      return text;
+    };
+    const resumed = await read(`${ino}:${size}`, '"three"');
+    expect(resumed.match(/data: .*/g)).toEqual([
+      `data: ${line('info', 'two')}`,
+      `data: ${line('info', 'three')}`,
+    ]);
+    // An id that is not a cursor is ignored: from the end, as a new client.
+    const fresh = read('made-up', '"four"');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    appendFileSync(path, `${line('info', 'four')}\n`);
+    expect((await fresh).match(/data: .*/g)).toEqual([`data: ${line('info', 'four')}`]);
+    // Rotated since: the old file's cursor resumes at the start of the new one.
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, `${line('info', 'five')}\n`);
+    const rotated = await read(`${ino}:${size}`, '"five"');
+    expect(rotated.match(/data: .*/g)).toEqual([`data: ${line('info', 'five')}`]);
   });
 
   test('a bad parameter gets a 400, a missing file a 404', async () => {
