@@ -63,8 +63,8 @@ export interface EventSource {
   ): void;
 }
 
-type Handler = ((this: EventSource, event: Event) => unknown) | null;
-type MessageHandler = ((this: EventSource, event: MessageEvent) => unknown) | null;
+type Handler = ((event: Event) => unknown) | null;
+type MessageHandler = ((event: MessageEvent) => unknown) | null;
 
 // Runtimes without MessageEvent (some edge sandboxes) get an Event with the
 // same three fields that listeners of an EventSource read.

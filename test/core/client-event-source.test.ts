@@ -36,6 +36,16 @@ describe('EventSource', () => {
     source.close();
   });
 
+  test('it can be passed where the DOM EventSource type is expected', () => {
+    const { fetch } = mockFetch({ status: 204 });
+    // A type check as much as a run: this file is compiled with the DOM types.
+    const readyState = (source: globalThis.EventSource) => source.readyState;
+    const source = new EventSource('http://test/', { fetch });
+    expect(readyState(source)).toBe(EventSource.CONNECTING);
+    source.close();
+    expect(readyState(source)).toBe(EventSource.CLOSED);
+  });
+
   test('open, messages, named events, reconnection and 204 like a browser', async () => {
     const { fetch, requests } = mockFetch(
       { body: 'retry: 1\nid: 1\ndata: a\n\nevent: tick\ndata: t\n\n', url: 'http://test/final' },
