@@ -11,7 +11,8 @@ export default defineConfig({
     environment: 'node',
     fileParallelism: false,
     execArgv: ['--expose-gc'],
-    testTimeout: 120_000,
+    // Full scale runs fuzz properties 100,000 times: half an hour each at most.
+    testTimeout: process.env.SSEKIT_SCALE === 'full' ? 1_800_000 : 120_000,
     hookTimeout: 60_000,
   },
 });
