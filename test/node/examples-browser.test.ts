@@ -94,6 +94,7 @@ test.runIf(available)(
     const texts = await page.$$eval('#lines div', (rows) => rows.map((row) => row.textContent));
     for (const text of texts) expect(text).toMatch(/ERROR.*disk quota exceeded/);
     expect(await page.locator('#lines mark').first().textContent()).toBe('quota');
+    await screenshot(page, 'logs-filtered');
 
     await page.goto(`${server!.url}/logs?level=loud`);
     await expect
@@ -161,6 +162,8 @@ test.runIf(available)(
     expect(Number(await page.locator('#streams').textContent())).toBeGreaterThanOrEqual(1);
     // The notification page before this one received some: the hub counted them.
     expect(await page.locator('#delivered').textContent()).toMatch(/^[1-9]\d* \/ [1-9]\d*$/);
+    // Its two notifications sent while it was away came back by replay.
+    expect(Number(await page.locator('#replayed').textContent())).toBeGreaterThanOrEqual(2);
     expect(Number(await page.locator('#lines').textContent())).toBeGreaterThan(0);
     const points = Number(await page.locator('#lag-chart').getAttribute('data-points'));
     expect(points).toBeGreaterThanOrEqual(30); // the last minute came first: a full chart
