@@ -1,5 +1,6 @@
 // Starts an example server as a child process, the way a user runs it
-// (node examples/run.mjs examples/<name>/server.ts), on a free port.
+// (node examples/run.mjs examples/<name>/server.ts, or with Deno or Bun),
+// on a free port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,20 @@ export interface ExampleServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How each runtime runs an example, as each server's header says. */
+const COMMANDS = {
+  node: (file: string) => [process.execPath, 'examples/run.mjs', file],
+  deno: (file: string) => [join(root, 'node_modules/.bin/deno'), 'run', '-A', file],
+  bun: (file: string) => [join(root, 'node_modules/.bin/bun'), file],
+};
+
 export async function startExample(
   name: 'logs' | 'notifications' | 'dashboard',
   env: Record<string, string> = {},
+  runtime: keyof typeof COMMANDS = 'node',
 ): Promise<ExampleServer> {
-  const child = spawn(process.execPath, ['examples/run.mjs', `examples/${name}/server.ts`], {
+  const [command, ...args] = COMMANDS[runtime](`examples/${name}/server.ts`);
+  const child = spawn(command!, args, {
     cwd: root,
     env: { ...process.env, PORT: '0', TMPDIR: mkdtempSync(join(tmpdir(), 'ssekit-ex-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
