@@ -135,3 +135,5 @@ if (unhandled)
   console.log(
     `(${unhandled} unhandled rejections raised by peers after their streams were cancelled)`,
   );
+// better-sse leaves its Fetch-mode sessions (and their timers) open: exit explicitly.
+process.exit(0);

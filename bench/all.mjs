@@ -1,0 +1,48 @@
+// `npm run bench`: every benchmark in turn, each in its own Node process,
+// then bench/RESULTS.md rewritten with this run's tables, the machine, the
+// runtime and the peers' versions. bench/_notes.md (the reading of the
+// figures against the targets) is appended as it stands.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+const BENCHMARKS = ['encode', 'http', 'fanout', 'parse', 'size'];
+const PEERS = ['hono', '@hono/node-server', 'h3', 'better-sse', 'eventsource-parser', 'esbuild'];
+const only = process.argv.slice(2);
+
+const sections = [];
+const started = Date.now();
+for (const name of only.length ? only : BENCHMARKS) {
+  console.error(`bench: ${name}...`);
+  const run = spawnSync(process.execPath, ['bench/run.mjs', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000, // no benchmark runs away with the budget of the whole set
+  });
+  process.stdout.write(run.stdout ?? '');
+  sections.push(
+    run.status === 0 ? run.stdout : `### ${name}: failed (${run.error ?? `exit ${run.status}`})\n`,
+  );
+}
+if (only.length) process.exit(0); // a partial run never overwrites the results
+
+const version = (name) =>
+  JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version;
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+const header = `# Benchmark results
+
+The latest run of \`npm run bench\` (${minutes} minutes), written by bench/all.mjs.
+Each benchmark runs ssekit, its peers and a limit in one process run,
+alternating, and reports medians; the ratios are what to read on a shared,
+noisy machine, not the absolute rates.
+
+- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
+- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB
+- Runtime: Node ${process.version} (${process.platform} ${process.arch})
+- Peers: ${PEERS.map((name) => `${name} ${version(name)}`).join(', ')}
+- Reproduce: \`npm run bench\` (one benchmark: \`node bench/run.mjs http\`, \`npm run bench:fanout\`, ...)
+
+`;
+const notes = existsSync('bench/_notes.md') ? readFileSync('bench/_notes.md', 'utf8') : '';
+writeFileSync('bench/RESULTS.md', `${header}${sections.join('\n')}\n${notes}`);
+console.error('bench: wrote bench/RESULTS.md');
