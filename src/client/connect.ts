@@ -39,8 +39,8 @@ export function connect<Events extends EventMap = Record<string, string>>(
   options?: ConnectOptions,
 ): SSEConnection<Events>;
 export function connect(input: string | URL, options: ConnectOptions = {}): SSEConnection<any> {
-  const method = options.method?.toUpperCase() ?? 'GET';
-  const { reconnect = method === 'GET' || method === 'HEAD', maxRetries = Infinity } = options;
+  const { method = 'GET', maxRetries = Infinity } = options;
+  const { reconnect = /^(get|head)$/i.test(method) } = options;
   const controller = new AbortController();
   const { signal } = controller;
   const close = () => controller.abort();
@@ -82,7 +82,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         } catch (cause) {
           // Workers before compatibility date 2024-11-11 refuse cache modes:
           // ask again with the header that "no-store" stands for.
-          if (cache && `${cause}`.includes("'cache'")) {
+          if (cache && /'cache'/.test(`${cause}`)) {
             cache = undefined;
             continue;
           }
@@ -176,7 +176,7 @@ function parseJSON(event: SSEEvent): SSEClientEvent<string, unknown> {
   } catch (cause) {
     throw new SSEParseError(
       'invalid-json',
-      `Event '${event.event}' data is not JSON (${(cause as Error).message}); leave json off to read text.`,
+      `Event '${event.event}' data is not JSON (${(cause as Error).message}): leave json off for text.`,
       { cause },
     );
   }

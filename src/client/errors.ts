@@ -50,7 +50,7 @@ export class SSEResponseError extends SSEError {
 
   constructor(response: Response) {
     super(
-      `Expected 200 text/event-stream from ${response.url}, got ${response.status} ${response.headers.get('content-type')}. Check the URL and credentials; retryStatus: true retries 5xx and 429.`,
+      `${response.url} answered ${response.status} ${response.headers.get('content-type')}, not 200 text/event-stream. Check the URL and the credentials.`,
     );
     this.status = response.status;
     this.response = response;

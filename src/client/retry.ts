@@ -15,14 +15,13 @@ export function backoff(reconnectionTime: number, failures: number, cap: number)
 }
 
 /**
- * `Retry-After` in milliseconds: delay-seconds or an HTTP date; undefined
- * when absent or unreadable.
+ * `Retry-After` in milliseconds; undefined when absent or not delay-seconds
+ * (an HTTP date then falls back to the backoff).
  * @internal
  */
 export function retryAfter(response: Response): number | undefined {
-  const value = response.headers.get('retry-after') ?? '';
-  const ms = /^\s*\d+\s*$/.test(value) ? +value * 1000 : Date.parse(value) - Date.now();
-  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
+  const value = response.headers.get('retry-after');
+  return value && /^\s*\d+\s*$/.test(value) ? +value * 1000 : undefined;
 }
 
 /**

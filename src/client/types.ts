@@ -107,7 +107,7 @@ export interface ConnectOptions {
   maxRetryDelay?: number;
   /** Failed attempts in a row before the error is thrown. Default `Infinity`. */
   maxRetries?: number;
-  /** Retry 5xx and 429 responses (honouring `Retry-After`) instead of throwing. Default `false`. */
+  /** Retry 5xx and 429 responses (waiting a `Retry-After` in seconds) instead of throwing. Default `false`. */
   retryStatus?: boolean;
   /** Parse each event's `data` as JSON. Default `false`. */
   json?: boolean;

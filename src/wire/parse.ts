@@ -117,7 +117,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
       `${what}-too-long`,
-      `An event stream ${what} passed ${limit} characters. Raise max${what === 'line' ? 'Line' : 'Event'}Length if that is expected.`,
+      `An event stream ${what} passed ${limit} characters: raise max${what === 'line' ? 'Line' : 'Event'}Length if that is expected.`,
     );
   };
 
@@ -162,6 +162,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end),
       );
     }
+    // "If the field name is "id": If the field value does not contain U+0000
+    // NULL, then set the last event ID buffer to the field value."
     if (text.startsWith('id:', start)) {
       const value = text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
       if (value.indexOf('\0') < 0) idBuffer = blockId = value;
@@ -195,9 +197,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         else if (text.startsWith('retry', start) && /^\d+$/.test(value)) onRetry?.(+value);
         break;
       case 2:
-        // "If the field name is "id": If the field value does not contain
-        // U+0000 NULL, then set the last event ID buffer to the field value."
-        if (text.startsWith('id', start) && value.indexOf('\0') < 0) idBuffer = blockId = value;
+        // Only a bare "id" gets here ("id:" lines are taken above): an empty value.
+        if (text.startsWith('id', start)) idBuffer = blockId = '';
       // "Otherwise: The field is ignored."
     }
   };

@@ -64,7 +64,7 @@ describe('requests', () => {
       'Bearer token-1',
     ]);
     for (const { init, headers } of requests) {
-      expect(init.method).toBe('POST');
+      expect(init.method).toBe('post');
       expect(init.body).toBe('{"prompt":"hi"}');
       expect(init.cache).toBe('no-store');
       expect(headers.get('accept')).toBe('text/event-stream');
@@ -123,7 +123,7 @@ describe('statuses and content types', () => {
       )) as SSEResponseError;
       expect(error).toBeInstanceOf(SSEResponseError);
       expect(error.status).toBe(status);
-      expect(error.message).toContain(`got ${status}`);
+      expect(error.message).toContain(`answered ${status}`);
       expect(await error.response.text()).toBe(status === 205 ? '' : 'data: no\n\n');
       expect(requests).toHaveLength(1);
     },
@@ -136,10 +136,11 @@ describe('statuses and content types', () => {
     expect(error.message).toContain('application/json');
   });
 
-  test('retryStatus retries 503 and 429, waiting for Retry-After', async () => {
+  test('retryStatus retries 503 and 429, waiting for Retry-After in seconds', async () => {
     const { fetch, requests } = mockFetch(
       { status: 503, headers: { 'retry-after': '0' } },
-      { status: 429, headers: { 'retry-after': new Date(Date.now() - 1000).toUTCString() } },
+      // An HTTP date is not delay-seconds: the backoff applies instead.
+      { status: 429, headers: { 'retry-after': new Date(Date.now() + 60_000).toUTCString() } },
       { body: 'data: ok\n\n' },
       { status: 204 },
     );
@@ -154,7 +155,11 @@ describe('statuses and content types', () => {
     );
     expect(events.map((event) => event.data)).toEqual(['ok']);
     expect(requests).toHaveLength(4);
-    expect(infos.map((info) => info.delay)).toEqual([0, 0, 1]);
+    expect(infos.map((info) => info.attempt)).toEqual([2, 3, 1]);
+    expect(infos[0]!.delay).toBe(0);
+    expect(infos[1]!.delay).toBeGreaterThanOrEqual(2);
+    expect(infos[1]!.delay).toBeLessThanOrEqual(4);
+    expect(infos[2]!.delay).toBe(1);
     expect(infos[0]!.error).toBeInstanceOf(SSEResponseError);
   });
 
