@@ -93,8 +93,9 @@ export async function* _follow(
     } else if (from === 'end') {
       // Start after the last complete line: the one being written is still
       // yielded, whole, once its newline comes.
-      position = await _lastLineEnd(file, size);
-      lines.skipFirst = position === size && size > _CHUNK;
+      const end = await _lastLineEnd(file, size);
+      position = end ?? size;
+      lines.skipFirst = end === undefined;
     }
     const at = (offset: number) => `${ino}:${offset}`;
     while (!signal?.aborted) {
@@ -141,12 +142,13 @@ async function _read(file: FileHandle, position: number, length: number) {
   return { chunk: chunk.subarray(0, bytesRead), read: bytesRead };
 }
 
-async function _lastLineEnd(file: FileHandle, size: number): Promise<number> {
+/** Where the last complete line ends; undefined when none ends in the last 64 KiB. */
+async function _lastLineEnd(file: FileHandle, size: number): Promise<number | undefined> {
   const start = Math.max(0, size - _CHUNK);
   const { chunk } = await _read(file, start, size - start);
   const at = chunk.lastIndexOf(0x0a);
   if (at >= 0) return start + at + 1;
-  return start === 0 ? 0 : size;
+  return start === 0 ? 0 : undefined;
 }
 
 /**

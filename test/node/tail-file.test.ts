@@ -74,6 +74,25 @@ test("from 'end' skips what is there but yields the line being written, whole", 
   await done;
 });
 
+test("from 'end' on a big file: after its last line, or after the line in progress", async () => {
+  const big = `${'x'.repeat(99)}\n`.repeat(1000); // 100 kB
+  const whole = setup(big);
+  await wait(POLL * 2);
+  appendFileSync(whole.path, 'next\n');
+  await whole.until(1);
+  // No line break in its last 64 KiB: the line in progress began before us.
+  const partial = setup(`${big}${'y'.repeat(70_000)}`);
+  await wait(POLL * 2);
+  appendFileSync(partial.path, 'yyy\nnext\n');
+  await partial.until(1);
+  await wait(POLL * 2);
+  expect(whole.lines).toEqual(['next']);
+  expect(partial.lines).toEqual(['next']);
+  whole.stop.abort();
+  partial.stop.abort();
+  await Promise.all([whole.done, partial.done]);
+});
+
 test("from 'start' yields the whole file first, then follows", async () => {
   const { path, stop, lines, done, until } = setup('one\ntwo\n', { from: 'start' });
   await until(2);
