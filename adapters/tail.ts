@@ -81,7 +81,9 @@ export async function* _follow(
   if (signal?.aborted) return;
   let file: FileHandle = await open(path, 'r');
   try {
-    let { size, ino = 0, dev } = await file.stat();
+    // A file is known by its inode (0 where a platform has none: then only
+    // truncation is noticed, not rotation).
+    let { size, ino, dev } = _identity(await file.stat());
     const lines = new _Lines(maxLineLength);
     let position = 0;
     const cursor = _CURSOR.exec(from);
@@ -110,8 +112,8 @@ export async function* _follow(
         position += read;
         yield* lines.push(chunk, position, at);
       }
-      const named = await stat(path).catch(() => undefined);
-      if (named && ((named.ino ?? 0) !== ino || named.dev !== dev)) {
+      const named = await stat(path).then(_identity, () => undefined);
+      if (named && (named.ino !== ino || named.dev !== dev)) {
         // Rotated: finish the old file (it may have grown since), then switch.
         for (let more = true; more && !signal?.aborted; ) {
           const { chunk, read } = await _read(file, position, _CHUNK);
@@ -124,7 +126,7 @@ export async function* _follow(
         if (next) {
           await file.close();
           file = next;
-          ({ ino = 0, dev } = await file.stat());
+          ({ ino, dev } = _identity(await file.stat()));
           position = 0;
           continue; // read the new file at once
         }
@@ -134,6 +136,10 @@ export async function* _follow(
   } finally {
     await file.close().catch(() => {});
   }
+}
+
+function _identity(stats: { size: number; ino?: number | null; dev?: number | null }) {
+  return { size: stats.size, ino: Number(stats.ino ?? 0), dev: Number(stats.dev ?? 0) };
 }
 
 async function _read(file: FileHandle, position: number, length: number) {
