@@ -55,7 +55,40 @@ async function drain(stream: ReadableStream<unknown>): Promise<number> {
   return count;
 }
 
-const streams = (chunks: Uint8Array[]): Contender[] => [
+/** How many events end in each chunk: what any parser must hand out per chunk. */
+function eventsPerChunk(chunks: Uint8Array[]): number[] {
+  let count = 0;
+  const parser = createSSEParser({ onEvent: () => count++ });
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return chunks.map((chunk) => {
+    count = 0;
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    return count;
+  });
+}
+
+const PLACEHOLDER = { event: 'message', data: '', id: undefined, lastEventId: '' };
+
+const streams = (chunks: Uint8Array[], counts = eventsPerChunk(chunks)): Contender[] => [
+  {
+    // No parsing at all: a TransformStream that enqueues a ready-made object
+    // for each event. No TransformStream-based parser can beat it.
+    name: 'limit: pipeThrough, no parsing',
+    limit: true,
+    run: () => {
+      let i = 0;
+      const empty = new TransformStream<Uint8Array, object>(
+        {
+          transform(_, controller) {
+            for (let n = counts[i++]!; n > 0; n--) controller.enqueue(PLACEHOLDER);
+          },
+        },
+        undefined,
+        { highWaterMark: 16 },
+      );
+      return drain(source(chunks).pipeThrough(empty));
+    },
+  },
   {
     name: 'ssekit SSEParserStream',
     ours: true,
