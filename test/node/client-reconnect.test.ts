@@ -128,6 +128,23 @@ describe('reconnection and closing', () => {
     },
   );
 
+  test('a connection cut mid-event reconnects; the unfinished event is dropped', async () => {
+    const server = await serve((_, res, n) => {
+      if (n > 0) return send(res, 'data: after\n\n');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('retry: 10\nid: 1\ndata: before\n\nid: 2\ndata: cut');
+      setTimeout(() => res.destroy(), 20);
+    });
+    const infos: unknown[] = [];
+    const events = await take(connect(server.url, { onReconnect: (i) => infos.push(i.error) }), 2);
+    expect(events.map(({ data, lastEventId }) => [data, lastEventId])).toEqual([
+      ['before', '1'],
+      ['after', '1'],
+    ]);
+    expect(server.requests[1]!.headers['last-event-id']).toBe('1');
+    expect(infos[0]).toBeInstanceOf(Error);
+  });
+
   test('eventsource-close: 200, 200, then 204 closes for good', async () => {
     const server = await serve((_, res, n) =>
       n % 3 === 0
