@@ -10,26 +10,28 @@ export interface RoundTripMessage {
   comment?: string;
 }
 
-// Text that tries to break out of its field: every line ending, NUL, BOM,
-// emoji and field-like text, mixed with arbitrary well-formed strings (a lone
-// surrogate cannot survive UTF-8, so it is not a round-trip input).
+/** Text that tries to break out of its field: line endings, NUL, BOM, emoji, field-like text. */
+export const BREAKOUT_PIECES = [
+  '\r',
+  '\n',
+  '\r\n',
+  '\n\r',
+  '\0',
+  '\uFEFF',
+  '😀',
+  'é',
+  ' ',
+  ':',
+  'data: x',
+  'event: admin',
+  'id: 1',
+  'retry: 1',
+];
+
+// Mixed with arbitrary well-formed strings (a lone surrogate cannot survive
+// UTF-8, so it is not a round-trip input).
 const piece = fc.oneof(
-  fc.constantFrom(
-    '\r',
-    '\n',
-    '\r\n',
-    '\n\r',
-    '\0',
-    '\uFEFF',
-    '😀',
-    'é',
-    ' ',
-    ':',
-    'data: x',
-    'event: admin',
-    'id: 1',
-    'retry: 1',
-  ),
+  fc.constantFrom(...BREAKOUT_PIECES),
   fc.string({ unit: 'grapheme', maxLength: 6 }),
 );
 const tricky = fc.array(piece, { maxLength: 6 }).map((parts) => parts.join(''));
