@@ -109,6 +109,7 @@ test(
     const timersBefore = timers();
     const heapBefore = await settledMemory();
     const before = streamId;
+    for (const reason in reasons) delete reasons[reason]; // the storm's own, not the warm-up's
 
     const counts = await storm(CLIENTS, CONCURRENCY, 1);
 
@@ -119,7 +120,14 @@ test(
     await until(() => hub.stats().subscribers === 0, 30_000, 'every subscriber to end');
     clearInterval(publisher);
     await until(() => timers() <= timersBefore - 1, 10_000, 'timers to be cleared');
-    expect(await connections()).toBe(0);
+    // The last sockets close a moment after their streams: the kernel still
+    // delivers resets and FINs of a storm's tail.
+    let open = -1;
+    for (let tries = 0; tries < 300 && open !== 0; tries++) {
+      open = await connections();
+      if (open) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(open).toBe(0);
     const heapAfter = await settledMemory();
 
     expect(opened()).toBeGreaterThan(CLIENTS * 0.7); // most clients lived long enough to ask
