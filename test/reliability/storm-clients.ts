@@ -39,7 +39,8 @@ function client(): Promise<void> {
     ] as const);
     // Mid-stream cuts land at any byte: inside headers, a message or a heartbeat.
     const cutAt = Math.floor(random() * 48 * 1024);
-    const stallMs = 20 + Math.floor(random() * 300);
+    // Long enough, at times, for a push writer's queue to fill behind the kernel buffers.
+    const stallMs = 20 + Math.floor(random() * 2500);
     let received = 0;
     let stalled = false;
     counts.clients++;

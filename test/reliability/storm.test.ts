@@ -16,6 +16,9 @@ const CLIENTS = scale(1_500, 10_000);
 const CONCURRENCY = scale(150, 1_000); // each side holds this many sockets: far under `ulimit -n` (20000 here)
 const HEAP_BOUND = 24 * MB;
 const payload = 'x'.repeat(4096);
+// Push writers write faster than any client reads: a stalled client fills the
+// kernel buffers within a second and then the writer's own bounded queue.
+const burst = 'y'.repeat(32 * 1024);
 
 const shutdown = new AbortController();
 // Every stream listens to this one signal, twice: not a leak, so no warning.
@@ -57,7 +60,7 @@ function app(request: Request): Response {
   }
   if (route === '/push') {
     const { response, writer } = createEventStream({ ...common, maxBufferedBytes: 64 * 1024 });
-    const timer = setInterval(() => writer.event('tick', payload), 2);
+    const timer = setInterval(() => writer.event('tick', burst), 2);
     writer.closed.then(() => {
       clearInterval(timer);
       ran(id);
@@ -135,6 +138,8 @@ test(
     expect([...finallies.values()].every((count) => count === 1)).toBe(true);
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
     expect(reasons.disconnect).toBeGreaterThan(0);
+    // Backpressure was real: push writers behind stalled clients hit their bound.
+    expect(reasons.overflow).toBeGreaterThan(0);
     expect(Object.keys(reasons).every((r) => r === 'disconnect' || r === 'overflow')).toBe(true);
     const growth = heapAfter - heapBefore;
     expect(growth).toBeLessThan(HEAP_BOUND);
