@@ -151,7 +151,7 @@ test(`writer methods: a refused write writes nothing, an accepted one one messag
       // Each accepted write is whole: the text ends a message, nothing else is open.
       expect(text.endsWith('\n\n')).toBe(true);
     }),
-    { numRuns: Math.ceil(RUNS / 3) },
+    { numRuns: RUNS },
   );
 });
 
