@@ -74,7 +74,8 @@ export const BUDGETS: Budget[] = [
   },
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 7900 },
-  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7200 },
+  // The Node adapter grows with its helpers (the log tail): room for that work.
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",

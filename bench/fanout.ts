@@ -65,6 +65,9 @@ const contenders: Contender[] = [
     connections: () => clients.size,
   },
 ];
+// ONLY=ssekit (a name prefix) runs one contender, for a profile.
+const only = process.env.ONLY;
+if (only) contenders.splice(0, Infinity, ...contenders.filter((c) => c.name.startsWith(only)));
 const ports = new Map<Contender, number>();
 for (const contender of contenders) {
   await new Promise<void>((resolve) =>
@@ -128,8 +131,8 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 const median = (values: number[]) => quantile(values, 0.5);
-const peer = contenders.find((c) => !c.ours && !c.limit)!;
-const limit = contenders.find((c) => c.limit)!;
+const peer = contenders.find((c) => !c.ours && !c.limit) ?? contenders[0]!;
+const limit = contenders.find((c) => c.limit) ?? contenders[0]!;
 const lines = [
   `### Fan-out: ${COUNT.toLocaleString('en-US')} connections, one message at a time (${ROUNDS} rounds × ${MESSAGES} messages)`,
   '',

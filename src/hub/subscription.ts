@@ -116,6 +116,14 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     return this.#queue.length - this.#head;
   }
 
+  /** @internal True when `next()` would wait: `sseResponse` sends its batch at once. */
+  _idle(): boolean {
+    return (
+      this.#state === LIVE &&
+      (this.#pending || (this.#replayAt >= this.#replay.length && this.queued === 0))
+    );
+  }
+
   /** The next message: replayed ones first, then live; waits while there is none. */
   next(): Promise<Result> {
     if (this.#state === OVER) return Promise.resolve(DONE);

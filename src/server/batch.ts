@@ -19,6 +19,8 @@ export type Pulled = IteratorResult<SSEItem<any>>;
 export interface PullIterator {
   next(): Pulled | PromiseLike<Pulled>;
   return?(): unknown;
+  /** True when `next()` would wait: the batch goes out without probing for more. */
+  _idle?(): boolean;
 }
 
 /** @internal What one pull read from a source. */
@@ -74,7 +76,7 @@ export async function readBatch(
     return isClosed() ? undefined : batch(true, { error });
   }
   // Settles with each next item; created once per batch, not per item.
-  const probe = new Probe();
+  let probe: Probe | undefined;
   for (;;) {
     if (isClosed()) return undefined;
     if (result.done) return batch(true);
@@ -89,6 +91,9 @@ export async function readBatch(
       return batch(false, { error });
     }
     if (partBytes + text.length >= BATCH_UNITS) return batch(false);
+    // A source that knows it has nothing ready (a hub subscription) saves
+    // the probing turns: one per subscriber per message on a broadcast.
+    const idle = iterator._idle?.() === true;
     let next: Pulled | PromiseLike<Pulled>;
     try {
       next = iterator.next();
@@ -99,6 +104,8 @@ export async function readBatch(
       result = next as Pulled;
       continue;
     }
+    if (idle) return batch(false, undefined, next as PromiseLike<Pulled>);
+    probe ??= new Probe();
     probe.watch(next as PromiseLike<Pulled>);
     for (let turn = 0; turn < READY_TURNS && probe.state === PENDING; turn++) await undefined;
     if (probe.state === PENDING) {
