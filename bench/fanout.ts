@@ -4,7 +4,9 @@
 // has it. Server memory per connection is the growth of the JS heap plus
 // external memory, after a full GC, divided by the connections.
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { createChannel, createSession } from 'better-sse';
 import { toNodeHandler } from '../adapters/node.ts';
@@ -98,6 +100,18 @@ const memory = () => {
   return heapUsed + external;
 };
 
+const inspector = new Session();
+inspector.connect();
+const post = (method: string, params?: object) =>
+  new Promise<any>((resolve, reject) =>
+    inspector.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+const profiler = {
+  start: () => post('Profiler.enable').then(() => post('Profiler.start')),
+  stop: async (file: string) =>
+    writeFileSync(file, JSON.stringify((await post('Profiler.stop')).profile)),
+};
+
 const latencies = new Map(contenders.map((c) => [c, [] as number[]]));
 const perConnection = new Map(contenders.map((c) => [c, [] as number[]]));
 for (let round = 0; round < ROUNDS; round++) {
@@ -110,6 +124,8 @@ for (let round = 0; round < ROUNDS; round++) {
     while (contender.connections() < COUNT) await settle(10);
     await settle(200);
     perConnection.get(contender)!.push((memory() - before) / COUNT);
+    // PROFILE=file.cpuprofile: a CPU profile of the publishing phase alone.
+    if (process.env.PROFILE) await profiler.start();
     for (let n = 1; n <= MESSAGES; n++) {
       const got = waitFor('got', n);
       const start = process.hrtime.bigint();
@@ -118,6 +134,7 @@ for (let round = 0; round < ROUNDS; round++) {
       latencies.get(contender)!.push(Number(BigInt(at!) - start) / 1e6);
       await settle(5);
     }
+    if (process.env.PROFILE) await profiler.stop(process.env.PROFILE);
     const closed = waitFor('closed');
     client.send({ op: 'close' });
     await closed;

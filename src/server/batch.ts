@@ -48,6 +48,18 @@ export async function readBatch(
   options: EncodeOptions,
   isClosed: () => boolean,
 ): Promise<Batch | undefined> {
+  // The first item is awaited before anything else is allocated: a stream
+  // idles here between messages, and what is alive while it idles (times
+  // thousands of subscribers) survives young collections and costs GC time.
+  let result: Pulled;
+  try {
+    const next = pending ?? iterator.next();
+    result = sync ? (next as Pulled) : await next;
+  } catch (error) {
+    return isClosed()
+      ? undefined
+      : { bytes: undefined, pending: undefined, finished: true, failure: { error } };
+  }
   // Pre-encoded messages join the batch as their shared bytes, never
   // re-encoded per stream; other messages are encoded as text, once per batch.
   const parts: Uint8Array[] = [];
@@ -68,13 +80,6 @@ export async function readBatch(
     settleText();
     return { bytes: join(parts, partBytes), pending: next, finished, failure };
   };
-  let result: Pulled;
-  try {
-    const next = pending ?? iterator.next();
-    result = sync ? (next as Pulled) : await next;
-  } catch (error) {
-    return isClosed() ? undefined : batch(true, { error });
-  }
   // Settles with each next item; created once per batch, not per item.
   let probe: Probe | undefined;
   for (;;) {

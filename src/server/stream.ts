@@ -39,6 +39,8 @@ export class EventStream<Events extends EventMap = EventMap> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastWrite = 0;
   #cleanups: (() => void)[] = [];
+  // One closure per stream, not one per pull that stays alive while it waits.
+  #isClosed = () => this.#done;
 
   constructor(options: StreamOptions) {
     this.#options = options;
@@ -217,7 +219,7 @@ export class EventStream<Events extends EventMap = EventMap> {
     if (!iterator) return new Promise((resolve) => (this.#wake = resolve));
     const pending = this.#pending;
     this.#pending = undefined;
-    const batch = await readBatch(iterator, this.#sync, pending, this.#options, () => this.#done);
+    const batch = await readBatch(iterator, this.#sync, pending, this.#options, this.#isClosed);
     if (!batch) return;
     this.#pending = batch.pending;
     if (this.#queuedBytes > 0) this.#flushQueue();
