@@ -212,13 +212,45 @@ export class EventStream<Events extends EventMap = EventMap> {
     resolve?.();
   }
 
-  async #pull(): Promise<void> {
+  #pull(): PromiseLike<void> | void {
     if (this.#queuedBytes > 0) return this.#flushQueue();
     if (this.#done) return;
     const iterator = this.#iterator;
     if (!iterator) return new Promise((resolve) => (this.#wake = resolve));
     const pending = this.#pending;
     this.#pending = undefined;
+    if (pending && iterator._idle) return pending.then(this.#takeOne, this.#takeError);
+    return this.#read(iterator, pending);
+  }
+
+  // A hub subscription's next message goes out as its shared bytes, with no
+  // batch around it: a broadcast runs this once per subscriber, and what a
+  // batch allocates, times thousands in flight at once, is GC work.
+  // Bound once per stream for the same reason.
+  #takeOne = (result: Pulled): PromiseLike<void> | void => {
+    const iterator = this.#iterator;
+    if (this.#done || !iterator) return;
+    const item = result.value;
+    if (result.done || !(item instanceof EncodedMessage) || !iterator._idle?.()) {
+      return this.#read(iterator, Promise.resolve(result));
+    }
+    let failure: { error: unknown } | undefined;
+    try {
+      this.#pending = iterator.next() as PromiseLike<Pulled>;
+    } catch (error) {
+      failure = { error };
+    }
+    if (this.#queuedBytes > 0) this.#flushQueue();
+    this.#enqueue(item.bytes);
+    if (failure) {
+      this.#iterator = undefined; // as a batch whose next() threw: sent, then failed
+      this.fail(failure.error);
+    }
+  };
+  #takeError = (error: unknown): PromiseLike<void> | void =>
+    this.#done || !this.#iterator ? undefined : this.#read(this.#iterator, Promise.reject(error));
+
+  async #read(iterator: PullIterator, pending: PromiseLike<Pulled> | undefined): Promise<void> {
     const batch = await readBatch(iterator, this.#sync, pending, this.#options, this.#isClosed);
     if (!batch) return;
     this.#pending = batch.pending;
