@@ -2,7 +2,7 @@
 // soak), system binaries, child processes of bundled fixtures, and the
 // figures each scenario records for RELIABILITY.md.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { connect } from '../../src/client/index.ts';
@@ -54,6 +54,7 @@ export async function bundle(entry: string): Promise<string> {
     packages: 'external',
     logLevel: 'warning',
   });
+  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
 
