@@ -2,7 +2,7 @@
 // soak), system binaries, child processes of bundled fixtures, and the
 // figures each scenario records for RELIABILITY.md.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { connect } from '../../src/client/index.ts';
@@ -40,10 +40,14 @@ export function record(scenario: string, figures: Record<string, unknown>): void
   console.log(`reliability: ${JSON.stringify(line)}`);
 }
 
-/** Node 20 runs no TypeScript: a fixture is bundled once, packages left to node_modules. */
+/**
+ * Node 20 runs no TypeScript: a fixture is bundled, packages left to
+ * node_modules. One file per fixture, overwritten by each run (the suite runs
+ * one file at a time), so nothing piles up in .tmp.
+ */
 export async function bundle(entry: string): Promise<string> {
   const name = entry.replace(/\W+/g, '-');
-  const outfile = `${root}.tmp/reliability/${name}-${process.pid}.mjs`;
+  const outfile = `${root}.tmp/reliability/${name}.mjs`;
   await build({
     entryPoints: [`${root}${entry}`],
     outfile,
@@ -54,7 +58,6 @@ export async function bundle(entry: string): Promise<string> {
     packages: 'external',
     logLevel: 'warning',
   });
-  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
 
