@@ -217,8 +217,11 @@ export class EventStream<Events extends EventMap = EventMap> {
     if (this.#done) return;
     const iterator = this.#iterator;
     if (!iterator) return new Promise((resolve) => (this.#wake = resolve));
-    const pending = this.#pending;
+    let pending = this.#pending;
     this.#pending = undefined;
+    // A hub subscription waits for its first message the light way too: an
+    // idle connection holds no batch reader's frames.
+    if (!pending && iterator._idle?.()) pending = iterator.next() as PromiseLike<Pulled>;
     if (pending && iterator._idle) return pending.then(this.#takeOne, this.#takeError);
     return this.#read(iterator, pending);
   }
