@@ -4,7 +4,7 @@ import { EncodedMessage } from '../wire/encoded.ts';
 import { join, type Pulled, type PullIterator, readBatch } from './batch.ts';
 import type { MessageData } from './context.ts';
 import type { CloseInfo, StreamOptions } from './options.ts';
-import { sleep } from './signal.ts';
+import { onAbort, sleep } from './signal.ts';
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
@@ -147,9 +147,7 @@ export class EventStream<Events extends EventMap = EventMap> {
       this.#finish({ reason }, reason === 'abort');
       return;
     }
-    const onAbort = () => this.#finish({ reason }, reason === 'abort');
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
+    this.#cleanups.push(onAbort(signal, () => this.#finish({ reason }, reason === 'abort')));
   }
 
   #send(message: SSEItem<any>): boolean {

@@ -515,3 +515,31 @@ describe('pre-encoded messages', () => {
     expect(text).toBe(':\n\nevent: a\ndata: 1\n\ndata: plain\n\ndata: two\n\ndata: two\n\n');
   });
 });
+
+describe('a signal shared by many streams', () => {
+  test('carries one listener however many streams watch it, and none once they close', async () => {
+    const shutdown = new AbortController();
+    const add = vi.spyOn(shutdown.signal, 'addEventListener');
+    const remove = vi.spyOn(shutdown.signal, 'removeEventListener');
+    const closes: string[] = [];
+    const streams = Array.from({ length: 50 }, () =>
+      sseResponse(async (ctx) => ctx.closed, {
+        signal: shutdown.signal,
+        onClose: ({ reason }) => closes.push(reason),
+      }),
+    );
+    expect(add).toHaveBeenCalledOnce();
+    // Ten streams end on their own: the shared listener stays for the rest.
+    for (const response of streams.slice(0, 10)) await response.body!.cancel();
+    expect(remove).not.toHaveBeenCalled();
+    shutdown.abort();
+    expect(closes.filter((reason) => reason === 'disconnect')).toHaveLength(10);
+    expect(closes.filter((reason) => reason === 'abort')).toHaveLength(40);
+    // A new signal user after all have gone adds a fresh listener and removes it on close.
+    const later = new AbortController();
+    const laterRemove = vi.spyOn(later.signal, 'removeEventListener');
+    const response = sseResponse(async (ctx) => ctx.closed, { signal: later.signal });
+    await response.body!.cancel();
+    expect(laterRemove).toHaveBeenCalledOnce();
+  });
+});

@@ -21,7 +21,7 @@ const payload = 'x'.repeat(4096);
 const burst = 'y'.repeat(32 * 1024);
 
 const shutdown = new AbortController();
-// Every stream listens to this one signal, twice: not a leak, so no warning.
+// toNodeHandler listens to this signal once per open request: not a leak, so no warning.
 setMaxListeners(0, shutdown.signal);
 const hub = createHub({ maxQueued: 64 });
 let server: Server;
