@@ -1,37 +1,11 @@
-// The adversarial round trip through a real browser: headless Chromium
-// (Debian's, driven by playwright-core) opens a native EventSource to an
-// ssekit server, and runs ssekit's own connect() bundled for the page; both
-// must receive exactly what was sent.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build } from 'esbuild';
 import fc from 'fast-check';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serve } from '../../adapters/node.ts';
 import { sseResponse } from '../../src/index.ts';
 import { expectedEvents, messages, type RoundTripMessage } from '../core/parser-arbitraries.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const notice = `${CHROMIUM} is missing: the browser round trip cannot run. Install it with: apt-get install chromium`;
-  if (process.env.CI) throw new Error(`CI: ${notice}`);
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
-  return false;
-}
+import { chromiumAvailable, launchChromium } from '../system.ts';
 
 // Every line ending, NUL, BOMs, emoji and field-like text in data, ids and
 // names, then a fixed sample of generated messages.
@@ -58,9 +32,8 @@ const expected = expectedEvents(list).events.map(({ event, data, lastEventId }) 
   lastEventId,
 ]);
 
-const available = chromiumAvailable();
+const available = chromiumAvailable('the browser round trip');
 let context: BrowserContext | undefined;
-let profile = '';
 let server: Awaited<ReturnType<typeof serve>> | undefined;
 
 beforeAll(async () => {
@@ -95,18 +68,12 @@ beforeAll(async () => {
       headers: { 'content-type': 'text/html' },
     });
   });
-  profile = mkdtempSync(join(tmpdir(), 'ssekit-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-  });
+  context = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await context?.close();
   await server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 test.runIf(available)(

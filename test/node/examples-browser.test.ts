@@ -5,56 +5,28 @@
 // and the notification bell loses nothing while it was away.
 // Screenshots go to .tmp/screenshots/; UPDATE_SCREENSHOTS=1 writes the
 // README's copies in docs/screenshots/ as well.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../system.ts';
 import { type ExampleServer, startExample } from './examples-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const notice = `${CHROMIUM} is missing: the example pages cannot be tested. Install it with: apt-get install chromium`;
-  if (process.env.CI) throw new Error(`CI: ${notice}`);
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
-  return false;
-}
-
-const available = chromiumAvailable();
+const available = chromiumAvailable('the example pages test');
 const root = new URL('../../', import.meta.url).pathname;
 let server: ExampleServer | undefined;
 let context: BrowserContext | undefined;
-let profile = '';
 
 beforeAll(async () => {
   if (!available) return;
   // Ten times the demo's pace: a log line every 50 ms, a notification every 0.6 s.
   server = await startExample('dashboard', { DEMO_SPEED: '10' });
-  profile = mkdtempSync(join(tmpdir(), 'ssekit-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1000, height: 640 },
-  });
+  context = await launchChromium({ viewport: { width: 1000, height: 640 } });
 }, 30_000);
 
 afterAll(async () => {
   await context?.close();
   await server?.stop('SIGKILL');
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 async function screenshot(page: Page, name: string): Promise<void> {

@@ -2,7 +2,7 @@
 // soak), system binaries, child processes of bundled fixtures, and the
 // figures each scenario records for RELIABILITY.md.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { connect } from '../../src/client/index.ts';
@@ -17,17 +17,7 @@ export function scale<T>(ci: T, full: T): T {
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * Whether a system binary is there. Missing: a loud notice and a skip on a
- * laptop, a failure in CI (`.ci/run` installs nginx, redis-server, chromium).
- */
-export function binaryAvailable(path: string, packageName: string, what: string): boolean {
-  if (existsSync(path)) return true;
-  const notice = `${path} is missing: ${what} cannot run. Install it with: apt-get install ${packageName}`;
-  if (process.env.CI) throw new Error(`CI: ${notice}`);
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
-  return false;
-}
+export { binaryAvailable } from '../system.ts';
 
 /**
  * Appends one scenario's figures to `.tmp/reliability/figures.jsonl` and

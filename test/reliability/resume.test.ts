@@ -1,18 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { toNodeHandler } from '../../adapters/node.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';
-import {
-  binaryAvailable,
-  follower,
-  publishPaced,
-  record,
-  scale,
-  sequenceFaults,
-} from './_support.ts';
+import { chromiumAvailable, launchChromium } from '../system.ts';
+import { follower, publishPaced, record, scale, sequenceFaults } from './_support.ts';
 
 // Lossless resume: the server cuts a random open stream every ~100 ms (a
 // socket destroyed wherever its bytes are) while the hub publishes; readers
@@ -21,7 +15,6 @@ import {
 const MESSAGES = scale(20_000, 100_000);
 const READERS = scale(4, 8);
 const BROWSER_MESSAGES = scale(3_000, 20_000);
-const CHROMIUM = '/usr/bin/chromium';
 
 // The log keeps the whole run: every cursor stays replayable.
 const hub = createHub({ log: createMemoryLog({ maxEntries: MESSAGES + BROWSER_MESSAGES }) });
@@ -121,26 +114,14 @@ test(
   scale(120_000, 900_000),
 );
 
-const browserAvailable = binaryAvailable(CHROMIUM, 'chromium', 'the EventSource resume test');
-let browser: Browser | undefined;
+const browserAvailable = chromiumAvailable('the EventSource resume test');
+let browser: BrowserContext | undefined;
 afterAll(() => browser?.close());
 
 test.runIf(browserAvailable)(
   `Chromium's EventSource: ${BROWSER_MESSAGES} messages, a stream cut every ~100 ms: each once, in order`,
   async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     const tab = await browser.newPage();
     await tab.goto(`${base}/page?topic=browser`);
     while (hub.stats().topics.browser !== 1) await new Promise((r) => setTimeout(r, 10));

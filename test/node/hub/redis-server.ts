@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { binaryAvailable } from '../../system.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -15,13 +15,8 @@ export interface TestRedis {
  * Whether the Redis tests can run. Without redis-server they skip with a
  * loud notice on a laptop, and fail in CI (`.ci/run` installs it).
  */
-export function redisAvailable(): boolean {
-  if (existsSync(REDIS_SERVER)) return true;
-  const notice = `${REDIS_SERVER} is missing: the Redis hub tests cannot run. Install it with: apt-get install redis-server`;
-  if (process.env.CI) throw new Error(`CI: ${notice}`);
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPED: ${notice}\n${'!'.repeat(72)}\n`);
-  return false;
-}
+export const redisAvailable = () =>
+  binaryAvailable(REDIS_SERVER, 'redis-server', 'the Redis hub tests');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
