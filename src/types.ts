@@ -22,7 +22,14 @@ export type EventMap = Record<string, unknown>;
  */
 export type Serialize = (data: unknown) => string;
 
-/** The fields every message may carry besides `event` and `data`. */
+/**
+ * The fields every message may carry besides `event` and `data`.
+ *
+ * @example
+ * ```ts
+ * const fields: MessageFields = { id: 42, retry: 5000, comment: 'resumable' };
+ * ```
+ */
 export interface MessageFields {
   /** Sets the client's last event id; sent back as `Last-Event-ID` on reconnect. */
   id?: string | number;
@@ -32,7 +39,14 @@ export interface MessageFields {
   comment?: string;
 }
 
-/** A message of an untyped stream: any event name, any data. */
+/**
+ * A message of an untyped stream: any event name, any data.
+ *
+ * @example
+ * ```ts
+ * const message: UntypedMessage = { event: 'order', id: 7, data: { total: 12.5 } };
+ * ```
+ */
 export interface UntypedMessage extends MessageFields {
   /** The event type; the client's default is `message`. */
   event?: string;
@@ -40,7 +54,15 @@ export interface UntypedMessage extends MessageFields {
   data?: unknown;
 }
 
-/** A message that carries no event: only `id`, `retry` or `comment`. */
+/**
+ * A message that carries no event: only `id`, `retry` or `comment`. Clients
+ * dispatch nothing for it, but take its id and retry.
+ *
+ * @example
+ * ```ts
+ * const checkpoint: ControlMessage = { id: 'cursor-81', retry: 10_000 };
+ * ```
+ */
 export interface ControlMessage extends MessageFields {
   event?: undefined;
   data?: undefined;

@@ -90,6 +90,21 @@ export interface SSEContext<Events extends EventMap = EventMap> extends SSEWrite
  *   the stream ends when that promise settles. To stay open until the client
  *   leaves, `await ctx.closed`.
  * - An async or sync iterable, or a `ReadableStream` of messages, directly.
+ *
+ * @example
+ * ```ts
+ * const ticker: SSESource = async function* ({ signal }) {
+ *   for (let n = 0; !signal.aborted; n++) {
+ *     yield { event: 'tick', data: n };
+ *     await sleep(1000, signal);
+ *   }
+ * };
+ * const pushed: SSESource = async (ctx) => {
+ *   const off = bus.on('order', (order) => ctx.event('order', order));
+ *   await ctx.closed;
+ *   off();
+ * };
+ * ```
  */
 export type SSESource<Events extends EventMap = EventMap> =
   | ((context: SSEContext<Events>) => SourceResult<Events>)

@@ -1,6 +1,13 @@
 const INVALID = /[\r\n\0]/;
 
-/** Where to find the `Last-Event-ID` a reconnecting client sends. */
+/**
+ * Where to find the `Last-Event-ID` a reconnecting client sends.
+ *
+ * @example
+ * ```ts
+ * lastEventIdFrom(request, { queryParam: 'lastEventId', maxLength: 64 });
+ * ```
+ */
 export interface LastEventIdOptions {
   /**
    * Also read the id from this query parameter, for `EventSource` polyfills

@@ -11,7 +11,16 @@ const LINE_BREAK = /\r\n|\r|\n/;
 const HAS_LINE_BREAK = /[\r\n]/;
 const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
-/** Options shared by every function that turns messages into wire text. */
+/**
+ * Options shared by every function that turns messages into wire text.
+ *
+ * @example
+ * ```ts
+ * encodeMessage({ data: new Map([['a', 1]]) }, {
+ *   serialize: (data) => JSON.stringify(Object.fromEntries(data as Map<string, number>)),
+ * });
+ * ```
+ */
 export interface EncodeOptions {
   /**
    * Turns `data` that is not a string into text. Default `JSON.stringify`.

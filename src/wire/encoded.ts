@@ -9,6 +9,12 @@ const encoder = new TextEncoder();
  * that sends it on its own writes these very bytes, without a copy. Make one
  * with {@link preEncode}; `sseResponse` sources, writers and
  * `SSEEncoderStream` accept it wherever they accept a message.
+ *
+ * @example
+ * ```ts
+ * const bytes: EncodedMessage = preEncode({ event: 'deploy', data: 'v2 is live' });
+ * for (const writer of writers) writer.send(bytes);
+ * ```
  */
 export class EncodedMessage {
   /** The wire text, ending with the blank line that dispatches it. */
