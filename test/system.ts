@@ -45,6 +45,12 @@ export async function launchChromium(
     args: CHROMIUM_ARGS,
     ...options,
   });
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  // Chromium may still be writing its profile as the context reports closed:
+  // retry, and leave a stray temporary folder rather than fail a test.
+  context.on('close', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {}
+  });
   return context;
 }
