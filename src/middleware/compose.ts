@@ -2,7 +2,7 @@ import { SSEOptionError } from '../errors.ts';
 import { describe } from '../wire/encode.ts';
 
 /**
- * A fetch handler, what Workers, `Deno.serve`, `Bun.serve` and
+ * A fetch handler, what Workers, Deno's and Bun's `serve`, and
  * `ssekit/node` call: a request in, a response out.
  *
  * @example

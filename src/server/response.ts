@@ -7,7 +7,7 @@ import { EventStream } from './stream.ts';
 
 /**
  * A streaming `Response` of server-sent events from `source`. It can be
- * returned from any fetch handler: Workers, `Deno.serve`, `Bun.serve`, Node
+ * returned from any fetch handler: Workers, Deno's and Bun's `serve`, Node
  * through `ssekit/node`, Hono, h3, Elysia, Next.js and others.
  *
  * The stream ends when the source ends, when the client leaves, or on
