@@ -11,9 +11,12 @@ export type Routes = (
   url: URL,
 ) => Response | undefined | Promise<Response | undefined>;
 
-/** The HTML file next to the module that asks for it. */
+const style = readFile(new URL('./style.css', import.meta.url), 'utf8');
+
+/** The HTML file next to the module that asks for it, with the pages' shared style in place. */
 export async function page(file: URL): Promise<Response> {
-  return new Response(await readFile(file), {
+  const html = (await readFile(file, 'utf8')).replace('/* style.css */', await style);
+  return new Response(html, {
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   });
 }
