@@ -1,11 +1,9 @@
 // Encode, in process: 200,000 messages (event, numeric id, ~100 bytes of
 // JSON) from a generator, read to completion from the Response body.
 import { createResponse } from 'better-sse';
-import { EventStream, H3 } from 'h3';
-import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { encodeMessage, sseResponse } from '../src/index.ts';
 import { compare, report } from './_harness.ts';
+import { h3App, honoApp, payload } from './_workload.ts';
 
 // better-sse rejects a promise nobody handles when its reader is cancelled
 // (a known flaw of its own); count those instead of crashing the benchmark.
@@ -13,14 +11,6 @@ let unhandled = 0;
 process.on('unhandledRejection', () => void unhandled++);
 
 const COUNT = Number(process.argv[2] ?? 200_000);
-const payload = {
-  user: 'ada',
-  action: 'update',
-  value: 12345,
-  tags: ['alpha', 'beta'],
-  ok: true,
-  note: 'x'.repeat(24),
-};
 
 async function* messages() {
   for (let id = 0; id < COUNT; id++) yield payload;
@@ -42,24 +32,9 @@ async function drain(response: Response): Promise<number> {
   return bytes;
 }
 
-const hono = new Hono().get('/', (c) =>
-  streamSSE(c, async (stream) => {
-    for (let id = 0; id < COUNT; id++) {
-      await stream.writeSSE({ event: 'update', id: String(id), data: JSON.stringify(payload) });
-    }
-  }),
-);
+const hono = honoApp(COUNT);
 
-const h3 = new H3().get('/', (event) => {
-  const stream = new EventStream(event);
-  (async () => {
-    for (let id = 0; id < COUNT; id++) {
-      await stream.push({ event: 'update', id: String(id), data: JSON.stringify(payload) });
-    }
-    await stream.close();
-  })();
-  return stream;
-});
+const h3 = h3App(COUNT);
 
 // The floor: the same bytes, pre-encoded, in 16 KiB chunks.
 const wire = new TextEncoder().encode(

@@ -7,42 +7,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createSession } from 'better-sse';
-import { EventStream, H3, toNodeHandler as h3Node } from 'h3';
-import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { toNodeHandler as h3Node } from 'h3';
 import { toNodeHandler } from '../adapters/node.ts';
 import { encodeMessage, sseResponse } from '../src/index.ts';
 import { compare, report } from './_harness.ts';
+import { h3App, honoApp, payload } from './_workload.ts';
 
 const COUNT = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const payload = {
-  user: 'ada',
-  action: 'update',
-  value: 12345,
-  tags: ['alpha', 'beta'],
-  ok: true,
-  note: 'x'.repeat(24),
-};
 
-const hono = new Hono().get('/', (c) =>
-  streamSSE(c, async (stream) => {
-    for (let id = 0; id < COUNT; id++) {
-      await stream.writeSSE({ event: 'update', id: String(id), data: JSON.stringify(payload) });
-    }
-  }),
-);
+const hono = honoApp(COUNT);
 
-const h3 = new H3().get('/', (event) => {
-  const stream = new EventStream(event);
-  (async () => {
-    for (let id = 0; id < COUNT; id++) {
-      await stream.push({ event: 'update', id: String(id), data: JSON.stringify(payload) });
-    }
-    await stream.close();
-  })();
-  return stream;
-});
+const h3 = h3App(COUNT);
 
 // The limit: the same bytes, pre-encoded, written in chunks of about 16 KiB
 // that end on a message boundary (as a real server would write them).
