@@ -1,21 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import {
-  createHub,
-  createMemoryLog,
-  HubClosedError,
-  type Subscription,
-} from '../../src/hub/index.ts';
+import { createHub, createMemoryLog, HubClosedError } from '../../src/hub/index.ts';
 import { EncodedMessage, SSEFieldError, SSEOptionError, sseResponse } from '../../src/index.ts';
-
-async function take(subscription: Subscription, count: number): Promise<string[]> {
-  const texts: string[] = [];
-  while (texts.length < count) {
-    const result = await subscription.next();
-    if (result.done) break;
-    texts.push(result.value.text);
-  }
-  return texts;
-}
+import { take } from './hub-helpers.ts';
 
 describe('publish', () => {
   test('every subscriber gets the very same bytes, encoded once, with the id the log assigned', async () => {

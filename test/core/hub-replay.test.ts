@@ -1,26 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import {
-  createHub,
-  createMemoryLog,
-  type HubEntry,
-  type HubLog,
-  type Subscription,
-} from '../../src/hub/index.ts';
+import { createHub, createMemoryLog, type HubEntry, type HubLog } from '../../src/hub/index.ts';
+import { take } from './hub-helpers.ts';
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function take(subscription: Subscription, count: number): Promise<string[]> {
-  const texts: string[] = [];
-  while (texts.length < count) {
-    const result = await subscription.next();
-    if (result.done) break;
-    texts.push(result.value.text);
-  }
-  return texts;
-}
 
 const data = (texts: string[]) => texts.map((text) => /data: (.*)/.exec(text)?.[1]);
 

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
-import { createHub, type Subscription } from '../../../src/hub/index.ts';
+import { createHub } from '../../../src/hub/index.ts';
+import { take } from '../../core/hub-helpers.ts';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
 
 const available = redisAvailable();
@@ -11,16 +12,6 @@ beforeAll(async () => {
   if (available) redis = await startRedis();
 });
 afterAll(() => redis?.stop());
-
-async function take(subscription: Subscription, count: number): Promise<string[]> {
-  const texts: string[] = [];
-  while (texts.length < count) {
-    const result = await subscription.next();
-    if (result.done) break;
-    texts.push(result.value.text);
-  }
-  return texts;
-}
 
 const clients: [string, () => Promise<{ client: RedisClientLike; quit(): Promise<unknown> }>][] = [
   [
