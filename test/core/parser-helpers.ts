@@ -1,5 +1,5 @@
-import parserCases from '../../../shared/conformance/eventsource-parser-cases.json';
-import wptCases from '../../../shared/conformance/wpt-format-cases.json';
+import parserCases from '../fixtures/conformance/eventsource-parser-cases.json';
+import wptCases from '../fixtures/conformance/wpt-format-cases.json';
 import { createDecoder } from '../../src/client/decode.ts';
 import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
 import { createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
@@ -24,9 +24,9 @@ export interface ParserCase {
   onId_calls: string[];
 }
 
-/** The web-platform-tests cases, from ../shared/conformance. */
+/** The web-platform-tests cases, from test/fixtures/conformance. */
 export const wpt = wptCases as WptCase[];
-/** eventsource-parser's own cases, from ../shared/conformance. */
+/** eventsource-parser's own cases, from test/fixtures/conformance. */
 export const eventsourceParser = parserCases as ParserCase[];
 
 export const hexBytes = (hex: string) =>

@@ -1,5 +1,5 @@
 // The reconnection, Last-Event-ID, status and MIME behaviours of the
-// web-platform-tests (../shared/conformance/wpt-reconnect-tests.md) that
+// web-platform-tests (test/fixtures/conformance/wpt-reconnect-tests.md) that
 // apply to a fetch client, against a real local HTTP server. Retry times are
 // scaled down from the suite's seconds to keep the run short.
 import { afterEach, describe, expect, test } from 'vitest';
