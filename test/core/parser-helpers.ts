@@ -1,8 +1,8 @@
-import parserCases from '../fixtures/conformance/eventsource-parser-cases.json';
-import wptCases from '../fixtures/conformance/wpt-format-cases.json';
 import { createDecoder } from '../../src/client/decode.ts';
 import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
 import { createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
+import parserCases from '../fixtures/conformance/eventsource-parser-cases.json';
+import wptCases from '../fixtures/conformance/wpt-format-cases.json';
 
 export interface WptCase {
   name: string;
