@@ -1,28 +1,43 @@
 // `npm run bench`: every benchmark in turn, each in its own Node process,
-// then bench/RESULTS.md rewritten with this run's tables, the machine, the
-// runtime and the peers' versions. bench/_notes.md (the reading of the
-// figures against the targets) is appended as it stands.
+// on each Node line of BENCH_NODES (default `24,20`: Node 24, what users
+// deploy today, is the headline; Node 20 beside it), then bench/RESULTS.md
+// rewritten with this run's tables, the machine, the runtimes and the peers'
+// versions. bench/_notes.md (the reading of the figures against the targets)
+// is appended as it stands. The size benchmark does not depend on Node and
+// runs once.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchNode } from './node.mjs';
 
 const BENCHMARKS = ['encode', 'http', 'fanout', 'parse', 'size'];
 const PEERS = ['hono', '@hono/node-server', 'h3', 'better-sse', 'eventsource-parser', 'esbuild'];
 const only = process.argv.slice(2);
+const lines = (process.env.BENCH_NODES ?? '24,20').split(',').map((line) => line.trim());
+const versionOf = (line) =>
+  spawnSync(benchNode(line), ['--version'], { encoding: 'utf8' }).stdout.trim();
 
 const sections = [];
 const started = Date.now();
-for (const name of only.length ? only : BENCHMARKS) {
-  console.error(`bench: ${name}...`);
-  const run = spawnSync(process.execPath, ['bench/run.mjs', name], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 300_000, // no benchmark runs away with the budget of the whole set
-  });
-  process.stdout.write(run.stdout ?? '');
-  sections.push(
-    run.status === 0 ? run.stdout : `### ${name}: failed (${run.error ?? `exit ${run.status}`})\n`,
-  );
+for (const [index, line] of lines.entries()) {
+  const headline = index === 0 ? ' (headline)' : '';
+  sections.push(`## Node ${versionOf(line)}${headline}\n`);
+  for (const name of only.length ? only : BENCHMARKS) {
+    if (name === 'size' && index > 0) continue;
+    console.error(`bench: ${name} on Node ${line}...`);
+    const run = spawnSync(process.execPath, ['bench/run.mjs', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_NODE: line },
+      timeout: 300_000, // no benchmark runs away with the budget of the whole set
+    });
+    process.stdout.write(run.stdout ?? '');
+    sections.push(
+      run.status === 0
+        ? run.stdout
+        : `### ${name}: failed (${run.error ?? `exit ${run.status}`})\n`,
+    );
+  }
 }
 if (only.length) process.exit(0); // a partial run never overwrites the results
 
@@ -38,7 +53,7 @@ noisy machine, not the absolute rates.
 
 - Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB
-- Runtime: Node ${process.version} (${process.platform} ${process.arch})
+- Runtimes: ${lines.map((line) => `Node ${versionOf(line)}`).join(' (headline), ')} (${process.platform} ${process.arch})
 - Peers: ${PEERS.map((name) => `${name} ${version(name)}`).join(', ')}
 - Reproduce: \`npm run bench\` (one benchmark: \`node bench/run.mjs http\`, \`npm run bench:fanout\`, ...)
 
