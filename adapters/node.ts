@@ -11,9 +11,11 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
+import { _LazyRequest, type _NodeRequest } from './node-request.ts';
 
 export * from './tail-log.ts';
 
@@ -42,7 +44,7 @@ export interface NodeHandlerOptions {
   signal?: AbortSignal;
 }
 
-type NodeRequest = IncomingMessage | Http2ServerRequest;
+type NodeRequest = _NodeRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
 
 // Connection-specific headers: HTTP/2 forbids them (Node's http2 throws on
@@ -50,9 +52,6 @@ type NodeResponse = ServerResponse | Http2ServerResponse;
 const _HOP_BY_HOP = new Set(
   'connection keep-alive proxy-connection te transfer-encoding upgrade'.split(' '),
 );
-
-// How to drop the rest of a request body that the handler began to read.
-const _unread = new WeakMap<NodeRequest, () => void>();
 
 /**
  * Turns a fetch handler into `(req, res) => Promise<void>`: a `node:http` or
@@ -75,16 +74,16 @@ export function toNodeHandler(
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
   return async (req, res) => {
-    // The request's signal: the client left, or a shutdown.
-    const abort = new AbortController();
-    const stop = () => abort.abort();
+    // Built only as far as the handler reads it; its signal (if read)
+    // aborts when the client leaves or on a shutdown.
+    const request = new _LazyRequest(req);
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.once('close', () => res.writableEnded || stop());
+    res.once('close', () => res.writableEnded || request._abort());
     // On a shutdown, first the caller's own listeners on the same signal (an
     // `sseResponse` `signal` option closes with reason 'abort'), then this.
-    const shutdown = () => queueMicrotask(stop);
+    const shutdown = () => queueMicrotask(() => request._abort());
     try {
-      const response = await handler(_toRequest(req, abort.signal));
+      const response = await handler(request as unknown as Request);
       _writeHead(req, res, response);
       // A shutdown ends event streams (their clients resume elsewhere with
       // Last-Event-ID); other responses run on.
@@ -92,7 +91,10 @@ export function toNodeHandler(
         if (options.signal?.aborted) shutdown();
         options.signal?.addEventListener('abort', shutdown, { once: true });
       }
-      if (response.body) await _pump(response.body, res);
+      const direct = directStream(response);
+      if (direct && (await _writeDirect(direct, res))) {
+        // Written into the socket directly, the body never read.
+      } else if (response.body) await _pump(response.body, res);
       else res.end();
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
@@ -105,7 +107,7 @@ export function toNodeHandler(
     } finally {
       options.signal?.removeEventListener('abort', shutdown);
       // An unread request body would stall a keep-alive connection: drain it.
-      if (!req.readableEnded) (_unread.get(req) ?? (() => req.resume()))();
+      request._drainBody();
     }
   };
 }
@@ -195,45 +197,6 @@ export async function serve(
   return { url: `http://${host}:${bound}`, server, close };
 }
 
-function _toRequest(req: NodeRequest, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(':') || value === undefined) continue; // HTTP/2 pseudo-headers
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  const host = req.headers.host ?? req.headers[':authority'] ?? 'localhost';
-  const secure = 'encrypted' in req.socket && req.socket.encrypted;
-  // Express rewrites `url` under a mounted router; `originalUrl` is what was asked.
-  const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  const method = req.method ?? 'GET';
-  // A body parser (Express's `json()`, say) may have read the body already.
-  const hasBody = method !== 'GET' && method !== 'HEAD' && !req.readableEnded;
-  return new Request(`${secure ? 'https' : 'http'}://${host}${path}`, {
-    method,
-    headers,
-    signal,
-    body: hasBody ? _requestBody(req) : null,
-    duplex: 'half', // a streamed body is read as it arrives
-  } as RequestInit);
-}
-
-function _requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      const onData = (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      };
-      req.pause().on('data', onData);
-      req.once('end', () => controller.close()).once('error', (error) => controller.error(error));
-      _unread.set(req, () => req.off('data', onData).resume());
-    },
-    pull: () => void req.resume(),
-    // Never destroy: that would take the connection with it.
-    cancel: () => _unread.get(req)?.(),
-  });
-}
-
 function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
   const http2 = req.httpVersionMajor >= 2;
   const headers: Record<string, string | string[]> = {};
@@ -244,6 +207,47 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
   (res as ServerResponse).writeHead(response.status, headers);
   // Without this Node holds the headers until the first body write.
   (res as ServerResponse).flushHeaders();
+}
+
+/**
+ * The direct path (see `directStream`): the stream writes its bytes into
+ * the response itself, with Node's own backpressure. Resolves `true` when
+ * the response is over, `false` at once when the stream finished before it
+ * could attach (then its bytes are in the body).
+ */
+function _writeDirect(direct: DirectStream, res: NodeResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      res.off('drain', direct.drained);
+      // Before end(): the client left (or the socket was cut); the stream closes.
+      if (!res.writableEnded) direct.cancel();
+      resolve(true);
+    };
+    res.on('drain', direct.drained).once('close', onClose);
+    if (direct.attach(new _NodeSink(res))) {
+      if (res.destroyed) direct.cancel(); // gone before the first write
+      return;
+    }
+    res.off('drain', direct.drained).off('close', onClose);
+    resolve(false);
+  });
+}
+
+/** Node's response as the direct path's sink. */
+class _NodeSink implements DirectSink {
+  #res: NodeResponse;
+  constructor(res: NodeResponse) {
+    this.#res = res;
+  }
+  write(bytes: Uint8Array): boolean {
+    return (this.#res as ServerResponse).write(bytes);
+  }
+  end(): void {
+    this.#res.end();
+  }
+  destroy(): void {
+    this.#res.destroy();
+  }
 }
 
 async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse): Promise<void> {

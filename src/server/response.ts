@@ -2,7 +2,9 @@ import { SSEOptionError } from '../errors.ts';
 import type { EventMap } from '../types.ts';
 import { describe } from '../wire/encode.ts';
 import type { SSEContext, SSESource, SSEWriter } from './context.ts';
+import { _offerDirect } from './direct.ts';
 import { isObject, responseHeaders, type SSEResponseInit, validate } from './options.ts';
+import { isOutletSource } from './outlet.ts';
 import { EventStream } from './stream.ts';
 
 /**
@@ -35,7 +37,9 @@ export function sseResponse<Events extends EventMap = EventMap>(
   const { stream, response } = open<Events>(init);
   try {
     const result = typeof source === 'function' ? source(stream as SSEContext<Events>) : source;
-    if (isReadableStream(result)) {
+    if (isOutletSource(result)) {
+      stream.connect(result);
+    } else if (isReadableStream(result)) {
       const reader = result.getReader();
       stream.readFrom({ next: () => reader.read(), return: () => reader.cancel() }, false);
     } else if (isObject(result) && Symbol.asyncIterator in result) {
@@ -79,7 +83,8 @@ function open<Events extends EventMap>(init: SSEResponseInit) {
   const options = validate(init);
   const headers = responseHeaders(init.headers);
   const stream = new EventStream<Events>(options);
-  return { stream, response: new Response(stream.body, { status: init.status ?? 200, headers }) };
+  const response = new Response(stream.body, { status: init.status ?? 200, headers });
+  return { stream, response: _offerDirect(response, stream) };
 }
 
 function checkSource(source: unknown): void {

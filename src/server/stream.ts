@@ -1,23 +1,29 @@
 import type { EventMap, SSEItem } from '../types.ts';
 import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
-import { join, type Pulled, type PullIterator, readBatch } from './batch.ts';
+import { join, type PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
+import type { DirectSink, DirectStream } from './direct.ts';
 import type { CloseInfo, StreamOptions } from './options.ts';
+import { OUTLET, type Outlet, type OutletSource } from './outlet.ts';
+import { type Feed, type FeedTarget, PullFeed, returnQuietly } from './pull.ts';
 import { onAbort, sleep } from './signal.ts';
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
-const noop = () => {};
 
 /**
- * @internal The engine behind `sseResponse` and `createEventStream`: a
- * pull-driven byte stream, a bounded queue for push writes, the heartbeat and
- * the one close path. It is also the context handed to sources and the writer
- * handed to callers, so its methods are bound arrow functions that survive
- * destructuring (`async function* ({ signal, event })`).
+ * @internal The engine behind `sseResponse` and `createEventStream`: the
+ * bounded queue for push writes, the heartbeat and the one close path, over
+ * one of two outputs: the `ReadableStream` body (pulled by whoever reads it)
+ * or a direct sink an adapter attached (see `direct.ts`). What feeds it, a
+ * pulled source or one that delivers by itself, is a `Feed`.
+ *
+ * It is also the context handed to sources and the writer handed to callers,
+ * so its methods are bound arrow functions that survive destructuring
+ * (`async function* ({ signal, event })`).
  */
-export class EventStream<Events extends EventMap = EventMap> {
+export class EventStream<Events extends EventMap = EventMap> implements FeedTarget, DirectStream {
   readonly body: ReadableStream<Uint8Array>;
   readonly request: Request | undefined;
   readonly lastEventId: string | undefined;
@@ -25,6 +31,12 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   #options: StreamOptions;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #preamble: Uint8Array;
+  // The direct path: the sink, and whether it takes writes now.
+  #sink: DirectSink | undefined;
+  #writable = false;
+  #feeding = false;
+  #writes = 0;
   #abort = new AbortController();
   #done = false;
   #resolveClosed!: () => void;
@@ -32,10 +44,7 @@ export class EventStream<Events extends EventMap = EventMap> {
   #queuedBytes = 0;
   #ready: Promise<void> | undefined;
   #resolveReady: (() => void) | undefined;
-  #wake: (() => void) | undefined;
-  #iterator: PullIterator | undefined;
-  #sync = false;
-  #pending: PromiseLike<Pulled> | undefined;
+  #feed: Feed | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastWrite = 0;
   #cleanups: (() => void)[] = [];
@@ -47,17 +56,17 @@ export class EventStream<Events extends EventMap = EventMap> {
     this.request = options.request;
     this.lastEventId = options.lastEventId;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    // First byte at once: runtimes that hold headers until the first chunk
+    // (Bun, Node) send them now, whatever the source does.
+    this.#preamble =
+      options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#controller = controller;
-          // First byte at once: runtimes that hold headers until the first
-          // chunk (Bun, Node) send them now, whatever the source does.
-          const preamble =
-            options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
-          this.#enqueue(preamble);
+          this.#enqueue(this.#preamble);
         },
-        pull: () => this.#pull(),
+        pull: () => this.#demand(),
         cancel: () => this.#finish({ reason: 'disconnect' }, false),
       },
       { highWaterMark: 0 },
@@ -112,18 +121,27 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
   readFrom(iterator: PullIterator, sync: boolean): void {
-    if (this.#done) {
-      returnQuietly(iterator);
-      return;
-    }
-    this.#iterator = iterator;
-    this.#sync = sync;
+    if (this.#done) returnQuietly(iterator);
+    else this.#feed = new PullFeed(iterator, sync, this, this.#options, this.#isClosed);
+  }
+
+  /** @internal Takes a source that delivers by itself (see `outlet.ts`). */
+  connect(source: OutletSource): void {
+    if (this.#done) return void returnQuietly(source);
+    const outlet: Outlet = {
+      ready: () => !this.#done && this.#queuedBytes === 0 && this.#takesMore(),
+      write: (bytes) => this.#enqueue(bytes),
+      end: () => this.ended(),
+      fail: (error) => this.fail(error),
+    };
+    const resume = source[OUTLET](outlet);
+    this.#feed = { demand: resume, stop: () => returnQuietly(source) };
   }
 
   /** @internal Ends the stream when a push function's promise settles. */
   endWith(result: unknown): void {
     Promise.resolve(result).then(
-      () => this.#finish({ reason: 'end' }, true),
+      () => this.ended(),
       (error) => this.fail(error),
     );
   }
@@ -140,6 +158,46 @@ export class EventStream<Events extends EventMap = EventMap> {
     }
     this.#finish({ reason: 'error', error }, true);
   }
+
+  /** @internal The source ended. */
+  ended(): void {
+    this.#finish({ reason: 'end' }, true);
+  }
+
+  /** @internal Bytes a feed read for the consumer, after what the push queue holds. */
+  emit(bytes: Uint8Array): void {
+    if (this.#done) return;
+    if (this.#queuedBytes > 0) this.#flushQueue();
+    this.#enqueue(bytes);
+  }
+
+  // The direct path (see direct.ts for the protocol).
+
+  /** @internal An adapter writes this stream into `sink` instead of reading the body. */
+  attach(sink: DirectSink): boolean {
+    // Finished already: what it wrote is in the body, and the body tells.
+    if (this.#sink || this.#done) return false;
+    this.#sink = sink;
+    this.#writable = sink.write(this.#preamble);
+    this.#lastWrite = Date.now();
+    this.#drive();
+    return true;
+  }
+
+  /** @internal The sink takes writes again. */
+  drained = (): void => {
+    if (!this.#sink || this.#done) return;
+    this.#writable = true;
+    this.#releaseReady();
+    this.#drive();
+  };
+
+  /** @internal The connection closed before the stream finished. */
+  cancel = (): void => {
+    if (!this.#sink || this.#done) return;
+    this.#sink = undefined; // gone: nothing more is written into it, not even end()
+    this.#finish({ reason: 'disconnect' }, false);
+  };
 
   #listen(signal: AbortSignal | undefined, reason: 'disconnect' | 'abort'): void {
     if (!signal) return;
@@ -159,20 +217,22 @@ export class EventStream<Events extends EventMap = EventMap> {
     return this.#write(bytes);
   }
 
+  /** Whether the output takes a chunk now: the reader took everything, or the sink is not full. */
+  #takesMore(): boolean {
+    return this.#sink ? this.#writable : this.#controller.desiredSize === 0;
+  }
+
   #enqueue(bytes: Uint8Array): void {
-    this.#controller.enqueue(bytes);
+    this.#writes++;
     this.#lastWrite = Date.now();
-    const wake = this.#wake;
-    if (wake) {
-      this.#wake = undefined;
-      wake();
-    }
+    if (this.#sink) this.#writable = this.#sink.write(bytes);
+    else this.#controller.enqueue(bytes);
   }
 
   #write(bytes: Uint8Array): boolean {
     // Straight through when the consumer has taken everything; otherwise into
     // the bounded queue, whole messages only, so a message is one chunk.
-    if (this.#queuedBytes === 0 && this.#controller.desiredSize === 0) {
+    if (this.#queuedBytes === 0 && this.#takesMore()) {
       this.#enqueue(bytes);
       return true;
     }
@@ -198,9 +258,10 @@ export class EventStream<Events extends EventMap = EventMap> {
 
   #flushQueue(): void {
     const queue = this.#queue;
-    this.#enqueue(join(queue, this.#queuedBytes)!);
     this.#queue = [];
+    const bytes = this.#queuedBytes;
     this.#queuedBytes = 0;
+    this.#enqueue(join(queue, bytes)!);
     this.#releaseReady();
   }
 
@@ -210,59 +271,37 @@ export class EventStream<Events extends EventMap = EventMap> {
     resolve?.();
   }
 
-  #pull(): PromiseLike<void> | void {
+  /**
+   * The consumer takes more: the push queue first, then the feed. The body's
+   * `pull` on the stream path; `#drive` on the direct path.
+   */
+  #demand(): PromiseLike<void> | void {
     if (this.#queuedBytes > 0) return this.#flushQueue();
     if (this.#done) return;
-    const iterator = this.#iterator;
-    if (!iterator) return new Promise((resolve) => (this.#wake = resolve));
-    let pending = this.#pending;
-    this.#pending = undefined;
-    // A hub subscription waits for its first message the light way too: an
-    // idle connection holds no batch reader's frames.
-    if (!pending && iterator._idle?.()) pending = iterator.next() as PromiseLike<Pulled>;
-    if (pending && iterator._idle) return pending.then(this.#takeOne, this.#takeError);
-    return this.#read(iterator, pending);
+    return this.#feed?.demand();
   }
 
-  // A hub subscription's next message goes out as its shared bytes, with no
-  // batch around it: a broadcast runs this once per subscriber, and what a
-  // batch allocates, times thousands in flight at once, is GC work.
-  // Bound once per stream for the same reason.
-  #takeOne = (result: Pulled): PromiseLike<void> | void => {
-    const iterator = this.#iterator;
-    if (this.#done || !iterator) return;
-    const item = result.value;
-    if (result.done || !(item instanceof EncodedMessage) || !iterator._idle?.()) {
-      return this.#read(iterator, Promise.resolve(result));
+  /**
+   * The direct path's reader: demands while the sink takes more. A demand
+   * that reads (a promise) drives again when it settles; one that sends
+   * nothing waits for the source to write by itself.
+   */
+  #drive(): void {
+    while (!this.#done && this.#writable && !this.#feeding) {
+      const writes = this.#writes;
+      const reading = this.#demand();
+      if (reading) {
+        this.#feeding = true;
+        reading.then(this.#fed, this.#fed);
+        return;
+      }
+      if (this.#writes === writes) return;
     }
-    let failure: { error: unknown } | undefined;
-    try {
-      this.#pending = iterator.next() as PromiseLike<Pulled>;
-    } catch (error) {
-      failure = { error };
-    }
-    if (this.#queuedBytes > 0) this.#flushQueue();
-    this.#enqueue(item.bytes);
-    if (failure) {
-      this.#iterator = undefined; // as a batch whose next() threw: sent, then failed
-      this.fail(failure.error);
-    }
+  }
+  #fed = (): void => {
+    this.#feeding = false;
+    this.#drive();
   };
-  #takeError = (error: unknown): PromiseLike<void> | void =>
-    this.#done || !this.#iterator ? undefined : this.#read(this.#iterator, Promise.reject(error));
-
-  async #read(iterator: PullIterator, pending: PromiseLike<Pulled> | undefined): Promise<void> {
-    const batch = await readBatch(iterator, this.#sync, pending, this.#options, this.#isClosed);
-    if (!batch) return;
-    this.#pending = batch.pending;
-    if (this.#queuedBytes > 0) this.#flushQueue();
-    if (batch.bytes) this.#enqueue(batch.bytes);
-    // A finished iterator has nothing to return(); an unfinished one is
-    // returned by the close path, so its `finally` runs.
-    if (batch.finished) this.#iterator = undefined;
-    if (batch.failure) this.fail(batch.failure.error);
-    else if (batch.finished) this.#finish({ reason: 'end' }, true);
-  }
 
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
@@ -271,9 +310,7 @@ export class EventStream<Events extends EventMap = EventMap> {
       if (idle < interval) return this.#schedule(interval - idle);
       // Only between chunks, and only when nothing is waiting for the client:
       // a stalled client gets no pile of heartbeats.
-      if (this.#queuedBytes === 0 && this.#controller.desiredSize === 0) {
-        this.#enqueue(HEARTBEAT);
-      }
+      if (this.#queuedBytes === 0 && this.#takesMore()) this.#enqueue(HEARTBEAT);
       this.#schedule(interval);
     }, delay);
   }
@@ -287,37 +324,27 @@ export class EventStream<Events extends EventMap = EventMap> {
     this.#cleanups = [];
     try {
       if (flush && this.#queuedBytes > 0) this.#flushQueue();
-      this.#controller.close();
+      if (this.#sink) this.#sink.end();
+      else this.#controller.close();
     } catch {
       // Already cancelled by the consumer: nothing left to deliver.
     }
+    this.#sink = undefined;
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#releaseReady();
-    this.#wake?.();
-    this.#wake = undefined;
     this.#abort.abort(new DOMException(`The event stream closed (${info.reason}).`, 'AbortError'));
-    const iterator = this.#iterator;
-    this.#iterator = this.#pending = undefined;
+    const feed = this.#feed;
+    this.#feed = undefined;
     // Never awaited: a generator parked on an await that never settles must
     // not hold the stream, the close callbacks or anything of ours.
-    if (iterator) returnQuietly(iterator);
+    feed?.stop();
     this.#resolveClosed();
     try {
       this.#options.onClose?.(info);
     } catch (error) {
       reportError(error);
     }
-  }
-}
-
-/** Calls `return()` (so a generator's `finally` runs) without waiting or throwing. */
-function returnQuietly(iterator: PullIterator): void {
-  try {
-    const returned = iterator.return?.() as PromiseLike<unknown> | undefined;
-    if (typeof returned?.then === 'function') returned.then(noop, noop);
-  } catch {
-    // A return() that throws is the iterator's own affair.
   }
 }
 

@@ -8,7 +8,7 @@ import {
   sleep,
   sseResponse,
 } from '../../src/index.ts';
-import { chunkReader, forever, settle } from './_helpers.ts';
+import { chunkReader, forever, PATHS, settle, textOf } from './_helpers.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -62,34 +62,41 @@ describe('headers and status', () => {
   });
 });
 
-describe('sources', () => {
+describe.each(PATHS)('sources (%s path)', (path) => {
   test('async generator function, strings and messages', async () => {
     const response = sseResponse(async function* () {
       yield 'one';
       yield { event: 'two', id: 2, data: { n: 2 } };
     });
-    expect(await response.text()).toBe(':\n\ndata: one\n\nevent: two\nid: 2\ndata: {"n":2}\n\n');
+    expect(await textOf(response, path)).toBe(
+      ':\n\ndata: one\n\nevent: two\nid: 2\ndata: {"n":2}\n\n',
+    );
   });
 
   test('sync iterable, async iterable and ReadableStream of messages', async () => {
-    expect(await sseResponse(['a', 'b']).text()).toBe(':\n\ndata: a\n\ndata: b\n\n');
+    expect(await textOf(sseResponse(['a', 'b']), path)).toBe(':\n\ndata: a\n\ndata: b\n\n');
     const asyncIterable = {
       async *[Symbol.asyncIterator]() {
         yield 'c';
       },
     };
-    expect(await sseResponse(asyncIterable).text()).toBe(':\n\ndata: c\n\n');
+    expect(await textOf(sseResponse(asyncIterable), path)).toBe(':\n\ndata: c\n\n');
     const stream = new ReadableStream({
       start(controller) {
         controller.enqueue({ event: 'd', data: 1 });
         controller.close();
       },
     });
-    expect(await sseResponse(stream).text()).toBe(':\n\nevent: d\ndata: 1\n\n');
+    expect(await textOf(sseResponse(stream), path)).toBe(':\n\nevent: d\ndata: 1\n\n');
   });
 
   test('a function may return a ReadableStream or an iterable', async () => {
-    expect(await sseResponse(() => ['x']).text()).toBe(':\n\ndata: x\n\n');
+    expect(
+      await textOf(
+        sseResponse(() => ['x']),
+        path,
+      ),
+    ).toBe(':\n\ndata: x\n\n');
     const stream = () =>
       new ReadableStream({
         pull(controller) {
@@ -97,7 +104,7 @@ describe('sources', () => {
           controller.close();
         },
       });
-    expect(await sseResponse(stream).text()).toBe(':\n\ndata: y\n\n');
+    expect(await textOf(sseResponse(stream), path)).toBe(':\n\ndata: y\n\n');
   });
 
   test('push function: the methods of the Go SSEWriter, ends when its promise settles', async () => {
@@ -109,7 +116,7 @@ describe('sources', () => {
       send({ id: 9, data: [1] });
       await sleep(1);
     });
-    expect(await response.text()).toBe(
+    expect(await textOf(response, path)).toBe(
       ':\n\nevent: greeting\ndata: hi\n\ndata: plain\n\n: note\n\nretry: 500\n\nid: 9\ndata: [1]\n\n',
     );
   });
@@ -123,7 +130,7 @@ describe('sources', () => {
       },
       { onClose },
     );
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     expect(await reader.next()).toBe(':\n\n');
     expect(await reader.next()).toBe('data: first\n\n');
     await settle();
@@ -144,24 +151,27 @@ describe('sources', () => {
       },
       { onClose },
     );
-    expect(await response.text()).toBe(':\n\ndata: a\n\ndata: b\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: a\n\ndata: b\n\n');
     expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'close' });
   });
 });
 
-describe('first byte and backpressure', () => {
+describe.each(PATHS)('first byte and backpressure (%s path)', (path) => {
   test('a source that never yields still delivers a first chunk at once', async () => {
     // biome-ignore lint/correctness/useYield: a source that never yields is the point
     const response = sseResponse(async function* () {
       await forever();
     });
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     expect(await reader.next()).toBe(':\n\n');
     await reader.cancel();
   });
 
   test('the retry option is the first chunk', async () => {
-    const reader = chunkReader(sseResponse(async function* () {}, { retry: 3000 }));
+    const reader = chunkReader(
+      sseResponse(async function* () {}, { retry: 3000 }),
+      path,
+    );
     expect(await reader.next()).toBe('retry: 3000\n\n');
   });
 
@@ -175,7 +185,7 @@ describe('first byte and backpressure', () => {
     });
     await settle();
     expect(pulled).toBe(0);
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next(); // the preamble
     await settle();
     expect(pulled).toBe(0);
@@ -200,7 +210,7 @@ describe('first byte and backpressure', () => {
       await gate;
       yield 'c';
     });
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next();
     expect(await reader.next()).toBe('data: a\n\ndata: b\n\n');
     open();
@@ -209,7 +219,7 @@ describe('first byte and backpressure', () => {
   });
 });
 
-describe('one cancellation path', () => {
+describe.each(PATHS)('one cancellation path (%s path)', (path) => {
   test('cancel aborts the signal, runs finally, fires onClose once, leaves no timer', async () => {
     vi.useFakeTimers();
     const onClose = vi.fn();
@@ -229,7 +239,7 @@ describe('one cancellation path', () => {
       },
       { onClose },
     );
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next();
     expect(await reader.next()).toBe('data: 0\n\n');
     await vi.advanceTimersByTimeAsync(1000);
@@ -253,7 +263,7 @@ describe('one cancellation path', () => {
         cleaned = true;
       }
     });
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next();
     await reader.next();
     const pending = reader.next(); // the pull parks the generator on forever()
@@ -274,7 +284,7 @@ describe('one cancellation path', () => {
       },
       { onClose },
     );
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next();
     await reader.next();
     const pending = reader.next();
@@ -301,7 +311,7 @@ describe('one cancellation path', () => {
       },
       { request, onClose },
     );
-    const reader = chunkReader(response);
+    const reader = chunkReader(response, path);
     await reader.next();
     await reader.next();
     client.abort();
@@ -322,7 +332,7 @@ describe('one cancellation path', () => {
       { signal: server.signal, onClose },
     );
     server.abort();
-    expect(await response.text()).toBe(':\n\ndata: last words\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: last words\n\n');
     expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'abort' });
   });
 
@@ -336,7 +346,7 @@ describe('one cancellation path', () => {
       },
       { onClose },
     );
-    expect(await response.text()).toBe(':\n\ndata: only\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: only\n\n');
     expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'end' });
     expect(signal.aborted).toBe(true);
   });
@@ -348,12 +358,12 @@ describe('one cancellation path', () => {
         throw new Error('boom');
       },
     });
-    expect(await response.text()).toBe(':\n\ndata: a\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: a\n\n');
     expect(error).toHaveBeenCalled();
   });
 });
 
-describe('heartbeat', () => {
+describe.each(PATHS)('heartbeat (%s path)', (path) => {
   test('only after idleness, never inside a message, and off with false', async () => {
     vi.useFakeTimers();
     const response = sseResponse(
@@ -369,7 +379,7 @@ describe('heartbeat', () => {
     );
     const chunks: string[] = [];
     const reading = (async () => {
-      const reader = chunkReader(response);
+      const reader = chunkReader(response, path);
       for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
         chunks.push(chunk);
       }
@@ -387,7 +397,10 @@ describe('heartbeat', () => {
 
   test('heartbeat: false sends none', async () => {
     vi.useFakeTimers();
-    const reader = chunkReader(sseResponse(async () => forever(), { heartbeat: false }));
+    const reader = chunkReader(
+      sseResponse(async () => forever(), { heartbeat: false }),
+      path,
+    );
     await reader.next();
     expect(vi.getTimerCount()).toBe(0);
     const next = reader.next();
@@ -399,7 +412,7 @@ describe('heartbeat', () => {
   });
 });
 
-describe('errors in the source', () => {
+describe.each(PATHS)('errors in the source (%s path)', (path) => {
   test('onError is told, the stream closes, the error text never reaches the client', async () => {
     const onError = vi.fn();
     const onClose = vi.fn<(info: CloseInfo) => void>();
@@ -411,7 +424,7 @@ describe('errors in the source', () => {
       },
       { onError, onClose },
     );
-    const text = await response.text();
+    const text = await textOf(response, path);
     expect(text).toBe(':\n\ndata: before\n\n');
     expect(text).not.toContain('hunter2');
     expect(onError).toHaveBeenCalledExactlyOnceWith(secret);
@@ -425,7 +438,7 @@ describe('errors in the source', () => {
       },
       { onError: () => ({ event: 'error', data: 'try again later' }) },
     );
-    expect(await response.text()).toBe(':\n\nevent: error\ndata: try again later\n\n');
+    expect(await textOf(response, path)).toBe(':\n\nevent: error\ndata: try again later\n\n');
   });
 
   test('without onError the error is logged, not thrown', async () => {
@@ -433,7 +446,7 @@ describe('errors in the source', () => {
     const response = sseResponse(() => {
       throw new Error('sync throw');
     });
-    expect(await response.text()).toBe(':\n\n');
+    expect(await textOf(response, path)).toBe(':\n\n');
     expect(log).toHaveBeenCalledOnce();
   });
 
@@ -452,7 +465,7 @@ describe('errors in the source', () => {
       },
       { onError },
     );
-    expect(await response.text()).toBe(':\n\ndata: fine\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: fine\n\n');
     expect(onError.mock.calls[0]![0]).toBeInstanceOf(SSEFieldError);
     await settle();
     expect(cleaned).toBe(true);
@@ -463,7 +476,7 @@ describe('errors in the source', () => {
       expect(() => event('a\nb', 1)).toThrow(SSEFieldError);
       data('after');
     });
-    expect(await response.text()).toBe(':\n\ndata: after\n\n');
+    expect(await textOf(response, path)).toBe(':\n\ndata: after\n\n');
   });
 });
 
@@ -504,14 +517,14 @@ describe('Last-Event-ID', () => {
   });
 });
 
-describe('pre-encoded messages', () => {
+describe.each(PATHS)('pre-encoded messages (%s path)', (path) => {
   test('one alone is written as its shared bytes; several are joined, not re-encoded', async () => {
     const one = preEncode({ event: 'a', data: 1 });
     const two = preEncode('two');
-    const reader = sseResponse([one], { heartbeat: false }).body!.getReader();
+    const reader = chunkReader(sseResponse([one], { heartbeat: false }), path);
     await reader.read();
     expect((await reader.read()).value).toBe(one.bytes);
-    const text = await sseResponse([one, 'plain', two, two], { heartbeat: false }).text();
+    const text = await textOf(sseResponse([one, 'plain', two, two], { heartbeat: false }), path);
     expect(text).toBe(':\n\nevent: a\ndata: 1\n\ndata: plain\n\ndata: two\n\ndata: two\n\n');
   });
 });

@@ -1,0 +1,147 @@
+/// <reference types="node" />
+/**
+ * A Fetch `Request` over Node's request, built only as far as the handler
+ * reads it. An event stream's handler reads the method, one header
+ * (`Last-Event-ID`) and perhaps the URL; copying every header into a
+ * `Headers`, making an `AbortController` and a full `Request` for each of
+ * ten thousand connections is memory that idles alive as long as they do.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+
+/** @internal A request as `node:http` or the `node:http2` compat API hands it over. */
+export type _NodeRequest = IncomingMessage | Http2ServerRequest;
+
+// How to drop the rest of a request body that the handler began to read.
+const _unread = new WeakMap<_NodeRequest, () => void>();
+
+/**
+ * @internal A `Request` (it passes `instanceof Request`) whose URL, headers
+ * and signal are made on first read, and whose other members come from a
+ * real `Request` made on first use of any of them (the body, `clone()`,
+ * `json()`...).
+ */
+export class _LazyRequest {
+  #req: _NodeRequest;
+  #url: string | undefined;
+  #headers: Headers | undefined;
+  #abort: AbortController | undefined;
+  #aborted = false;
+  #request: Request | undefined;
+
+  constructor(req: _NodeRequest) {
+    this.#req = req;
+  }
+
+  get method(): string {
+    return this.#req.method ?? 'GET';
+  }
+
+  get url(): string {
+    if (this.#url !== undefined) return this.#url;
+    const req = this.#req;
+    const host = req.headers.host ?? req.headers[':authority'] ?? 'localhost';
+    const secure = 'encrypted' in req.socket && req.socket.encrypted;
+    // Express rewrites `url` under a mounted router; `originalUrl` is what was asked.
+    const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    return (this.#url = `${secure ? 'https' : 'http'}://${host}${path}`);
+  }
+
+  get headers(): Headers {
+    if (this.#headers) return this.#headers;
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(this.#req.headers)) {
+      if (name.startsWith(':') || value === undefined) continue; // HTTP/2 pseudo-headers
+      if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+      else headers.append(name, value);
+    }
+    return (this.#headers = headers);
+  }
+
+  /** Aborts when the client leaves or the server shuts down. */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#aborted) this.#abort.abort();
+    }
+    return this.#abort.signal;
+  }
+
+  /** @internal The adapter: the client left, or a shutdown. */
+  _abort(): void {
+    this.#aborted = true;
+    this.#abort?.abort();
+  }
+
+  /** @internal Drops what is left of a body the handler did not read to its end. */
+  _drainBody(): void {
+    const req = this.#req;
+    if (!req.readableEnded) (_unread.get(req) ?? (() => req.resume()))();
+  }
+
+  /** The full `Request`, for the members read rarely. */
+  #full(): Request {
+    if (this.#request) return this.#request;
+    const req = this.#req;
+    const method = this.method;
+    // A body parser (Express's `json()`, say) may have read the body already.
+    const hasBody = method !== 'GET' && method !== 'HEAD' && !req.readableEnded;
+    return (this.#request = new Request(this.url, {
+      method,
+      headers: this.headers,
+      signal: this.signal,
+      body: hasBody ? _requestBody(req) : null,
+      duplex: 'half', // a streamed body is read as it arrives
+    } as RequestInit));
+  }
+
+  static {
+    // Every other member of Request.prototype, from the full request.
+    const own = new Set(Object.getOwnPropertyNames(_LazyRequest.prototype));
+    for (const [name, descriptor] of Object.entries(
+      Object.getOwnPropertyDescriptors(Request.prototype),
+    )) {
+      if (own.has(name)) continue;
+      if (descriptor.get) {
+        Object.defineProperty(_LazyRequest.prototype, name, {
+          get(this: _LazyRequest) {
+            return Reflect.get(this.#full(), name);
+          },
+          configurable: true,
+        });
+      } else if (typeof descriptor.value === 'function') {
+        Object.defineProperty(_LazyRequest.prototype, name, {
+          value(this: _LazyRequest, ...args: unknown[]) {
+            const request = this.#full();
+            return (Reflect.get(request, name) as (...args: unknown[]) => unknown).apply(
+              request,
+              args,
+            );
+          },
+          configurable: true,
+          writable: true,
+        });
+      }
+    }
+    Object.setPrototypeOf(_LazyRequest.prototype, Request.prototype);
+  }
+}
+
+function _requestBody(req: _NodeRequest): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      const onData = (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      };
+      req.pause().on('data', onData);
+      req.once('end', () => controller.close()).once('error', (error) => controller.error(error));
+      _unread.set(req, () => req.off('data', onData).resume());
+    },
+    pull: () => void req.resume(),
+    // Never destroy: that would take the connection with it.
+    cancel: () => _unread.get(req)?.(),
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * The direct path: how an adapter that owns a socket (Node, Bun) takes an
+ * ssekit response's bytes without reading its `ReadableStream` body.
+ *
+ * A web stream costs a promise, a read request and garbage for every chunk
+ * of every connection. On the direct path the engine writes the same bytes
+ * straight into a sink the adapter gives it, and backpressure is the sink's
+ * own: `write` returning `false` stops the source until `drained()`.
+ *
+ * The protocol, in the order an adapter uses it:
+ *
+ * 1. `const direct = directStream(response)`. `undefined` means "read the
+ *    body as usual": the response was not made by `sseResponse` or
+ *    `createEventStream`, was rebuilt by a middleware, or its body was
+ *    already touched. The adapter must not read the body after step 3.
+ * 2. The adapter sends the status and headers itself.
+ * 3. `direct.attach(sink)`, once. Inside it the engine writes the preamble
+ *    (the first byte, at once) and whatever the source has ready, and
+ *    returns `true`. `false` means the stream finished before it could be
+ *    attached (a source that ended or failed at once): its bytes are in the
+ *    body, so read the body as usual; the sink is never called.
+ * 4. From then on the engine calls `sink.write(bytes)` with whole messages
+ *    (one message is never split over two writes, and nothing is ever
+ *    written between the bytes of one). A write that returns `false` means
+ *    "full": the engine writes nothing more, and reads no more of its
+ *    source, until the adapter calls `direct.drained()`.
+ * 5. The engine finishes exactly once, with `sink.end()` after a normal end
+ *    (everything written was meant to arrive) or `sink.destroy()` when the
+ *    connection must be cut and what is pending dropped (an overflowing
+ *    client). After either, it calls nothing on the sink.
+ * 6. The adapter calls `direct.cancel()` when the connection closes before
+ *    the engine finished (the client left, a write timeout). The engine then
+ *    runs its close path (`signal` aborts, the source's `return()`,
+ *    `onClose` once) and calls nothing on the sink, not even `end()`.
+ *
+ * Calls in any other order are ignored: a second `attach`, `drained()` or
+ * `cancel()` after the finish, or before `attach`.
+ */
+
+/**
+ * What an adapter hands the engine to write into: a socket's response.
+ *
+ * @example
+ * ```ts
+ * const sink: DirectSink = {
+ *   write: (bytes) => res.write(bytes),
+ *   end: () => res.end(),
+ *   destroy: () => res.destroy(),
+ * };
+ * ```
+ */
+export interface DirectSink {
+  /** Writes whole messages; `false` when the socket is full (wait for `drained()`). */
+  write(bytes: Uint8Array): boolean;
+  /** The stream ended: finish the response after what was written. */
+  end(): void;
+  /** The stream must be cut: drop what is pending, close the connection. */
+  destroy(): void;
+}
+
+/**
+ * The engine's side of the direct path, as an adapter sees it.
+ *
+ * @example
+ * ```ts
+ * const direct = directStream(response);
+ * if (direct) {
+ *   res.writeHead(response.status, headers);
+ *   if (!direct.attach(sink)) return pumpBody(response.body, res);
+ *   res.on('drain', direct.drained);
+ *   res.once('close', () => res.writableEnded || direct.cancel());
+ * }
+ * ```
+ */
+export interface DirectStream {
+  /** Starts writing into `sink` instead of the body (once; step 3); `false`: read the body. */
+  attach(sink: DirectSink): boolean;
+  /** The sink takes writes again after a `write` returned `false`. */
+  readonly drained: () => void;
+  /** The connection closed before the stream finished. */
+  readonly cancel: () => void;
+}
+
+// A registered symbol: a response made by another copy of ssekit in the
+// same process (an ESM and a CJS build, say) still takes the direct path.
+const DIRECT = Symbol.for('ssekit.direct/1');
+
+/** @internal Marks `response` as one whose bytes `stream` can write directly. */
+export function _offerDirect(response: Response, stream: DirectStream): Response {
+  Object.defineProperty(response, DIRECT, { value: stream });
+  return response;
+}
+
+/**
+ * The direct writer of a response made by `sseResponse` or
+ * `createEventStream`, or `undefined`: then read its body as usual. See the
+ * protocol at the top of this file.
+ *
+ * @example
+ * ```ts
+ * const direct = directStream(response);
+ * if (!direct) return pumpBody(response.body, res);
+ * ```
+ */
+export function directStream(response: Response): DirectStream | undefined {
+  const stream = (response as Response & { [DIRECT]?: DirectStream })[DIRECT];
+  if (!stream || response.bodyUsed || response.body?.locked) return undefined;
+  return stream;
+}
