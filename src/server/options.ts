@@ -1,6 +1,6 @@
 import { SSEOptionError } from '../errors.ts';
 import type { Serialize, SSEItem } from '../types.ts';
-import { describe, type EncodeOptions } from '../wire/encode.ts';
+import { describe, type EncodeOptions, MAX_RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
 
 /**
@@ -29,7 +29,7 @@ export interface SSEResponseInit {
   headers?: HeadersInit;
   /** Milliseconds of silence before a `:` comment is sent; `false` for none. Default 15000. */
   heartbeat?: number | false;
-  /** A `retry` field sent first, in milliseconds. */
+  /** A `retry` field sent first, in milliseconds: a whole number from 0 to 2^31-1. */
   retry?: number;
   /** Turns non-string `data` into text. Default `JSON.stringify`. */
   serialize?: Serialize;
@@ -195,9 +195,12 @@ export function validate(init: SSEResponseInit): StreamOptions {
       `heartbeat must be a number of milliseconds above 0, or false to turn it off, got ${describe(heartbeat)}.`,
     );
   }
-  if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
+  if (
+    retry !== undefined &&
+    !(Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY)
+  ) {
     throw new SSEOptionError(
-      `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}.`,
+      `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. A client's timer fires at once on a longer delay.`,
     );
   }
   if (!(Number.isSafeInteger(maxBufferedBytes) && maxBufferedBytes > 0)) {

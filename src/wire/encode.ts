@@ -12,6 +12,14 @@ const HAS_LINE_BREAK = /[\r\n]/;
 const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
 /**
+ * @internal The longest `retry` we send, in ms: 2^31-1, about 24.8 days. A
+ * client hands the value to a timer, and timers in Node and browsers take a
+ * 32-bit signed delay: a larger one fires after 1 ms instead, so the client
+ * would reconnect in a tight loop.
+ */
+export const MAX_RETRY = 2 ** 31 - 1;
+
+/**
  * Options shared by every function that turns messages into wire text.
  *
  * @example
@@ -37,8 +45,8 @@ export interface EncodeOptions {
  *   is not a string is serialized (JSON by default). A message with an
  *   `event` but no `data` gets an empty `data` line, so that it dispatches.
  * - `event` and `id` with CR or LF, `id` with NUL, and a `retry` that is not
- *   a non-negative safe integer throw {@link SSEFieldError}: nothing is
- *   written, nothing is silently stripped.
+ *   a whole number from 0 to 2^31-1 (2147483647) throw
+ *   {@link SSEFieldError}: nothing is written, nothing is silently stripped.
  * - `comment` is written one `: ` line per line of text.
  *
  * @example
@@ -113,13 +121,13 @@ export function idText(id: unknown): string {
 
 /** @internal The `retry` field's value, validated. */
 export function retryText(retry: unknown): string {
-  if (typeof retry === 'number' && Number.isSafeInteger(retry) && retry >= 0) {
+  if (typeof retry === 'number' && Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY) {
     return String(retry);
   }
   throw new SSEFieldError(
     'retry',
     retry,
-    `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}. Browsers ignore any other value.`,
+    `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. Browsers ignore a value that is not a whole number, and clients' timers fire at once on one above ${MAX_RETRY}.`,
   );
 }
 

@@ -52,6 +52,13 @@ describe('encodeMessage', () => {
     expect(encodeMessage({ data: '' })).toBe('data: \n\n');
   });
 
+  test('retry goes up to 2^31-1 ms, the longest delay a client timer can wait', () => {
+    expect(encodeMessage({ retry: 2 ** 31 - 1 })).toBe(`retry: ${2 ** 31 - 1}\n\n`);
+    expect(encodeMessage({ retry: 0 })).toBe('retry: 0\n\n');
+    // Above it Node's setTimeout fires after 1 ms: the client would hammer the server.
+    expect(fieldError(() => encodeMessage({ retry: 2 ** 31 })).message).toMatch(/2147483647/);
+  });
+
   test('comments are split per line', () => {
     expect(encodeMessage({ comment: 'a\r\nb\n' })).toBe(': a\n: b\n:\n\n');
     expect(encodeComment('keep-alive')).toBe(': keep-alive\n\n');
@@ -69,6 +76,8 @@ describe('encodeMessage', () => {
     ['retry', { retry: 1.5 }],
     ['retry', { retry: '100' }],
     ['retry', { retry: 2 ** 53 }],
+    ['retry', { retry: 2 ** 31 }],
+    ['retry', { retry: 9999999999 }],
     ['comment', { comment: 7 }],
   ] as const)('%s is rejected with a typed error: %o', (field, message) => {
     const error = fieldError(() => encodeMessage(message as never));

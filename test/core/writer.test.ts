@@ -20,6 +20,8 @@ describe('createEventStream', () => {
     const { response, writer } = createEventStream();
     expect(() => writer.send({ id: 'a\nb', data: 'x' })).toThrow(SSEFieldError);
     expect(() => writer.retry(-1)).toThrow(SSEFieldError);
+    expect(() => writer.retry(9999999999)).toThrow(SSEFieldError);
+    expect(() => writer.event('e', 1, { retry: 2 ** 31 })).toThrow(SSEFieldError);
     writer.data('ok');
     writer.close();
     expect(await response.text()).toBe(':\n\ndata: ok\n\n');
