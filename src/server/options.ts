@@ -195,10 +195,7 @@ export function validate(init: SSEResponseInit): StreamOptions {
       `heartbeat must be a number of milliseconds above 0, or false to turn it off, got ${describe(heartbeat)}.`,
     );
   }
-  if (
-    retry !== undefined &&
-    !(Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY)
-  ) {
+  if (retry !== undefined && !(Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY)) {
     throw new SSEOptionError(
       `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. A client's timer fires at once on a longer delay.`,
     );

@@ -42,7 +42,9 @@ export interface EncodeOptions {
  * dispatches it. A string is a message with only `data`.
  *
  * - `data` is split on CRLF, CR and LF, one `data: ` line each; a value that
- *   is not a string is serialized (JSON by default). A message with an
+ *   is not a string is serialized (JSON by default). A Promise, a function
+ *   or a symbol as `data`, and anything the serializer cannot turn into a
+ *   string, throw {@link SSESerializeError}. A message with an
  *   `event` but no `data` gets an empty `data` line, so that it dispatches.
  * - `event` and `id` with CR or LF, `id` with NUL, and a `retry` that is not
  *   a whole number from 0 to 2^31-1 (2147483647) throw
@@ -154,10 +156,13 @@ function commentLines(comment: unknown): string {
 function serializeData(data: unknown, serialize: Serialize = JSON.stringify): string {
   let text: unknown;
   try {
+    const refused = unsendable(data);
+    if (refused) throw new SSESerializeError(refused);
     text = serialize(data);
   } catch (cause) {
+    if (cause instanceof SSESerializeError) throw cause;
     throw new SSESerializeError(
-      `Could not serialize data (${(cause as Error)?.message ?? cause}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
+      `Could not serialize data (${causeText(cause)}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
       { cause },
     );
   }
@@ -169,12 +174,39 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   return text;
 }
 
+// Values that are never data, whatever the serializer: a promise has no value
+// yet (JSON.stringify would send `{}`), functions and symbols have no text.
+function unsendable(data: unknown): string | undefined {
+  if (typeof data === 'function') {
+    return 'data: expected a string or a serializable value, got a function. Call it and send what it returns.';
+  }
+  if (typeof data === 'symbol') {
+    return 'data: expected a string or a serializable value, got a symbol. Send its description instead.';
+  }
+  if (typeof (data as { then?: unknown })?.then === 'function') {
+    return 'data: expected a string or a serializable value, got a Promise. Await it and send the result: { data: await value }.';
+  }
+  return undefined;
+}
+
+// What a serializer threw, as text: it may be a symbol, an object with no
+// prototype or a getter that throws, and none of that may escape as a TypeError.
+function causeText(cause: unknown): string {
+  try {
+    const message = (cause as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message : describe(cause);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
 /** @internal A short description of a bad value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   }
   if (typeof value === 'bigint') return value + 'n';
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
 }
