@@ -177,7 +177,12 @@ export async function serve(
     return listener(req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(port, hostname, () => resolve());
+    // Only a failed listen rejects: once listening, later errors are the
+    // caller's (`server.on('error')`), or thrown as Node does when nobody listens.
+    server.once('error', reject).listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   const close = (): Promise<void> => {

@@ -159,6 +159,23 @@ describe('serve', () => {
     expect(reasons).toEqual(['disconnect']);
   });
 
+  test('a server error after the start is not swallowed', async () => {
+    const { server } = await start(() => new Response('ok'));
+    // Nothing of ours is left listening: an unhandled 'error' throws, as Node's own servers do.
+    expect(server.listenerCount('error')).toBe(0);
+    expect(() => server.emit('error', new Error('later'))).toThrow('later');
+    const seen: unknown[] = [];
+    server.on('error', (error) => seen.push(error));
+    server.emit('error', new Error('handled'));
+    expect(seen).toHaveLength(1);
+  });
+
+  test('a port in use rejects serve()', async () => {
+    const { server } = await start(() => new Response('ok'));
+    const { port } = server.address() as { port: number };
+    await expect(serve(() => new Response('ok'), { port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
   test('a signal aborted before the start closes the server at once', async () => {
     const { url, server } = await serve(() => new Response('ok'), { signal: AbortSignal.abort() });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
