@@ -37,7 +37,10 @@ export interface SSEResponseInit {
   lastEventIdParam?: string;
   /** Bytes push writes may queue while the client is behind. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** What a push write does when the queue is full. Default `'close'`: the client resumes with Last-Event-ID. */
+  /**
+   * What a push write does when the queue is full. Default `'close'`: the
+   * queue is dropped, the connection cut, and the client resumes with Last-Event-ID.
+   */
   overflow?: OverflowPolicy;
   /**
    * Told when the source throws. The error text never reaches the client; the
@@ -65,11 +68,21 @@ export type CloseReason =
   | 'close'
   /** The client went away: the body was cancelled or `request.signal` aborted. */
   | 'disconnect'
+  /**
+   * The client accepted no bytes for the adapter's write timeout (`writeTimeout`
+   * of `ssekit/node`): its connection was destroyed and the body cancelled
+   * with a `TimeoutError`.
+   */
+  | 'timeout'
   /** The `signal` option aborted (a server shutdown, say). */
   | 'abort'
   /** The source threw; `onError` was told. */
   | 'error'
-  /** A push write found the bounded queue full and the overflow policy closed the stream. */
+  /**
+   * A push write found the bounded queue full and the overflow policy closed
+   * the stream: what was queued is dropped and the body ends with an error,
+   * so the runtime cuts the connection; the client resumes with Last-Event-ID.
+   */
   | 'overflow';
 
 /**
@@ -88,8 +101,9 @@ export interface CloseInfo {
 
 /**
  * What the push writer does when a write would exceed `maxBufferedBytes`:
- * close the stream (the client resumes with Last-Event-ID), drop the oldest
- * queued messages, or drop the new one.
+ * close the stream (what is queued is dropped, the body errors so the
+ * connection is cut, and the client resumes with Last-Event-ID), drop the
+ * oldest queued messages, or drop the new one.
  *
  * @example
  * ```ts
@@ -197,7 +211,7 @@ export function validate(init: SSEResponseInit): StreamOptions {
   }
   if (retry !== undefined && !(Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY)) {
     throw new SSEOptionError(
-      `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. A client's timer fires at once on a longer delay.`,
+      `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}.`,
     );
   }
   if (!(Number.isSafeInteger(maxBufferedBytes) && maxBufferedBytes > 0)) {

@@ -129,7 +129,7 @@ export function retryText(retry: unknown): string {
   throw new SSEFieldError(
     'retry',
     retry,
-    `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. Browsers ignore a value that is not a whole number, and clients' timers fire at once on one above ${MAX_RETRY}.`,
+    `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. Browsers ignore any other value.`,
   );
 }
 
@@ -174,19 +174,20 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   return text;
 }
 
-// Values that are never data, whatever the serializer: a promise has no value
-// yet (JSON.stringify would send `{}`), functions and symbols have no text.
+// Never data, whatever the serializer: a promise has no value yet
+// (JSON.stringify would send `{}`), functions and symbols have no text.
 function unsendable(data: unknown): string | undefined {
-  if (typeof data === 'function') {
-    return 'data: expected a string or a serializable value, got a function. Call it and send what it returns.';
+  const kind =
+    typeof data === 'function'
+      ? 'a function'
+      : typeof data === 'symbol'
+        ? 'a symbol'
+        : typeof (data as { then?: unknown })?.then === 'function'
+          ? 'a Promise'
+          : '';
+  if (kind) {
+    return `data: expected a string or a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send { data: await value }' : 'Send a value made from it'}.`;
   }
-  if (typeof data === 'symbol') {
-    return 'data: expected a string or a serializable value, got a symbol. Send its description instead.';
-  }
-  if (typeof (data as { then?: unknown })?.then === 'function') {
-    return 'data: expected a string or a serializable value, got a Promise. Await it and send the result: { data: await value }.';
-  }
-  return undefined;
 }
 
 // What a serializer threw, as text: it may be a symbol, an object with no
@@ -196,7 +197,7 @@ function causeText(cause: unknown): string {
     const message = (cause as { message?: unknown } | null)?.message;
     return typeof message === 'string' ? message : describe(cause);
   } catch {
-    return 'a value that cannot be described';
+    return 'unreadable';
   }
 }
 
