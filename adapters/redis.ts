@@ -144,7 +144,9 @@ return redis.call(unpack(command))
 // KEYS[1] the stream; ARGV: the cursor ('' if not a stream id), the page's
 // entry and byte bounds, the entries it may look at, the topics. Returns
 // { newest id or '', 1 if replayable else 0, matching entries, the id to
-// read on from or '' when the page reached the newest entry }.
+// read on from or '' when the page reached the newest entry }. Nothing after
+// the cursor was trimmed when it is still there, or when the entry after it
+// names it as its predecessor (field p).
 const REPLAY = `
 local function ours(f) return #f == 6 and f[1] == 'p' and f[3] == 't' and f[5] == 'b' end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
@@ -155,8 +157,6 @@ local after = redis.call('XRANGE', KEYS[1], '(' .. cursor, '+', 'COUNT', 1)[1]
 local replayable
 if not after then replayable = cursor == newest
 else
-  -- Nothing after the cursor was trimmed when it is still there, or when
-  -- the entry after it names it as its predecessor.
   replayable = (ours(after[2]) and after[2][2] == cursor)
     or #redis.call('XRANGE', KEYS[1], cursor, cursor) == 1
 end

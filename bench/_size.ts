@@ -72,7 +72,8 @@ export const BUDGETS: Budget[] = [
     budget: 1250,
     target: 1500,
   },
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
+  // Paged replay (issue 13): the subscription reads its replay page by page.
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4750, target: 3000 },
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8100 },
   // The Node adapter grows with its helpers (the log tail): room for that work.
   { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
@@ -84,7 +85,8 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
   { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 360 },
   { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
-  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2010 },
+  // The replay script pages and passes over entries it did not write (issue 13).
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2850 },
 ];
 
 /** The peers' equivalents, measured the same way by the size benchmark. */
