@@ -74,7 +74,8 @@ export const BUDGETS: Budget[] = [
     budget: 1250,
     target: 1500,
   },
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4680, target: 3000 },
+  // Paged replay (issue 13): the subscription reads its replay page by page.
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4750, target: 3000 },
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8400 },
   // The Node adapter grows with its helpers (the log tail): room for that work.
   // Issue 13 added writeTimeout and the cut on an errored body.
@@ -87,7 +88,8 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
   { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 375 },
   { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
-  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2010 },
+  // The replay script pages and passes over entries it did not write (issue 13).
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2850 },
 ];
 
 /** The peers' equivalents, measured the same way by the size benchmark. */
