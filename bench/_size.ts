@@ -73,13 +73,15 @@ export const BUDGETS: Budget[] = [
     target: 1500,
   },
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8100 },
+  // compress(): eventStreams 'reset' splits a batch into its events.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8250 },
   // The Node adapter grows with its helpers (the log tail): room for that work.
   { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
-    budget: 570,
+    // Typed errors for its memory options (the error classes come with them).
+    budget: 1000,
   },
   { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
   { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 360 },
