@@ -75,8 +75,8 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
   // compress(): eventStreams 'reset' splits a batch into its events.
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8250 },
-  // The Node adapter grows with its helpers (the log tail): room for that work.
-  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
+  // The Node adapter grows with its helpers (the log tail, one shared follower per file).
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8350 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
