@@ -76,14 +76,16 @@ export const BUDGETS: Budget[] = [
   },
   // Paged replay (issue 13): the subscription reads its replay page by page.
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4750, target: 3000 },
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8400 },
-  // The Node adapter grows with its helpers (the log tail): room for that work.
-  // Issue 13 added writeTimeout and the cut on an errored body.
-  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8160 },
+  // compress(): eventStreams 'reset' splits a batch into its events.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8550 },
+  // The Node adapter grows with its helpers: the log tail with one shared
+  // follower per file, writeTimeout and the cut on an errored body.
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8800 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
-    budget: 570,
+    // Typed errors for its memory options (the error classes come with them).
+    budget: 1000,
   },
   { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
   { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 375 },
