@@ -29,7 +29,8 @@
  *    connection must be cut and what is pending dropped (an overflowing
  *    client). After either, it calls nothing on the sink.
  * 6. The adapter calls `direct.cancel()` when the connection closes before
- *    the engine finished (the client left, a write timeout). The engine then
+ *    the engine finished (the client left), or `direct.cancel('timeout')`
+ *    when it cuts a client that accepted nothing for too long. The engine then
  *    runs its close path (`signal` aborts, the source's `return()`,
  *    `onClose` once) and calls nothing on the sink, not even `end()`.
  *
@@ -77,8 +78,11 @@ export interface DirectStream {
   attach(sink: DirectSink): boolean;
   /** The sink takes writes again after a `write` returned `false`. */
   readonly drained: () => void;
-  /** The connection closed before the stream finished. */
-  readonly cancel: () => void;
+  /**
+   * The connection closed before the stream finished; `'timeout'` when the
+   * adapter cut a client that accepted nothing (told to `onClose`).
+   */
+  readonly cancel: (reason?: 'timeout') => void;
 }
 
 // A registered symbol: a response made by another copy of ssekit in the

@@ -67,7 +67,9 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
           this.#enqueue(this.#preamble);
         },
         pull: () => this.#demand(),
-        cancel: () => this.#finish({ reason: 'disconnect' }, false),
+        // A consumer that gave up on a client accepting nothing (the Node
+        // adapter's writeTimeout) says so with a TimeoutError.
+        cancel: (why) => this.#finish({ reason: isTimeout(why) ? 'timeout' : 'disconnect' }, false),
       },
       { highWaterMark: 0 },
     );
@@ -192,11 +194,11 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     this.#drive();
   };
 
-  /** @internal The connection closed before the stream finished. */
-  cancel = (): void => {
+  /** @internal The connection closed before the stream finished (`'timeout'`: cut for accepting nothing). */
+  cancel = (reason?: 'timeout'): void => {
     if (!this.#sink || this.#done) return;
     this.#sink = undefined; // gone: nothing more is written into it, not even end()
-    this.#finish({ reason: 'disconnect' }, false);
+    this.#finish({ reason: reason ?? 'disconnect' }, false);
   };
 
   #listen(signal: AbortSignal | undefined, reason: 'disconnect' | 'abort'): void {
@@ -243,7 +245,7 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
           ? overflow({ size: bytes.length, bufferedBytes: this.#queuedBytes, maxBufferedBytes })
           : overflow;
       if (action === 'close') {
-        this.#finish({ reason: 'overflow' }, true);
+        this.#finish({ reason: 'overflow' }, false);
         return false;
       }
       if (action !== 'drop-oldest' || bytes.length > maxBufferedBytes) return false;
@@ -322,10 +324,20 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     clearTimeout(this.#timer);
     for (const cleanup of this.#cleanups) cleanup();
     this.#cleanups = [];
+    const reason = new DOMException(`The event stream closed (${info.reason}).`, 'AbortError');
     try {
-      if (flush && this.#queuedBytes > 0) this.#flushQueue();
-      if (this.#sink) this.#sink.end();
-      else this.#controller.close();
+      // An overflow is a client that stopped reading: what it did not take is
+      // let go, not flushed, and the connection is cut rather than left to
+      // hold a backlog for it (an errored body makes the runtime cut it). It
+      // resumes with Last-Event-ID.
+      if (info.reason === 'overflow') {
+        if (this.#sink) this.#sink.destroy();
+        else this.#controller.error(reason);
+      } else {
+        if (flush && this.#queuedBytes > 0) this.#flushQueue();
+        if (this.#sink) this.#sink.end();
+        else this.#controller.close();
+      }
     } catch {
       // Already cancelled by the consumer: nothing left to deliver.
     }
@@ -333,7 +345,7 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#releaseReady();
-    this.#abort.abort(new DOMException(`The event stream closed (${info.reason}).`, 'AbortError'));
+    this.#abort.abort(reason);
     const feed = this.#feed;
     this.#feed = undefined;
     // Never awaited: a generator parked on an await that never settles must
@@ -346,6 +358,10 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
       reportError(error);
     }
   }
+}
+
+function isTimeout(reason: unknown): boolean {
+  return (reason as DOMException | undefined)?.name === 'TimeoutError';
 }
 
 function reportError(error: unknown): undefined {
