@@ -1,4 +1,6 @@
+import { join } from '../wire/bytes.ts';
 import type { EncodedMessage } from '../wire/encoded.ts';
+import { OUTLET, type Outlet } from '../wire/outlet.ts';
 import type { HubEntry, HubPage } from './log.ts';
 import type { HubOverflowPolicy } from './options.ts';
 
@@ -25,6 +27,8 @@ const ENDING = 1;
 const OVER = 2;
 // Shared by every subscription that has no replay to read: never written to.
 const NO_ENTRIES: readonly HubEntry[] = [];
+// What one write to a stream's outlet carries at most when messages wait.
+const WRITE_BYTES = 64 * 1024;
 
 /** @internal Reads one page of a subscriber's replay, after `cursor`. */
 export type _ReadPage = (cursor: string) => HubPage | Promise<HubPage>;
@@ -71,6 +75,9 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #close: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
+  // Given by `sseResponse` (see server/outlet.ts): messages are written
+  // through it as their shared bytes, not pulled one promise at a time.
+  #outlet: Outlet | undefined;
 
   /** @internal */
   constructor(core: _Core, topics: readonly string[], signal?: AbortSignal, close?: () => void) {
@@ -108,7 +115,8 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     if (last) this.#push(last, false);
     this.#state = ENDING;
     this.#core.detach(this);
-    if (this.#resolve && !this.#reading) this.#finish();
+    if (this.#outlet) this.#resume();
+    else if (this.#resolve && !this.#reading) this.#finish();
   }
 
   /** @internal Ends now, dropping what is queued; closes the stream when it can. */
@@ -119,14 +127,6 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   /** Messages waiting for this subscriber. */
   get queued(): number {
     return this.#queue.length - this.#head;
-  }
-
-  /** @internal True when `next()` would wait: `sseResponse` sends its batch at once. */
-  _idle(): boolean {
-    return (
-      this.#state === LIVE &&
-      (this.#reading || (this.#replayAt >= this.#replay.length && this.queued === 0))
-    );
   }
 
   /** The next message: replayed ones first, then live; waits while there is none. */
@@ -149,6 +149,47 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** @internal `sseResponse` takes it as a source that writes by itself. */
+  [OUTLET](outlet: Outlet): () => void {
+    this.#outlet = outlet;
+    return this.#resume;
+  }
+
+  /**
+   * Writes what waits (the replay, then live messages) while the stream's
+   * consumer takes more: what is ready together goes in one write, up to
+   * 64 KiB; one message alone is written as its shared bytes.
+   */
+  #resume = (): void => {
+    const outlet = this.#outlet;
+    while (outlet && !this.#reading && outlet.ready()) {
+      const first = this.#take();
+      if (!first) {
+        if (this.#state === ENDING) this.#endOutlet();
+        return;
+      }
+      let bytes = first.message.bytes;
+      let next = bytes.length < WRITE_BYTES && !this.#reading ? this.#take() : undefined;
+      if (next) {
+        const parts = [bytes];
+        let length = bytes.length;
+        for (; next; next = length < WRITE_BYTES && !this.#reading ? this.#take() : undefined) {
+          parts.push(next.message.bytes);
+          length += next.message.bytes.length;
+        }
+        bytes = join(parts, length)!;
+      }
+      outlet.write(bytes);
+    }
+  };
+
+  /** The stream learns the subscription is over (it ends after what was written). */
+  #endOutlet(): void {
+    const outlet = this.#outlet;
+    this.#finish();
+    outlet?.end();
   }
 
   /**
@@ -234,6 +275,20 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   #push(entry: HubEntry, bounded: boolean): void {
     if (this.#state !== LIVE) return;
+    // Nothing waits ahead of it and the client takes more: straight through,
+    // the same bytes every subscriber gets, nothing allocated.
+    const outlet = this.#outlet;
+    if (
+      outlet &&
+      !this.#reading &&
+      this.#replayAt >= this.#replay.length &&
+      this.queued === 0 &&
+      outlet.ready()
+    ) {
+      this.#core.counts.delivered++;
+      outlet.write(entry.message.bytes);
+      return;
+    }
     if (this.#resolve && !this.#reading && this.#replayAt >= this.#replay.length) {
       const resolve = this.#resolve;
       this.#resolve = undefined;
@@ -301,6 +356,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** Hands the next message, or the end, to a `next()` that is waiting. */
   #wake(): void {
+    if (this.#outlet) return this.#resume();
     const resolve = this.#resolve;
     if (!resolve || this.#reading) return;
     const entry = this.#take();
@@ -314,9 +370,10 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     if (this.#state === OVER) return;
     const wasLive = this.#state === LIVE;
     const close = this.#close;
+    const outlet = this.#outlet;
     this.#finish();
     if (wasLive) this.#core.detach(this);
-    if (closeStream) close?.();
+    if (closeStream) close ? close() : outlet?.end();
   }
 
   #finish(): void {
@@ -327,7 +384,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#replay = NO_ENTRIES;
     this.#head = this.#bytes = this.#replayAt = 0;
     this.#signal?.removeEventListener('abort', this.#onAbort!);
-    this.#signal = this.#close = this.#onAbort = undefined;
+    this.#signal = this.#close = this.#onAbort = this.#outlet = undefined;
     const resolve = this.#resolve;
     this.#resolve = undefined;
     resolve?.(DONE);

@@ -1,4 +1,5 @@
 import type { SSEItem } from '../types.ts';
+import { join } from '../wire/bytes.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 
@@ -19,8 +20,6 @@ export type Pulled = IteratorResult<SSEItem<any>>;
 export interface PullIterator {
   next(): Pulled | PromiseLike<Pulled>;
   return?(): unknown;
-  /** True when `next()` would wait: the batch goes out without probing for more. */
-  _idle?(): boolean;
 }
 
 /** @internal What one pull read from a source. */
@@ -96,9 +95,6 @@ export async function readBatch(
       return batch(false, { error });
     }
     if (partBytes + text.length >= BATCH_UNITS) return batch(false);
-    // A source that knows it has nothing ready (a hub subscription) saves
-    // the probing turns: one per subscriber per message on a broadcast.
-    const idle = iterator._idle?.() === true;
     let next: Pulled | PromiseLike<Pulled>;
     try {
       next = iterator.next();
@@ -109,7 +105,6 @@ export async function readBatch(
       result = next as Pulled;
       continue;
     }
-    if (idle) return batch(false, undefined, next as PromiseLike<Pulled>);
     probe ??= new Probe();
     probe.watch(next as PromiseLike<Pulled>);
     for (let turn = 0; turn < READY_TURNS && probe.state === PENDING; turn++) await undefined;
@@ -119,18 +114,6 @@ export async function readBatch(
     if (probe.state === FAILED) return isClosed() ? undefined : batch(true, probe.failure);
     result = probe.result!;
   }
-}
-
-/** @internal One chunk from the parts: the part itself when there is one, else a copy of all. */
-export function join(parts: Uint8Array[], length: number): Uint8Array | undefined {
-  if (parts.length < 2) return parts[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 const PENDING = 0;

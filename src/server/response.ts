@@ -1,10 +1,10 @@
 import { SSEOptionError } from '../errors.ts';
 import type { EventMap } from '../types.ts';
 import { describe } from '../wire/encode.ts';
+import { isOutletSource } from '../wire/outlet.ts';
 import type { SSEContext, SSESource, SSEWriter } from './context.ts';
 import { _offerDirect } from './direct.ts';
 import { isObject, responseHeaders, type SSEResponseInit, validate } from './options.ts';
-import { isOutletSource } from './outlet.ts';
 import { EventStream } from './stream.ts';
 
 /**

@@ -1,11 +1,12 @@
 import type { EventMap, SSEItem } from '../types.ts';
+import { join } from '../wire/bytes.ts';
 import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
-import { join, type PullIterator } from './batch.ts';
+import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
+import type { PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
 import type { DirectSink, DirectStream } from './direct.ts';
 import type { CloseInfo, StreamOptions } from './options.ts';
-import { OUTLET, type Outlet, type OutletSource } from './outlet.ts';
 import { type Feed, type FeedTarget, PullFeed, returnQuietly } from './pull.ts';
 import { onAbort, sleep } from './signal.ts';
 
@@ -127,7 +128,7 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     else this.#feed = new PullFeed(iterator, sync, this, this.#options, this.#isClosed);
   }
 
-  /** @internal Takes a source that delivers by itself (see `outlet.ts`). */
+  /** @internal Takes a source that delivers by itself (see `wire/outlet.ts`). */
   connect(source: OutletSource): void {
     if (this.#done) return void returnQuietly(source);
     const outlet: Outlet = {
