@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createSSEParser, SSEParseError, SSEParserStream } from '../../src/client/index.ts';
-import { SSEError } from '../../src/index.ts';
+import { SSEError, SSEOptionError } from '../../src/index.ts';
 import { concat, parse, utf8 } from './parser-helpers.ts';
 
 describe('SSEParserStream', () => {
@@ -138,5 +138,62 @@ describe('linear time', () => {
     parser.feed(text);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(data).toBe('end');
+  });
+});
+
+describe('many short pieces', () => {
+  test('an event of thousands of data lines is joined exactly, whatever the chunking', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 7 ? `${i}` : ''));
+    const text = `${values.map((value) => `data: ${value}\n`).join('')}\ndata: next\n\n`;
+    for (const size of [1, 5, 64, text.length]) {
+      const events: string[] = [];
+      const parser = createSSEParser({ onEvent: (event) => events.push(event.data) });
+      for (let i = 0; i < text.length; i += size) parser.feed(text.slice(i, i + size));
+      expect(events).toEqual([values.join('\n'), 'next']);
+    }
+  });
+
+  test('a line fed one character at a time is whole and counted', () => {
+    const value = 'é'.repeat(2000);
+    const events: string[] = [];
+    const parser = createSSEParser({
+      onEvent: (event) => events.push(event.data),
+      maxLineLength: 2006,
+    });
+    for (const char of `data: ${value}\n\n`) parser.feed(char);
+    expect(events).toEqual([value]);
+    const strict = createSSEParser({ maxLineLength: 2005 });
+    expect(() => {
+      for (const char of `data: ${value}\n`) strict.feed(char);
+    }).toThrow(SSEParseError);
+  });
+
+  test('empty data lines count their line feeds toward maxEventLength', () => {
+    const parser = createSSEParser({ maxEventLength: 100 });
+    // 101 empty lines: 100 line feeds between them, exactly the limit.
+    parser.feed('data\n'.repeat(101));
+    expect(() => parser.feed('data\n')).toThrow(/maxEventLength/);
+  });
+});
+
+describe('limit options', () => {
+  test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10'])(
+    'a limit of %s is refused when the parser is made',
+    (value) => {
+      expect(() => createSSEParser({ maxEventLength: value as number })).toThrow(SSEOptionError);
+      expect(() => new SSEParserStream({ maxLineLength: value as number })).toThrow(
+        /maxLineLength: expected a whole number/,
+      );
+    },
+  );
+
+  test('the defaults: events of 4 Mi characters, lines of that plus a field name', () => {
+    const events: number[] = [];
+    const parser = createSSEParser({ onEvent: (event) => events.push(event.data.length) });
+    parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024)}\n\n`);
+    expect(events).toEqual([4 * 1024 * 1024]);
+    expect(() => parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024 + 1)}\n`)).toThrow(
+      /maxEventLength/,
+    );
   });
 });
