@@ -120,7 +120,7 @@ describe('transformEvents', () => {
       { heartbeat: false, maxEventLength: 50, onError: (error) => void errors.push(error) },
     );
     expect((await chunkReader(relayed).rest()).join('')).toBe(':\n\ndata: 1\n\ndata: 2\n\n');
-    expect(errors).toEqual([expect.objectContaining({ reason: 'line-too-long' })]);
+    expect(errors).toEqual([expect.objectContaining({ reason: 'event-too-long' })]);
     expect(() => transformEvents(upstreamBytes(''), { maxEventLength: -1 })).toThrow(
       /maxEventLength: expected a whole number/,
     );

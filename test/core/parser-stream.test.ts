@@ -96,6 +96,50 @@ describe('limits', () => {
     expect((error as SSEParseError).reason).toBe('event-too-long');
   });
 
+  test.each([
+    ['read as they come', 0],
+    ['read after the error', 20],
+  ])(
+    'the events of a chunk before a limit error all come out, then the error (%s)',
+    async (_, delay) => {
+      const source = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(utf8(`data: 1\n\ndata: 2\n\ndata: 3\n\ndata: ${'x'.repeat(50)}\n`));
+        },
+      });
+      const reader = source.pipeThrough(new SSEParserStream({ maxEventLength: 20 })).getReader();
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const seen: string[] = [];
+      const error = await (async () => {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          seen.push(next.value.data);
+        }
+      })().catch((cause: unknown) => cause);
+      expect(seen).toEqual(['1', '2', '3']);
+      expect((error as SSEParseError).reason).toBe('event-too-long');
+    },
+  );
+
+  test('an upstream error also comes after the events parsed before it', async () => {
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(utf8('data: 1\n\ndata: 2\n\n'));
+        else controller.error(new Error('reset'));
+      },
+    });
+    const reader = source.pipeThrough(new SSEParserStream()).getReader();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const events: string[] = [];
+    const error = await (async () => {
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        events.push(next.value.data);
+      }
+    })().catch((cause: unknown) => cause);
+    expect(events).toEqual(['1', '2']);
+    expect(String(error)).toContain('reset');
+  });
+
   test('limits count exactly: a line of maxLineLength passes', async () => {
     const { events, error } = await parse([utf8(`data:${'x'.repeat(95)}\n\n`)], {
       maxLineLength: 100,
