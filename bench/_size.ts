@@ -60,20 +60,24 @@ export const BUDGETS: Budget[] = [
     budget: 4500,
     target: 1900,
   },
+  // Issue 13 (hostile peers) grew the reader: limits checked when made,
+  // grouped joins so memory follows the wire, a readable that delivers the
+  // events before an error, clamped and floored reconnection timing.
   {
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
-    budget: 3150,
+    budget: 3950,
     target: 3000,
   },
   {
     name: 'SSEParserStream',
     source: "export { SSEParserStream } from './src/client/index.ts'",
-    budget: 1250,
+    budget: 1790,
     target: 1500,
   },
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8100 },
+  // transformEvents carries SSEParserStream, so issue 13's growth too.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8580 },
   // The Node adapter grows with its helpers (the log tail): room for that work.
   { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
   {
