@@ -62,22 +62,26 @@ export const BUDGETS: Budget[] = [
     budget: 4810,
     target: 1900,
   },
+  // Issue 13 (hostile peers) grew the reader: limits checked when made,
+  // grouped joins so memory follows the wire, a readable that delivers the
+  // events before an error, clamped and floored reconnection timing.
   {
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
-    budget: 3150,
+    budget: 3950,
     target: 3000,
   },
   {
     name: 'SSEParserStream',
     source: "export { SSEParserStream } from './src/client/index.ts'",
-    budget: 1250,
+    budget: 1790,
     target: 1500,
   },
   // Paged replay (issue 13): the subscription reads its replay page by page.
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4750, target: 3000 },
-  // compress(): eventStreams 'reset' splits a batch into its events.
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8550 },
+  // compress(): eventStreams 'reset' splits a batch into its events, and
+  // transformEvents carries SSEParserStream with issue 13's limits.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9300 },
   // The Node adapter grows with its helpers: the log tail with one shared
   // follower per file, writeTimeout and the cut on an errored body.
   { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8800 },
