@@ -93,7 +93,13 @@ export function toNodeHandler(
     res.once('close', () => res.writableEnded || request._abort());
     // On a shutdown, first the caller's own listeners on the same signal (an
     // `sseResponse` `signal` option closes with reason 'abort'), then this.
-    const shutdown = () => queueMicrotask(() => request._abort());
+    // A direct stream no longer watches the request: it is ended here.
+    let endDirect: (() => void) | undefined;
+    const shutdown = () =>
+      queueMicrotask(() => {
+        request._abort();
+        endDirect?.();
+      });
     try {
       const response = await handler(request as unknown as Request);
       _writeHead(req, res, response);
@@ -104,7 +110,8 @@ export function toNodeHandler(
         options.signal?.addEventListener('abort', shutdown, { once: true });
       }
       const direct = directStream(response);
-      if (direct && (await _writeDirect(direct, res, writeTimeout))) {
+      const attached = (end: () => void) => (endDirect = end);
+      if (direct && (await _writeDirect(direct, res, writeTimeout, attached))) {
         // Written into the socket directly, the body never read.
       } else if (response.body) await _pump(response.body, res, writeTimeout);
       else res.end();
@@ -238,6 +245,7 @@ function _writeDirect(
   direct: DirectStream,
   res: NodeResponse,
   writeTimeout: number,
+  attached: (end: () => void) => void,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const sink = new _NodeSink(res, direct, writeTimeout);
@@ -250,6 +258,11 @@ function _writeDirect(
     res.once('close', onClose);
     if (direct.attach(sink)) {
       if (res.destroyed) direct.cancel(); // gone before the first write
+      // How a shutdown ends it: the stream closes, the response ends cleanly.
+      attached(() => {
+        direct.cancel();
+        res.end();
+      });
       return;
     }
     sink.stop();

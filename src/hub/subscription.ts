@@ -84,11 +84,18 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#core = core;
     this.topics = topics;
     this.#close = close;
-    if (signal) {
-      this.#signal = signal;
-      this.#onAbort = () => this.#end(false);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    // Watched from the next microtask on, and not at all once `sseResponse`
+    // has connected it (its stream ends it, and an abort listener on every
+    // connection's signal is memory for nothing).
+    if (signal) queueMicrotask(() => this.#watch(signal));
+  }
+
+  #watch(signal: AbortSignal): void {
+    if (this.#outlet || this.#state === OVER) return;
+    if (signal.aborted) return this.#end(false);
+    this.#signal = signal;
+    this.#onAbort = () => this.#end(false);
+    signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   /** @internal Replays what came after `lastEventId`, reading pages with `read`. */

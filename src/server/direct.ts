@@ -28,6 +28,9 @@
  *    (everything written was meant to arrive) or `sink.destroy()` when the
  *    connection must be cut and what is pending dropped (an overflowing
  *    client). After either, it calls nothing on the sink.
+ *    From `attach` on, the engine no longer watches the request's signal: the
+ *    adapter reports everything that ends the connection (steps 5 and 6), a
+ *    server shutdown included.
  * 6. The adapter calls `direct.cancel()` when the connection closes before
  *    the engine finished (the client left), or `direct.cancel('timeout')`
  *    when it cuts a client that accepted nothing for too long. The engine then

@@ -28,7 +28,6 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   readonly body: ReadableStream<Uint8Array>;
   readonly request: Request | undefined;
   readonly lastEventId: string | undefined;
-  readonly closed: Promise<void>;
 
   #options: StreamOptions;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -38,9 +37,17 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   #writable = false;
   #feeding = false;
   #writes = 0;
-  #abort = new AbortController();
+  // Made when first asked for: a hub connection never reads most of these,
+  // and ten thousand idle connections each holding them is memory.
+  #abort: AbortController | undefined;
+  #closeReason: DOMException | undefined;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #bound: Partial<
+    Record<'event' | 'data' | 'comment' | 'retry' | 'send' | 'close' | 'sleep', unknown>
+  > = {};
   #done = false;
-  #resolveClosed!: () => void;
+  #unwatchRequest: (() => void) | undefined;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #ready: Promise<void> | undefined;
@@ -56,7 +63,6 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     this.#options = options;
     this.request = options.request;
     this.lastEventId = options.lastEventId;
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     // First byte at once: runtimes that hold headers until the first chunk
     // (Bun, Node) send them now, whatever the source does.
     this.#preamble =
@@ -74,14 +80,25 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
       },
       { highWaterMark: 0 },
     );
-    this.#listen(options.request?.signal, 'disconnect');
+    this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
     this.#listen(options.signal, 'abort');
     if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
   }
 
   /** Aborts when the stream closes, for any reason. Pass it to everything you await. */
   get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#closeReason) this.#abort.abort(this.#closeReason);
+    }
     return this.#abort.signal;
+  }
+
+  /** Resolves when the stream has closed, for any reason. */
+  get closed(): Promise<void> {
+    if (this.#closed) return this.#closed;
+    if (this.#done) return (this.#closed = Promise.resolve());
+    return (this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve)));
   }
 
   /** Bytes the push queue can take before it overflows; 0 or less means wait for `ready`. */
@@ -95,32 +112,50 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     return (this.#ready ??= new Promise((resolve) => (this.#resolveReady = resolve)));
   }
 
+  // The writer's methods are bound, so they survive destructuring, and made
+  // on first use.
+
   /** Sends `data` as an event named `event`. Returns false if it was not queued. */
-  event = <Name extends keyof Events & string>(
+  get event(): <Name extends keyof Events & string>(
     event: Name,
     data: Events[Name],
     fields?: { id?: string | number; retry?: number },
-  ): boolean => this.#send({ ...fields, event, data });
+  ) => boolean {
+    return (this.#bound.event ??= (event: string, data: unknown, fields?: object) =>
+      this.#send({ ...fields, event, data })) as never;
+  }
 
   /** Sends a default (`message`) event. */
-  data = (data: MessageData<Events>): boolean => this.#send({ data });
+  get data(): (data: MessageData<Events>) => boolean {
+    return (this.#bound.data ??= (data: unknown) => this.#send({ data })) as never;
+  }
 
   /** Sends a comment: ignored by clients, seen by proxies. */
-  comment = (text: string): boolean =>
-    this.#done ? false : this.#write(encoder.encode(encodeComment(text)));
+  get comment(): (text: string) => boolean {
+    return (this.#bound.comment ??= (text: string) =>
+      this.#done ? false : this.#write(encoder.encode(encodeComment(text)))) as never;
+  }
 
   /** Tells the client how long to wait before reconnecting, in milliseconds. */
-  retry = (ms: number): boolean =>
-    this.#done ? false : this.#write(encoder.encode(`retry: ${retryText(ms)}\n\n`));
+  get retry(): (ms: number) => boolean {
+    return (this.#bound.retry ??= (ms: number) =>
+      this.#done ? false : this.#write(encoder.encode(`retry: ${retryText(ms)}\n\n`))) as never;
+  }
 
   /** Sends one message (or a string as `data`). Throws on invalid fields, before writing. */
-  send = (message: SSEItem<Events>): boolean => this.#send(message);
+  get send(): (message: SSEItem<Events>) => boolean {
+    return (this.#bound.send ??= (message: SSEItem<any>) => this.#send(message)) as never;
+  }
 
   /** Ends the stream after what is queued has been sent. Idempotent. */
-  close = (): void => this.#finish({ reason: 'close' }, true);
+  get close(): () => void {
+    return (this.#bound.close ??= () => this.#finish({ reason: 'close' }, true)) as never;
+  }
 
   /** Waits `ms`, or less if the stream closes; resolves `false` when it closed. */
-  sleep = (ms: number): Promise<boolean> => sleep(ms, this.#abort.signal);
+  get sleep(): (ms: number) => Promise<boolean> {
+    return (this.#bound.sleep ??= (ms: number) => sleep(ms, this.signal)) as never;
+  }
 
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
   readFrom(iterator: PullIterator, sync: boolean): void {
@@ -181,6 +216,10 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     // Finished already: what it wrote is in the body, and the body tells.
     if (this.#sink || this.#done) return false;
     this.#sink = sink;
+    // The adapter tells of a client that left (cancel): the request's signal
+    // need not be watched, and ten thousand watches are memory.
+    this.#unwatchRequest?.();
+    this.#unwatchRequest = undefined;
     this.#writable = sink.write(this.#preamble);
     this.#lastWrite = Date.now();
     this.#drive();
@@ -202,13 +241,19 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     this.#finish({ reason: reason ?? 'disconnect' }, false);
   };
 
-  #listen(signal: AbortSignal | undefined, reason: 'disconnect' | 'abort'): void {
+  /** Closes the stream when `signal` aborts; returns what stops watching it. */
+  #listen(
+    signal: AbortSignal | undefined,
+    reason: 'disconnect' | 'abort',
+  ): (() => void) | undefined {
     if (!signal) return;
     if (signal.aborted) {
       this.#finish({ reason }, reason === 'abort');
       return;
     }
-    this.#cleanups.push(onAbort(signal, () => this.#finish({ reason }, reason === 'abort')));
+    const unwatch = onAbort(signal, () => this.#finish({ reason }, reason === 'abort'));
+    this.#cleanups.push(unwatch);
+    return unwatch;
   }
 
   #send(message: SSEItem<any>): boolean {
@@ -346,13 +391,14 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#releaseReady();
-    this.#abort.abort(reason);
+    this.#closeReason = reason;
+    this.#abort?.abort(reason);
     const feed = this.#feed;
     this.#feed = undefined;
     // Never awaited: a generator parked on an await that never settles must
     // not hold the stream, the close callbacks or anything of ours.
     feed?.stop();
-    this.#resolveClosed();
+    this.#resolveClosed?.();
     try {
       this.#options.onClose?.(info);
     } catch (error) {

@@ -296,32 +296,6 @@ describe.each(PATHS)('one cancellation path (%s path)', (path) => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  test('request.signal aborting is a disconnect; the listener is removed on close', async () => {
-    const client = new AbortController();
-    const request = new Request('http://localhost/', { signal: client.signal });
-    const remove = vi.spyOn(request.signal, 'removeEventListener');
-    const onClose = vi.fn();
-    let cleaned = 0;
-    const response = sseResponse(
-      async function* ({ signal }) {
-        try {
-          while (await sleep(10, signal)) yield 'tick';
-        } finally {
-          cleaned++;
-        }
-      },
-      { request, onClose },
-    );
-    const reader = chunkReader(response, path);
-    await reader.next();
-    await reader.next();
-    client.abort();
-    await settle();
-    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'disconnect' });
-    expect(cleaned).toBe(1);
-    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
-  });
-
   test('the signal option closes gracefully: queued messages still arrive', async () => {
     const server = new AbortController();
     const onClose = vi.fn();
@@ -527,6 +501,48 @@ describe.each(PATHS)('pre-encoded messages (%s path)', (path) => {
     expect((await reader.read()).value).toBe(one.bytes);
     const text = await textOf(sseResponse([one, 'plain', two, two], { heartbeat: false }), path);
     expect(text).toBe(':\n\nevent: a\ndata: 1\n\ndata: plain\n\ndata: two\n\ndata: two\n\n');
+  });
+});
+
+describe('the request signal', () => {
+  test('request.signal aborting is a disconnect; the listener is removed on close', async () => {
+    const client = new AbortController();
+    const request = new Request('http://localhost/', { signal: client.signal });
+    const remove = vi.spyOn(request.signal, 'removeEventListener');
+    const onClose = vi.fn();
+    let cleaned = 0;
+    const response = sseResponse(
+      async function* ({ signal }) {
+        try {
+          while (await sleep(10, signal)) yield 'tick';
+        } finally {
+          cleaned++;
+        }
+      },
+      { request, onClose },
+    );
+    const reader = chunkReader(response);
+    await reader.next();
+    await reader.next();
+    client.abort();
+    await settle();
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'disconnect' });
+    expect(cleaned).toBe(1);
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
+  });
+
+  test('on the direct path the adapter tells of a leaving client: the request is no longer watched', async () => {
+    const client = new AbortController();
+    const request = new Request('http://localhost/', { signal: client.signal });
+    const remove = vi.spyOn(request.signal, 'removeEventListener');
+    const onClose = vi.fn();
+    const response = sseResponse(async function* () {}, { request, onClose });
+    const reader = chunkReader(response, 'direct');
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
+    client.abort();
+    expect(onClose).not.toHaveBeenCalled();
+    await reader.cancel();
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'disconnect' });
   });
 });
 
