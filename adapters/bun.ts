@@ -96,8 +96,14 @@ function _holding(body: ReadableStream<Uint8Array>, request: Request): ReadableS
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          _open.delete(request); // an errored body (a push writer's overflow) ends too
+          throw error;
+        }
+        if (!read.done) return controller.enqueue(read.value);
         _open.delete(request);
         controller.close();
       },

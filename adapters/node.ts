@@ -14,6 +14,8 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { SSEOptionError } from '../src/errors.ts';
+import { describe } from '../src/wire/encode.ts';
 
 export * from './tail-log.ts';
 
@@ -40,6 +42,15 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 export interface NodeHandlerOptions {
   /** When it aborts, open event streams end cleanly (a server shutdown). */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a response may wait for a client that accepts no bytes at
+   * all before its connection is destroyed (an event stream then closes with
+   * reason `'timeout'`): a client that stops reading cannot pin what Node
+   * buffers for it, whatever the overflow policy. A slow client that takes
+   * some bytes is never cut. Default 30000; `false` or 0 turns it off; at
+   * most 2^31-1.
+   */
+  writeTimeout?: number | false;
 }
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -74,6 +85,7 @@ export function toNodeHandler(
   handler: FetchHandler,
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
+  const writeTimeout = _writeTimeout(options.writeTimeout);
   return async (req, res) => {
     // The request's signal: the client left, or a shutdown.
     const abort = new AbortController();
@@ -92,7 +104,7 @@ export function toNodeHandler(
         if (options.signal?.aborted) shutdown();
         options.signal?.addEventListener('abort', shutdown, { once: true });
       }
-      if (response.body) await _pump(response.body, res);
+      if (response.body) await _pump(response.body, res, writeTimeout);
       else res.end();
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
@@ -127,6 +139,8 @@ export interface NodeServeOptions {
   signal?: AbortSignal;
   /** Milliseconds other responses get to finish on close before their sockets are closed. Default 5000. */
   grace?: number;
+  /** As in {@link NodeHandlerOptions}: a client that accepts nothing for this long is cut. Default 30000. */
+  writeTimeout?: number | false;
 }
 
 /**
@@ -165,19 +179,24 @@ export async function serve(
   handler: FetchHandler,
   options: NodeServeOptions = {},
 ): Promise<NodeServer> {
-  const { port = 0, hostname, signal, grace = 5000 } = options;
+  const { port = 0, hostname, signal, grace = 5000, writeTimeout } = options;
   const shutdown = new AbortController();
   // Every open event stream listens to it: thousands are normal, not a leak
   // (Node warns from the 11th listener on).
   setMaxListeners(0, shutdown.signal);
-  const listener = toNodeHandler(handler, { signal: shutdown.signal });
+  const listener = toNodeHandler(handler, { signal: shutdown.signal, writeTimeout });
   const server = createServer((req, res) => {
     // A response that finishes during a shutdown leaves an idle keep-alive socket.
     res.once('finish', () => shutdown.signal.aborted && server.closeIdleConnections());
     return listener(req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(port, hostname, () => resolve());
+    // Only a failed listen rejects: once listening, later errors are the
+    // caller's (`server.on('error')`), or thrown as Node does when nobody listens.
+    server.once('error', reject).listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   const close = (): Promise<void> => {
@@ -246,39 +265,88 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
   (res as ServerResponse).flushHeaders();
 }
 
-async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse): Promise<void> {
+/** The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
+function _writeTimeout(value: unknown): number {
+  if (value === undefined) return 30_000;
+  if (value === false || value === 0) return 0;
+  if (typeof value === 'number' && value > 0) return Math.min(value, 2 ** 31 - 1);
+  throw new SSEOptionError(
+    `writeTimeout: expected milliseconds above 0, or false to turn it off, got ${describe(value)}.`,
+  );
+}
+
+async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout: number) {
   const reader = body.getReader();
   // A client that leaves cancels the body: the source's signal aborts and its
   // `finally` runs. After a normal end 'close' comes too late to matter.
-  let gone = res.destroyed;
-  const cancel = () => {
+  let gone = false;
+  const cancel = (reason?: unknown) => {
+    if (gone) return;
     gone = true;
-    reader.cancel().catch(() => {});
+    reader.cancel(reason).catch(() => {});
   };
-  if (gone) cancel();
+  // A client that accepts nothing for writeTimeout: the body learns why
+  // (a TimeoutError), and what Node holds for the client is dropped.
+  const stalled = () => {
+    cancel(new DOMException('The client accepted no bytes within writeTimeout.', 'TimeoutError'));
+    res.destroy();
+  };
+  if (res.destroyed) cancel();
   res.once('close', cancel);
+  // A body that errors (a push writer's overflow) cuts the connection at
+  // once, even while a write waits for 'drain': the backlog is dropped, not
+  // delivered to a client that stopped reading.
+  reader.closed.catch(() => res.destroy());
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done || gone) break;
-      if (!(res as ServerResponse).write(value)) await _drained(res);
+      if (!(res as ServerResponse).write(value))
+        await _settled(res, 'drain', writeTimeout, stalled);
     }
-    if (!gone) res.end();
+    if (!gone) {
+      res.end();
+      // What end() could not flush yet is held too: the same bound applies.
+      if (!res.writableFinished) void _settled(res, 'finish', writeTimeout, () => res.destroy());
+    }
   } catch (error) {
-    if (!gone) console.error('ssekit/node: the response body failed:', error);
+    // An overflow's AbortError is the stream's own doing, told to onClose.
+    if (!gone && (error as Error)?.name !== 'AbortError') {
+      console.error('ssekit/node: the response body failed:', error);
+    }
     res.destroy();
   } finally {
     res.off('close', cancel);
   }
 }
 
-/** Resolves on 'drain', or on 'close': after a destroy 'drain' never comes. */
-function _drained(res: NodeResponse): Promise<void> {
+/**
+ * Resolves on `event` ('drain' or 'finish'), or on 'close': after a destroy
+ * they never come. With a timeout, calls `stalled` when the bytes Node holds
+ * for the client did not go down for `timeout` ms; a slow client that takes
+ * some gets another `timeout`.
+ */
+function _settled(
+  res: NodeResponse,
+  event: 'drain' | 'finish',
+  timeout: number,
+  stalled: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let held = res.writableLength;
+    const check = () => {
+      const now = res.writableLength;
+      if (now > 0 && now >= held) return stalled(); // 'close' follows and settles
+      held = now;
+      timer = setTimeout(check, timeout);
+    };
     const settle = () => {
-      res.off('drain', settle).off('close', settle);
+      clearTimeout(timer);
+      res.off(event, settle).off('close', settle);
       resolve();
     };
-    res.once('drain', settle).once('close', settle);
+    res.once(event, settle).once('close', settle);
+    if (timeout) timer = setTimeout(check, timeout);
   });
 }

@@ -9,14 +9,18 @@
  * - One follower per process (`XREAD BLOCK` on its own connection) reads new
  *   entries once and fans them out to local subscribers; publishing on any
  *   process reaches subscribers on every process.
- * - Replay runs as one Lua script: it reads what came after the cursor for
- *   the subscriber's topics and whether anything after it was trimmed, in one
- *   atomic step, so a trim racing a replay cannot hide a gap.
+ * - Replay runs as one Lua script per page: it reads what came after the
+ *   cursor for the subscriber's topics and whether anything after it was
+ *   trimmed, in one atomic step, so a trim racing a replay cannot hide a gap.
+ *   A page holds at most a subscriber's queue bounds and looks at no more
+ *   than 1000 entries, so no replay blocks Redis for long.
+ * - Entries the log did not write (an `XADD` by something else on the same
+ *   key) are skipped, and reported once per process through `onError`.
  *
  * @module
  */
-import { SSEOptionError } from '../src/errors.ts';
-import type { HubEntry, HubLog, HubReplay } from '../src/hub/index.ts';
+import { SSEError, SSEOptionError } from '../src/errors.ts';
+import type { HubEntry, HubLog, HubPage } from '../src/hub/index.ts';
 import { hubEntry } from '../src/hub/index.ts';
 
 /**
@@ -37,6 +41,8 @@ export interface RedisClientLike {
   connect?(): Promise<unknown>;
   disconnect?(): unknown;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
+  listenerCount?(event: 'error'): number;
   isOpen?: boolean;
   status?: string;
 }
@@ -75,8 +81,51 @@ export interface RedisLogOptions {
   trim?: RedisTrim;
   /** Milliseconds one blocking read waits. Default 5000. */
   block?: number;
-  /** Told when the follower's read fails; it retries after a second. Default `console.error`. */
+  /**
+   * Told when the follower's read fails (it retries, backing off from half a
+   * second to 10 s), of entries it skips ({@link RedisForeignEntryError}),
+   * and of the clients' `'error'` events when nothing else listens to them.
+   * Default `console.error`.
+   */
   onError?: (error: unknown) => void;
+}
+
+/**
+ * Told to `onError` when the stream holds an entry this log did not write
+ * (an `XADD` by another program on the same key): the entry is skipped, and
+ * following goes on.
+ *
+ * @example
+ * ```ts
+ * createRedisLog({
+ *   client,
+ *   onError: (error) => {
+ *     if (error instanceof RedisForeignEntryError) metrics.increment('sse.foreign_entry');
+ *     else console.error(error);
+ *   },
+ * });
+ * ```
+ */
+export class RedisForeignEntryError extends SSEError {
+  override name = 'RedisForeignEntryError';
+  /** The entry's stream id. */
+  readonly id: string;
+
+  /** @internal */
+  constructor(key: string, id: string, fields: unknown) {
+    const names = Array.isArray(fields)
+      ? fields
+          .filter((_, index) => index % 2 === 0)
+          .slice(0, 8)
+          .map(String)
+          .join(', ')
+      : typeof fields;
+    super(
+      `Stream '${key}': entry ${id} was not written by ssekit/redis (fields: ${names}), so it was skipped. ` +
+        'Add to this stream only through hub.publish(), or give the hub a key of its own.',
+    );
+    this.id = id;
+  }
 }
 
 // Every entry records the id before it (field p): a replay can then tell a
@@ -92,30 +141,57 @@ for _, value in ipairs({'*', 'p', newest and newest[1] or '0-0', 't', ARGV[1], '
 end
 return redis.call(unpack(command))
 `;
-// KEYS[1] the stream; ARGV: the cursor ('' if malformed), the topics.
-// Returns { newest id or '', 1 if replayable else 0, matching entries }.
+// KEYS[1] the stream; ARGV: the cursor ('' if not a stream id), the page's
+// entry and byte bounds, the entries it may look at, the topics. Returns
+// { newest id or '', 1 if replayable else 0, matching entries, the id to
+// read on from or '' when the page reached the newest entry }. Nothing after
+// the cursor was trimmed when it is still there, or when the entry after it
+// names it as its predecessor (field p).
 const REPLAY = `
+local function ours(f) return #f == 6 and f[1] == 'p' and f[3] == 't' and f[5] == 'b' end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-if not newest or ARGV[1] == '' then return {newest and newest[1] or '', 0, {}} end
-local next = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', 1)[1]
-if (next and next[2][2] or newest[1]) ~= ARGV[1] then return {newest[1], 0, {}} end
-local found = {}
-local from = '(' .. ARGV[1]
+if not newest or ARGV[1] == '' then return {newest and newest[1] or '', 0, {}, ''} end
+newest = newest[1]
+local cursor = ARGV[1]
+local after = redis.call('XRANGE', KEYS[1], '(' .. cursor, '+', 'COUNT', 1)[1]
+local replayable
+if not after then replayable = cursor == newest
+else
+  replayable = (ours(after[2]) and after[2][2] == cursor)
+    or #redis.call('XRANGE', KEYS[1], cursor, cursor) == 1
+end
+if not replayable then return {newest, 0, {}, ''} end
+local maxEntries, maxBytes, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local found, size, seen, from = {}, 0, 0, '(' .. cursor
 while true do
-  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 1000)
+  local count = math.min(100, budget - seen)
+  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', count)
   for _, entry in ipairs(page) do
-    for j = 2, #ARGV do
-      if string.find(entry[2][4], '\\n' .. ARGV[j] .. '\\n', 1, true) then
-        found[#found + 1] = entry
-        break
+    seen = seen + 1
+    local f = entry[2]
+    if ours(f) then
+      for j = 5, #ARGV do
+        if string.find(f[4], '\\n' .. ARGV[j] .. '\\n', 1, true) then
+          found[#found + 1] = entry
+          size = size + #f[6]
+          break
+        end
       end
     end
+    if #found >= maxEntries or size >= maxBytes or seen >= budget then
+      return {newest, 1, found, entry[1] == newest and '' or entry[1]}
+    end
   end
-  if #page < 1000 then return {newest[1], 1, found} end
+  if #page < count then return {newest, 1, found, ''} end
   from = '(' .. page[#page][1]
 end
 `;
-const STREAM_ID = /^\d+-\d+$/;
+// Entries one replay call looks at, at most: about 1000 x 4 KiB keep Redis
+// busy for a few milliseconds.
+const REPLAY_SCAN = '1000';
+// Stream ids as Redis writes them, each part at most 2^64 - 1.
+const STREAM_ID = /^(?:0|[1-9]\d{0,19})-(?:0|[1-9]\d{0,19})$/;
+const MAX_PART = 2n ** 64n - 1n;
 
 /**
  * A {@link HubLog} on a Redis Stream, shared by every process that uses the
@@ -127,7 +203,9 @@ const STREAM_ID = /^\d+-\d+$/;
  * import { createHub } from 'ssekit/hub';
  * import { createRedisLog } from 'ssekit/redis';
  *
- * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const client = await createClient({ url: process.env.REDIS_URL })
+ *   .on('error', (error) => console.error('redis:', error)) // node-redis: or an error ends the process
+ *   .connect();
  * const hub = createHub({ log: createRedisLog({ client, trim: { maxLen: 50_000 } }) });
  * ```
  */
@@ -148,6 +226,22 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
   let blocking: RedisClientLike | undefined;
   let blockingId: string | undefined;
   let owned = false;
+  let wake: (() => void) | undefined;
+  // node-redis throws an 'error' event nobody listens to out of its emitter,
+  // which ends the process: while the log uses a client, it listens too, and
+  // reports what no one else hears.
+  const guarded: [RedisClientLike, (error: unknown) => void][] = [];
+  const guard = (target: RedisClientLike, always: boolean) => {
+    const listener = (error: unknown) => {
+      if (always || (target.listenerCount?.('error') ?? 1) <= 1) onError(error);
+    };
+    target.on?.('error', listener);
+    guarded.push([target, listener]);
+  };
+  guard(client, false);
+  if (options.blockingClient && options.blockingClient !== client) {
+    guard(options.blockingClient, false);
+  }
 
   if (!options.blockingClient && typeof client.duplicate !== 'function') {
     throw new SSEOptionError(
@@ -164,14 +258,17 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     if (!blocking) {
       blocking = client.duplicate!();
       owned = true;
-      blocking.on?.('error', onError);
-      if (blocking.isOpen === false || blocking.status === 'wait') await blocking.connect?.();
+      guard(blocking, true);
     }
     const read = _commander(blocking, 'blockingClient');
     const xread = ['XREAD', 'COUNT', '1000', 'BLOCK', String(block), 'STREAMS', key];
     let last: string | undefined;
+    let failures = 0;
     while (!stopped) {
       try {
+        if (owned && (blocking.isOpen === false || blocking.status === 'wait')) {
+          await blocking.connect?.();
+        }
         if (last === undefined) {
           const newest = (await (start ??
             run(['XREVRANGE', key, '+', '-', 'COUNT', '1']))) as unknown[][];
@@ -180,17 +277,29 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         // A reconnected client has a new id: ask again after any failure.
         blockingId ??= String(await read(['CLIENT', 'ID']));
         const reply = await read([...xread, last]);
+        failures = 0;
         for (const raw of _streamEntries(reply)) {
           if (stopped) return;
           const entry = _entry(raw);
-          last = entry.id;
-          for (const listener of listeners) listener(entry);
+          last = String((raw as unknown[])[0]);
+          // Another program's entry: told once, and passed over.
+          if (!entry) onError(new RedisForeignEntryError(key, last, (raw as unknown[])[1]));
+          else for (const listener of listeners) listener(entry);
         }
       } catch (error) {
         if (stopped) return;
         start = blockingId = undefined;
         onError(error);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        // 0.5 s, 1 s, 2 s … up to 10 s between attempts; close cuts it short.
+        const delay = Math.min(10_000, 500 * 2 ** failures++);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
       }
     }
   };
@@ -201,7 +310,9 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     // the caller's connection, CLIENT UNBLOCK ends the wait instead.
     if (owned) await Promise.resolve(blocking?.disconnect?.()).catch(() => {});
     else if (blockingId) await run(['CLIENT', 'UNBLOCK', blockingId]).catch(() => {});
+    wake?.();
     await follower;
+    for (const [target, listener] of guarded.splice(0)) target.off?.('error', listener);
   };
 
   return {
@@ -216,16 +327,37 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         listeners.delete(listener);
       };
     },
-    async read(cursor, topics): Promise<HubReplay> {
-      const valid = STREAM_ID.test(cursor) ? cursor : '';
-      const reply = await run(['EVAL', REPLAY, '1', key, valid, ...topics]);
-      const [newest, replayable, found] = reply as [string, number, unknown[]];
-      const head = newest === '' ? undefined : newest;
-      return { entries: found.map(_entry), tooOld: Number(replayable) !== 1, head };
+    async read(cursor, topics, limits): Promise<HubPage> {
+      const { entries: most, bytes } = limits;
+      const args = [valid(cursor), String(most), String(bytes), REPLAY_SCAN, ...topics];
+      const reply = await run(['EVAL', REPLAY, '1', key, ...args]);
+      const [newest, replayable, found, next] = reply as [string, number, unknown[], string];
+      const entries: HubEntry[] = [];
+      for (const raw of found) {
+        const entry = _entry(raw);
+        if (entry) entries.push(entry);
+      }
+      return {
+        entries,
+        tooOld: Number(replayable) !== 1,
+        head: newest === '' ? undefined : newest,
+        next: next === '' ? undefined : next,
+      };
     },
     compare: _compare,
     close: stop,
   };
+}
+
+/**
+ * The cursor for the replay script, or '' when it is not a stream id Redis
+ * can read after: a part above 2^64 - 1 makes Redis raise an error, and so
+ * does the largest id of all.
+ */
+function valid(cursor: string): string {
+  if (!STREAM_ID.test(cursor)) return '';
+  const [ms, seq] = cursor.split('-').map(BigInt) as [bigint, bigint];
+  return ms <= MAX_PART && seq <= MAX_PART && !(ms === MAX_PART && seq === MAX_PART) ? cursor : '';
 }
 
 /** Orders two stream ids, `<ms>-<seq>`, as numbers. */
@@ -276,8 +408,19 @@ function _streamEntries(reply: unknown): unknown[] {
   return (Object.values(reply as object)[0] as unknown[]) ?? [];
 }
 
-function _entry(raw: unknown): HubEntry {
-  // Fields p, t, b, in the order PUBLISH writes them.
-  const [id, fields] = raw as [string, string[]];
-  return hubEntry(String(id), fields[3]!.split('\n').filter(Boolean), fields[5]!);
+/** An entry PUBLISH wrote (fields p, t, b, in that order), or undefined for any other. */
+function _entry(raw: unknown): HubEntry | undefined {
+  const [id, fields] = raw as [unknown, unknown];
+  if (
+    !Array.isArray(fields) ||
+    fields.length !== 6 ||
+    fields[0] !== 'p' ||
+    fields[2] !== 't' ||
+    fields[4] !== 'b' ||
+    typeof fields[3] !== 'string' ||
+    typeof fields[5] !== 'string'
+  ) {
+    return undefined;
+  }
+  return hubEntry(String(id), fields[3].split('\n').filter(Boolean), fields[5]);
 }

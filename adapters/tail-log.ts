@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import { SSEOptionError } from '../src/errors.ts';
 import type { SSEResponseInit } from '../src/server/options.ts';
 import { sseResponse } from '../src/server/response.ts';
-import { _CURSOR, _follow, type TailFileOptions } from './tail.ts';
+import { _CURSOR, type TailFileOptions } from './tail.ts';
+import { _shared } from './tail-shared.ts';
 
 export { type TailFileOptions, tailFile } from './tail.ts';
 
@@ -215,7 +216,8 @@ export async function tailLog(
       // Each line's id is where it ends in the file: a client that reconnects
       // resumes right after the last line it got, losing none written meanwhile.
       const resume = lastEventId && _CURSOR.test(lastEventId) ? lastEventId : from;
-      for await (const [line, id] of _follow(path, { signal, from: resume, pollMs })) {
+      // One follower per file, shared by every stream of it; each filters its own.
+      for await (const [line, id] of _shared(path, { signal, from: resume, pollMs })) {
         if (line !== '' && filter.test(line)) yield { event, id, data: line };
       }
     },

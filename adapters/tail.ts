@@ -8,6 +8,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { SSEOptionError } from '../src/errors.ts';
 import { sleep } from '../src/server/signal.ts';
+import { _shared } from './tail-shared.ts';
 
 /**
  * Options of {@link tailFile}.
@@ -57,7 +58,7 @@ export async function* tailFile(
 ): AsyncGenerator<string, void, undefined> {
   const { from = 'end' } = options;
   _check(from === 'end' || from === 'start', "from must be 'end' or 'start'", from);
-  for await (const [line] of _follow(path, options)) yield line;
+  for await (const [line] of _shared(path, options)) yield line;
 }
 
 /**
@@ -69,15 +70,14 @@ export const _CURSOR = /^(\d+):(\d+)$/;
 /** @internal {@link tailFile}, with the cursor after each line; `from` may be a cursor. */
 export async function* _follow(
   path: string | URL,
-  options: Omit<TailFileOptions, 'from'> & { from?: string },
+  options: Omit<TailFileOptions, 'from'> & {
+    from?: string;
+    /** Told where reading starts: at first, and after each switch to a new file. */
+    onPosition?: (cursor: string) => void;
+  },
 ): AsyncGenerator<[line: string, cursor: string], void, undefined> {
-  const { signal, from = 'end', pollMs = 300, maxLineLength = 1024 * 1024 } = options;
-  _check(
-    _isCount(pollMs) && pollMs < 2 ** 31,
-    'pollMs must be a whole number of ms above 0',
-    pollMs,
-  );
-  _check(_isCount(maxLineLength), 'maxLineLength must be a whole number above 0', maxLineLength);
+  const { signal, from = 'end', onPosition } = options;
+  const { pollMs, maxLineLength } = _checkOptions(options);
   if (signal?.aborted) return;
   let file: FileHandle = await open(path, 'r');
   try {
@@ -100,6 +100,7 @@ export async function* _follow(
       lines.skipFirst = end === undefined;
     }
     const at = (offset: number) => `${ino}:${offset}`;
+    onPosition?.(at(position));
     while (!signal?.aborted) {
       ({ size } = await file.stat());
       if (size < position) {
@@ -128,6 +129,7 @@ export async function* _follow(
           file = next;
           ({ ino, dev } = _identity(await file.stat()));
           position = 0;
+          onPosition?.(at(0));
           continue; // read the new file at once
         }
       }
@@ -138,11 +140,23 @@ export async function* _follow(
   }
 }
 
-function _identity(stats: { size: number; ino?: number | null; dev?: number | null }) {
+/** @internal The polling options, checked, with their defaults. */
+export function _checkOptions(options: Pick<TailFileOptions, 'pollMs' | 'maxLineLength'>) {
+  const { pollMs = 300, maxLineLength = 1024 * 1024 } = options;
+  _check(
+    _isCount(pollMs) && pollMs < 2 ** 31,
+    'pollMs must be a whole number of ms above 0',
+    pollMs,
+  );
+  _check(_isCount(maxLineLength), 'maxLineLength must be a whole number above 0', maxLineLength);
+  return { pollMs, maxLineLength };
+}
+
+export function _identity(stats: { size: number; ino?: number | null; dev?: number | null }) {
   return { size: stats.size, ino: Number(stats.ino ?? 0), dev: Number(stats.dev ?? 0) };
 }
 
-async function _read(file: FileHandle, position: number, length: number) {
+export async function _read(file: FileHandle, position: number, length: number) {
   const chunk = new Uint8Array(Math.min(length, _CHUNK));
   const { bytesRead } = await file.read(chunk, 0, chunk.length, position);
   return { chunk: chunk.subarray(0, bytesRead), read: bytesRead };
@@ -162,7 +176,7 @@ async function _lastLineEnd(file: FileHandle, size: number): Promise<number | un
  * bytes (a UTF-8 character never contains the byte of LF), so each line's
  * end offset is known and a character split between reads is decoded whole.
  */
-class _Lines {
+export class _Lines {
   /** Drop bytes up to the first line break: the tail of a line that began before us. */
   skipFirst = false;
   #parts: Uint8Array[] = [];

@@ -53,38 +53,49 @@ export interface Budget {
  * 3%, so any real growth fails the test and has to be argued for here.
  */
 export const BUDGETS: Budget[] = [
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 4950 },
+  // Issue 13 (hostile peers) grew the core: the retry bound, data that is never
+  // serializable, an overflow that errors the body, the 'timeout' close reason.
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5280 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 4500,
+    budget: 4810,
     target: 1900,
   },
+  // Issue 13 (hostile peers) grew the reader: limits checked when made,
+  // grouped joins so memory follows the wire, a readable that delivers the
+  // events before an error, clamped and floored reconnection timing.
   {
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
-    budget: 3150,
+    budget: 3950,
     target: 3000,
   },
   {
     name: 'SSEParserStream',
     source: "export { SSEParserStream } from './src/client/index.ts'",
-    budget: 1250,
+    budget: 1790,
     target: 1500,
   },
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4500, target: 3000 },
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 8100 },
-  // The Node adapter grows with its helpers (the log tail): room for that work.
-  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 7700 },
+  // Paged replay (issue 13): the subscription reads its replay page by page.
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 4750, target: 3000 },
+  // compress(): eventStreams 'reset' splits a batch into its events, and
+  // transformEvents carries SSEParserStream with issue 13's limits.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9300 },
+  // The Node adapter grows with its helpers: the log tail with one shared
+  // follower per file, writeTimeout and the cut on an errored body.
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8800 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
-    budget: 570,
+    // Typed errors for its memory options (the error classes come with them).
+    budget: 1000,
   },
   { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
-  { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 360 },
+  { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 375 },
   { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
-  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2010 },
+  // The replay script pages and passes over entries it did not write (issue 13).
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2850 },
 ];
 
 /** The peers' equivalents, measured the same way by the size benchmark. */

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { type FetchHandler, serve } from '../adapters/node.ts';
+import { allowedHosts, guard } from './guard.ts';
 
 /** A route handler: a response, or `undefined` when the path is not its own. */
 export type Routes = (
@@ -53,17 +54,24 @@ function _droppable(response: Response): Response {
 }
 
 /**
- * Serves `routes` on `PORT` (default 3000), with `POST /drop` ending every
- * open stream; on SIGINT or SIGTERM, stops accepting, ends open streams
- * cleanly, runs `onShutdown` and lets the process exit by itself.
+ * Serves `routes` on `PORT` (default 3000) of `HOST` (default `127.0.0.1`:
+ * this machine only; `HOST=0.0.0.0` for every interface), with `POST /drop`
+ * ending every open stream. Answers only its own host names (and those in
+ * `ALLOWED_HOSTS`, comma-separated) and refuses cross-origin writes. On
+ * SIGINT or SIGTERM, stops accepting, ends open streams cleanly, runs
+ * `onShutdown` and lets the process exit by itself.
  */
 export async function start(
   name: string,
   routes: Routes,
   onShutdown: () => void | Promise<void>,
 ): Promise<void> {
+  const host = process.env.HOST || '127.0.0.1';
+  const hosts = allowedHosts(host, process.env.ALLOWED_HOSTS);
   const handler: FetchHandler = async (request) => {
     const url = new URL(request.url);
+    const refused = guard(request, url, hosts);
+    if (refused) return refused;
     if (request.method === 'POST' && url.pathname === '/drop') {
       return Response.json({ dropped: dropStreams() });
     }
@@ -71,8 +79,10 @@ export async function start(
     return response ? _droppable(response) : new Response('Not found\n', { status: 404 });
   };
   const port = Number(process.env.PORT ?? 3000);
-  const server = await serve(handler, { port, grace: 2000 });
-  console.log(`${name} listening on ${server.url.replace('127.0.0.1', 'localhost')}`);
+  const server = await serve(handler, { port, hostname: host, grace: 2000 });
+  const where = host === '127.0.0.1' ? 'this machine only; HOST=0.0.0.0 to expose it' : host;
+  const url = server.url.replace(/\/\/(?:127\.0\.0\.1|0\.0\.0\.0|\[::\])/, '//localhost');
+  console.log(`${name} listening on ${url} (${where})`);
   const shutdown = async (signal: string) => {
     console.log(`${signal}: closing ${openStreams.size} open stream(s)`);
     // Something left running would keep the process alive: say so, and go.

@@ -19,7 +19,7 @@ export class SSEError extends Error {
 /**
  * A message field that cannot be written without changing the meaning of the
  * stream: an `event` or `id` with a line break, an `id` with NUL, a `retry`
- * that is not a non-negative safe integer. Thrown before any byte of the
+ * that is not a whole number from 0 to 2^31-1. Thrown before any byte of the
  * message is written.
  *
  * @example
@@ -42,8 +42,9 @@ export class SSEFieldError extends SSEError {
 }
 
 /**
- * `data` that is not a string could not be turned into one: the serializer
- * threw (a cycle, a BigInt) or returned something that is not a string.
+ * `data` that is not a string could not be turned into one: it is a Promise,
+ * a function or a symbol, or the serializer threw (a cycle, a BigInt, a
+ * `toJSON` that throws) or returned something that is not a string.
  *
  * @example
  * ```ts

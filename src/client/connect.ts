@@ -2,7 +2,7 @@ import type { EventMap } from '../types.ts';
 import type { SSEEvent } from '../wire/parse.ts';
 import { SSEParseError, SSEResponseError } from './errors.ts';
 import { readEvents } from './read-events.ts';
-import { backoff, headerBytes, isEventStream, retryAfter, wait } from './retry.ts';
+import { backoff, delayOption, headerBytes, isEventStream, retryAfter, wait } from './retry.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
 
 /**
@@ -41,19 +41,25 @@ export function connect<Events extends EventMap = Record<string, string>>(
 export function connect(input: string | URL, options: ConnectOptions = {}): SSEConnection<any> {
   const { method = 'GET', maxRetries = Infinity } = options;
   const { reconnect = /^(get|head)$/i.test(method) } = options;
+  const retryDelay = delayOption('retryDelay', options.retryDelay, 3000);
+  const maxRetryDelay = delayOption('maxRetryDelay', options.maxRetryDelay, 30_000);
+  // Failed attempts back off from at least this, whatever the server's retry.
+  const floor = Math.max(1, Math.min(retryDelay, 1000));
   const controller = new AbortController();
   const { signal } = controller;
   const close = () => controller.abort();
   let readyState: 0 | 1 | 2 = 0;
   let lastEventId = options.lastEventId ?? '';
-  let reconnectionTime = options.retryDelay ?? 3000;
+  let reconnectionTime = retryDelay;
   let cache: RequestCache | undefined = 'no-store';
 
   async function* run(): AsyncGenerator<SSEClientEvent<string, unknown>, void, undefined> {
     options.signal?.aborted ? close() : options.signal?.addEventListener('abort', close);
     let failures = 0;
     try {
-      for (let attempt = 0; !signal.aborted; attempt++) {
+      // Counts reconnections: asking again without a cache mode is not one.
+      let attempt = 0;
+      while (!signal.aborted) {
         const headers = new Headers(
           typeof options.headers === 'function'
             ? await options.headers({ attempt, lastEventId })
@@ -62,24 +68,33 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
         // "If the event source's last event ID string is not the empty
         // string, set `Last-Event-ID` to the last event ID string, encoded as UTF-8."
-        if (lastEventId) headers.set('last-event-id', headerBytes(lastEventId));
+        // Not past 1,024 bytes, as servers accept (see headerBytes).
+        const idHeader = lastEventId && headerBytes(lastEventId);
+        if (idHeader) headers.set('last-event-id', idHeader);
         if (!cache) headers.set('cache-control', 'no-cache');
         let response: Response | undefined;
         let error: unknown;
         let delay: number | undefined;
         let delivered = false;
+        // The request has its own signal, so that a refused response can
+        // leave with its body still readable after close() aborts `signal`.
+        const request = new AbortController();
+        const abortRequest = () => request.abort();
+        signal.addEventListener('abort', abortRequest);
         try {
           response = await (options.fetch ?? fetch)(input, {
             method,
-            headers,
+            // A plain object: a custom fetch that spreads it keeps every header.
+            headers: Object.fromEntries(headers),
             body: options.body,
             credentials: options.credentials,
             // The spec fetches with cache mode "no-store"; fetch then also
             // sends `Cache-Control: no-cache` and `Pragma: no-cache`.
             cache,
-            signal,
+            signal: request.signal,
           });
         } catch (cause) {
+          signal.removeEventListener('abort', abortRequest);
           // Workers before compatibility date 2024-11-11 refuse cache modes:
           // ask again with the header that "no-store" stands for.
           if (cache && /'cache'/.test(`${cause}`)) {
@@ -100,7 +115,10 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         ) {
           error = new SSEResponseError(response);
           const { status } = response;
-          if (!options.retryStatus || !(status === 429 || status >= 500)) throw error;
+          if (!options.retryStatus || !(status === 429 || status >= 500)) {
+            signal.removeEventListener('abort', abortRequest);
+            throw error;
+          }
           delay = retryAfter(response);
           await response.body?.cancel();
         } else if (response) {
@@ -113,8 +131,9 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
             signal,
             // "If the field value consists of only ASCII digits ... set the
             // event stream's reconnection time to that integer."
+            // Clamped: a timer past 2^31-1 ms fires at once.
             onRetry: (ms) => {
-              reconnectionTime = ms;
+              reconnectionTime = Math.min(ms, maxRetryDelay);
             },
           });
           try {
@@ -136,19 +155,25 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
             error = cause;
           } finally {
             await events.return('');
+            signal.removeEventListener('abort', abortRequest);
           }
           if (signal.aborted) return;
         }
+        signal.removeEventListener('abort', abortRequest);
         if (!reconnect && !(error instanceof SSEResponseError)) {
           if (error) throw error;
           return;
         }
         failures = delivered ? 0 : failures + 1;
         if (error && failures > maxRetries) throw error;
-        delay ??= backoff(reconnectionTime, failures, options.maxRetryDelay ?? 30000);
+        const backedOff = backoff(reconnectionTime, failures, floor, maxRetryDelay);
+        // A Retry-After may ask for longer than the backoff, not for less.
+        delay =
+          delay === undefined ? backedOff : Math.max(Math.min(delay, maxRetryDelay), backedOff);
         readyState = 0;
         options.onReconnect?.({ attempt: failures + 1, delay, error });
         await wait(delay, signal);
+        attempt++;
       }
     } finally {
       readyState = 2;

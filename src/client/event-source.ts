@@ -1,4 +1,5 @@
 import { connect } from './connect.ts';
+import { SSEResponseError } from './errors.ts';
 import type { ConnectOptions, SSEConnection } from './types.ts';
 
 /**
@@ -34,7 +35,12 @@ export interface EventSourceOptions
 export interface EventSourceEventMap {
   open: Event;
   message: MessageEvent;
-  error: Event;
+  /**
+   * `error` is the error behind it, if any; `code` the HTTP status of a
+   * refused response and `message` the error's message, as the
+   * `eventsource` package's error events have them.
+   */
+  error: Event & { error?: unknown; code?: number; message?: string };
 }
 
 type Listener<E> = ((this: EventSource, event: E) => unknown) | { handleEvent(event: E): unknown };
@@ -78,7 +84,9 @@ const message = (type: string, init: MessageEventInit): Event =>
  * dispatched as in browsers: `error` with `readyState` CONNECTING before each
  * reconnection, and with CLOSED when the connection fails for good (a status
  * other than 200, a wrong content type, 204). The error, when there is one,
- * is on the event's `error` property.
+ * is on the event's `error` property, with `code` (the HTTP status of a
+ * refusal) and `message` beside it, as in the `eventsource` package. An
+ * invalid URL throws a `SyntaxError` `DOMException`, as the standard says.
  *
  * @example
  * ```ts
@@ -110,7 +118,15 @@ export class EventSource extends EventTarget {
 
   constructor(url: string | URL, options: EventSourceOptions = {}) {
     super();
-    this.url = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+    try {
+      this.url = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+    } catch {
+      // "If urlRecord is failure, then throw a "SyntaxError" DOMException."
+      throw new DOMException(
+        `EventSource: expected a valid URL, got ${JSON.stringify(String(url))}. Pass an absolute URL, or a path where there is a page.`,
+        'SyntaxError',
+      );
+    }
     this.withCredentials = !!options.withCredentials;
     // The handler attributes are listeners registered first, as a browser's
     // are when set before any addEventListener call.
@@ -164,6 +180,8 @@ export class EventSource extends EventTarget {
   }
 
   #fail(error: unknown) {
-    this.dispatchEvent(Object.assign(new Event('error'), { error }));
+    const code = error instanceof SSEResponseError ? error.status : undefined;
+    const message = error instanceof Error ? error.message : undefined;
+    this.dispatchEvent(Object.assign(new Event('error'), { error, code, message }));
   }
 }

@@ -21,6 +21,8 @@ export interface ReadEventsOptions extends Omit<SSEParserOptions, 'onEvent'> {
  * one read per chunk and no stream in between, so it is the fastest way to
  * consume a `fetch` body. Leaving the loop (or `signal`) cancels the body.
  * The generator's return value is the last event ID committed, for resuming.
+ * A line or event past its limit throws `SSEParseError`, after every
+ * complete event before it.
  *
  * @example
  * ```ts
@@ -44,11 +46,18 @@ export async function* readEvents(
   options.signal?.addEventListener('abort', cancel);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      parser.feed(decode(chunk.value));
+      let failure: { error: unknown } | undefined;
+      try {
+        parser.feed(decode(chunk.value));
+      } catch (error) {
+        failure = { error };
+      }
       // Events go out as the consumer pulls; the next chunk is read only
-      // once these are taken, so a slow consumer holds the body back.
+      // once these are taken, so a slow consumer holds the body back. Those
+      // parsed before a limit error come out before it.
       for (const event of events) yield event;
       events.length = 0;
+      if (failure) throw failure.error;
     }
   } finally {
     options.signal?.removeEventListener('abort', cancel);

@@ -47,7 +47,10 @@ export type ConnectEvent<Events extends EventMap> = string extends keyof Events
  * ```
  */
 export interface ConnectAttempt {
-  /** 0 for the first request, then 1, 2, … for each reconnection. */
+  /**
+   * 0 for the first request, then 1, 2, … for each reconnection. Asking
+   * again without a cache mode (where fetch refuses one) is not a reconnection.
+   */
   attempt: number;
   /** The id that will be sent as `Last-Event-ID` (`''`: none). */
   lastEventId: string;
@@ -91,7 +94,10 @@ export interface ConnectOptions {
   credentials?: RequestCredentials;
   /** Aborting it ends the iteration: the read and any pending reconnect timer stop. */
   signal?: AbortSignal;
-  /** The `fetch` to use. Default `globalThis.fetch`. */
+  /**
+   * The `fetch` to use. Default `globalThis.fetch`. It gets the headers as a
+   * plain object (lower-case names), so `{ ...init.headers }` keeps them all.
+   */
   fetch?: typeof fetch;
   /** Resume after this id: sent as `Last-Event-ID` from the first request on. */
   lastEventId?: string;
@@ -101,9 +107,16 @@ export interface ConnectOptions {
    * idempotent, so retrying them is opt-in.
    */
   reconnect?: boolean;
-  /** Reconnection time until the server sends `retry`, in ms. Default 3000. */
+  /**
+   * Reconnection time until the server sends `retry`, in ms. Default 3000.
+   * Failed attempts back off from this or 1000, whichever is less, however
+   * small the server's `retry`.
+   */
   retryDelay?: number;
-  /** Cap of the backoff after failed attempts, in ms. Default 30000. */
+  /**
+   * Cap of the backoff after failed attempts, and of the server's `retry`
+   * and `Retry-After`, in ms. Default 30000; never above 2^31-1 (what a timer takes).
+   */
   maxRetryDelay?: number;
   /** Failed attempts in a row before the error is thrown. Default `Infinity`. */
   maxRetries?: number;
@@ -111,9 +124,9 @@ export interface ConnectOptions {
   retryStatus?: boolean;
   /** Parse each event's `data` as JSON. Default `false`. */
   json?: boolean;
-  /** See `SSEParserOptions.maxLineLength`. */
+  /** See `SSEParserOptions.maxLineLength`: default `maxEventLength` + 64. */
   maxLineLength?: number;
-  /** See `SSEParserOptions.maxEventLength`. */
+  /** See `SSEParserOptions.maxEventLength`: default 4 Mi characters. */
   maxEventLength?: number;
   /** Called with each response that opened a stream. */
   onOpen?: (response: Response) => void;

@@ -2,7 +2,7 @@ import type { EventMap, SSEMessage } from '../types.ts';
 import { encodeMessage } from '../wire/encode.ts';
 import { EncodedMessage, preEncode } from '../wire/encoded.ts';
 import { _need, HubClosedError } from './errors.ts';
-import type { HubEntry, HubLog } from './log.ts';
+import type { HubEntry, HubPageLimits } from './log.ts';
 import {
   _topics,
   _validate,
@@ -77,6 +77,11 @@ export function createHub<Events extends EventMap = EventMap>(
     resets: 0,
   };
   let stamp = 0;
+  // A page of a replay holds no more than a full queue.
+  const pageLimits: HubPageLimits = {
+    entries: settings.maxQueued,
+    bytes: settings.maxQueuedBytes,
+  };
   let closing: Promise<void> | undefined;
   let emptied: (() => void) | undefined;
 
@@ -182,13 +187,8 @@ export function createHub<Events extends EventMap = EventMap>(
       }
       // Registered first, read second: whatever the read misses arrives live.
       if (lastEventId !== undefined && lastEventId !== '') {
-        let replay: ReturnType<HubLog['read']>;
-        try {
-          replay = log.read(lastEventId, new Set(list));
-        } catch (error) {
-          replay = Promise.reject(error);
-        }
-        subscription.start(lastEventId, replay);
+        const wanted = new Set(list);
+        subscription.start(lastEventId, (cursor) => log.read(cursor, wanted, pageLimits));
       }
       return subscription;
     },

@@ -8,7 +8,13 @@
  */
 export { HubClosedError } from './errors.ts';
 export { createHub, type Hub } from './hub.ts';
-export { type HubEntry, type HubLog, type HubReplay, hubEntry } from './log.ts';
+export {
+  type HubEntry,
+  type HubLog,
+  type HubPage,
+  type HubPageLimits,
+  hubEntry,
+} from './log.ts';
 export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export type {
   HubCloseOptions,

@@ -19,24 +19,56 @@ export interface HubEntry {
 }
 
 /**
- * What a log answers when a subscriber resumes from a cursor.
+ * How much one page of a replay may hold: the subscriber's queue bounds
+ * (`maxQueued`, `maxQueuedBytes`), so a replay pins no more memory than a
+ * full queue does.
  *
  * @example
  * ```ts
- * const { entries, tooOld, head } = await log.read(lastEventId, new Set(['news']));
+ * const page = await log.read(lastEventId, new Set(['news']), { entries: 1000, bytes: 1 << 20 });
  * ```
  */
-export interface HubReplay {
-  /** The entries after the cursor for any of the subscriber's topics, in id order. */
+export interface HubPageLimits {
+  /** Entries a page holds at most. */
+  readonly entries: number;
+  /**
+   * Bytes (of the entries' messages) a page holds at most; the entry that
+   * reaches the bound is the page's last. A page holds at least one entry
+   * when there is one, however large.
+   */
+  readonly bytes: number;
+}
+
+/**
+ * One page of a replay: what a log answers when a subscriber resumes from a
+ * cursor.
+ *
+ * @example
+ * ```ts
+ * const { entries, tooOld, head, next } = await log.read(lastEventId, topics, limits);
+ * if (next !== undefined) await log.read(next, topics, limits); // the page after it
+ * ```
+ */
+export interface HubPage {
+  /** Entries after the cursor for any of the subscriber's topics, in id order, within the limits. */
   entries: HubEntry[];
   /**
    * `true` when the log cannot tell what came after the cursor: entries after
    * it were trimmed away, or the id is not one of this log's (another
-   * process's memory log, a deleted stream, a made-up id).
+   * process's memory log, a deleted stream, a made-up or out-of-range id).
+   * `entries` and `next` are then ignored.
    */
   tooOld: boolean;
   /** The newest id in the log, if any: where a client told `tooOld` resumes. */
   head?: string | undefined;
+  /**
+   * Where the next page starts, when this one stopped before the newest
+   * entry: the id of the last entry the log looked at (matching or not),
+   * passed as the next `read`'s cursor. Absent when the page reached the
+   * newest entry: the replay is complete. A page may be empty and still have
+   * a `next` (a log that bounds the entries it scans per call).
+   */
+  next?: string | undefined;
 }
 
 /**
@@ -44,8 +76,26 @@ export interface HubReplay {
  * ring (`createMemoryLog`) is the default; `ssekit/redis` shares one log
  * between processes. Implement it to put replay on another store.
  *
- * Ids must order across all topics: a subscriber of several topics resumes
- * from its one `Last-Event-ID`.
+ * What a log promises:
+ * - Ids order across all topics (a subscriber of several topics resumes
+ *   from its one `Last-Event-ID`), and `follow` delivers entries in id order.
+ * - `read` answers from the log as it is at the time of the call: every
+ *   entry after the cursor up to the newest, page by page, or `tooOld`.
+ *   Entries appended after the call come through `follow` only, and an
+ *   entry may come both ways (the hub drops the duplicate).
+ * - Nothing throws into the hub: `follow` reports its own failures (a lost
+ *   connection, an entry it cannot read) and keeps going; `append` and
+ *   `read` reject.
+ *
+ * What the hub calls, and when:
+ * - `follow` once, when it is created; the function it returns on `close`.
+ * - `append` on every `publish`.
+ * - `read(lastEventId, topics, limits)` when a subscriber arrives with a
+ *   cursor, after it is registered for live entries; then
+ *   `read(page.next, …)` only once the subscriber has taken every entry of
+ *   the page before, so a client that stops reading holds one page at most.
+ * - `compare` to drop live entries a replay already delivered.
+ * - `close` last, after every subscription ended.
  *
  * @example
  * ```ts
@@ -64,8 +114,12 @@ export interface HubLog {
    * or any other, in id order. Returns a function that stops it.
    */
   follow(listener: (entry: HubEntry) => void): () => void;
-  /** The entries after `cursor` for any of `topics`. */
-  read(cursor: string, topics: ReadonlySet<string>): HubReplay | Promise<HubReplay>;
+  /** One page of the entries after `cursor` for any of `topics`, within `limits`. */
+  read(
+    cursor: string,
+    topics: ReadonlySet<string>,
+    limits: HubPageLimits,
+  ): HubPage | Promise<HubPage>;
   /** Orders two ids of this log: negative when `a` came first, 0 when equal. */
   compare(a: string, b: string): number;
   /** Releases what the log holds (connections, listeners). */

@@ -1,28 +1,37 @@
 import { _isCount, _need } from './errors.ts';
-import { _matches, type HubEntry, type HubLog, type HubReplay, hubEntry } from './log.ts';
+import { _matches, type HubEntry, type HubLog, type HubPage, hubEntry } from './log.ts';
 
 /**
  * Bounds of the in-memory log.
  *
  * @example
  * ```ts
- * createMemoryLog({ maxEntries: 10_000, maxAge: 10 * 60_000 });
+ * createMemoryLog({ maxEntries: 10_000, maxBytes: 64 << 20, maxAge: 10 * 60_000 });
  * ```
  */
 export interface MemoryLogOptions {
   /** Entries kept for replay; older ones are dropped. Default 1000. */
   maxEntries?: number;
+  /** Bytes of messages kept for replay; older ones are dropped. Default 16 MiB. */
+  maxBytes?: number;
   /** Milliseconds an entry is kept for replay. Default: no age bound. */
   maxAge?: number;
 }
 
+// The counter part of an id as this log writes it: no sign, no leading zero,
+// no exponent or hex, and exact as a number.
+const COUNTER = /^(?:0|[1-9]\d{0,15})$/;
+
 /**
  * The hub's default log: a ring of the latest entries in this process,
- * bounded by count and by age. Ids are `<epoch>-<n>`: the epoch is new for
- * every log, so an id from another process or from before a restart is
+ * bounded by count, bytes and age. Ids are `<epoch>-<n>`: the epoch is new
+ * for every log, so an id from another process or from before a restart is
  * recognised as unknown (the client is told to reset) instead of being
- * mistaken for a position in this history. Old entries go when new ones come
- * or when a replay looks at them: no timer.
+ * mistaken for a position in this history; so is any id this log would not
+ * have written (`<epoch>-0x2`, `<epoch>-2e0`, `<epoch>-`). Old entries go
+ * when new ones come or when a replay looks at them: no timer. Each entry is
+ * kept once, as the bytes every subscriber gets; a replay reads it page by
+ * page, in place.
  *
  * @example
  * ```ts
@@ -35,8 +44,13 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
     'The memory log options must be an object',
     options,
   );
-  const { maxEntries = 1000, maxAge = Number.POSITIVE_INFINITY } = options;
+  const {
+    maxEntries = 1000,
+    maxBytes = 16 * 1024 * 1024,
+    maxAge = Number.POSITIVE_INFINITY,
+  } = options;
   _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
+  _need(_isCount(maxBytes), 'maxBytes must be a whole number of bytes above 0', maxBytes);
   _need(
     typeof maxAge === 'number' && maxAge > 0,
     'maxAge must be a number of milliseconds above 0',
@@ -48,10 +62,13 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
   const times: number[] = [];
   let first = 1;
   let last = 0;
+  let bytes = 0;
   const listeners = new Set<(entry: HubEntry) => void>();
 
   const dropFirst = () => {
-    entries[first++ % maxEntries] = undefined;
+    const slot = first++ % maxEntries;
+    bytes -= entries[slot]!.message.bytes.length;
+    entries[slot] = undefined;
   };
   const evictOld = (now: number) => {
     while (first <= last && now - times[first % maxEntries]! > maxAge) dropFirst();
@@ -59,8 +76,9 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
   // The sequence number of one of our ids, or -1 for anyone else's.
   const seq = (id: string) => {
     const dash = id.lastIndexOf('-');
-    const n = Number(id.slice(dash + 1));
-    return id.slice(0, dash) === epoch && Number.isSafeInteger(n) && n >= 0 ? n : -1;
+    if (dash !== epoch.length || !id.startsWith(epoch)) return -1;
+    const counter = id.slice(dash + 1);
+    return COUNTER.test(counter) ? Number(counter) : -1;
   };
 
   return {
@@ -72,6 +90,10 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
       if (last - first === maxEntries) dropFirst();
       entries[last % maxEntries] = entry;
       times[last % maxEntries] = now;
+      bytes += entry.message.bytes.length;
+      // Even the new entry goes when it alone is above the bound: a cursor
+      // before it then gets a reset, as for any entry that was dropped.
+      while (bytes > maxBytes) dropFirst();
       evictOld(now);
       for (const listener of listeners) listener(entry);
       return id;
@@ -80,16 +102,22 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    read(cursor, topics): HubReplay {
+    read(cursor, topics, limits): HubPage {
       evictOld(Date.now());
       const head = last > 0 ? epoch + '-' + last : undefined;
       const from = seq(cursor);
       // Entries first-1 and before are gone: a cursor before that has missed some.
       if (from < first - 1 || from > last) return { entries: [], tooOld: true, head };
       const found: HubEntry[] = [];
+      let size = 0;
       for (let n = from + 1; n <= last; n++) {
         const entry = entries[n % maxEntries]!;
-        if (_matches(entry, topics)) found.push(entry);
+        if (!_matches(entry, topics)) continue;
+        found.push(entry);
+        size += entry.message.bytes.length;
+        if ((found.length >= limits.entries || size >= limits.bytes) && n < last) {
+          return { entries: found, tooOld: false, head, next: entry.id };
+        }
       }
       return { entries: found, tooOld: false, head };
     },

@@ -198,7 +198,8 @@ export function _validate(options: HubOptions) {
   _need(
     typeof log?.append === 'function' &&
       typeof log.read === 'function' &&
-      typeof log.follow === 'function',
+      typeof log.follow === 'function' &&
+      typeof log.compare === 'function',
     'log must be a HubLog (append, follow, read, compare): use createMemoryLog() or ssekit/redis',
     log,
   );

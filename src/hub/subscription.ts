@@ -1,5 +1,5 @@
 import type { EncodedMessage } from '../wire/encoded.ts';
-import type { HubEntry, HubReplay } from './log.ts';
+import type { HubEntry, HubPage } from './log.ts';
 import type { HubOverflowPolicy } from './options.ts';
 
 /** @internal What a subscription needs from its hub. */
@@ -26,12 +26,16 @@ const OVER = 2;
 // Shared by every subscription that has no replay to read: never written to.
 const NO_ENTRIES: readonly HubEntry[] = [];
 
+/** @internal Reads one page of a subscriber's replay, after `cursor`. */
+export type _ReadPage = (cursor: string) => HubPage | Promise<HubPage>;
+
 /**
  * One subscriber: an async iterator of encoded messages that replays what
- * was missed, then follows live. Live messages that arrive while the replay
- * is read wait in the same bounded queue, and those the replay already
- * covered (ids up to its last one) are dropped: no gap, no duplicate.
- * Made by `hub.subscribe`.
+ * was missed, then follows live. The replay is read from the log one page
+ * at a time (at most a full queue's worth), the next page once the client
+ * has taken the last one. Live messages that arrive while a page is read
+ * wait in the same bounded queue; those the replay covers are dropped, the
+ * rest follow the replay: no gap, no duplicate. Made by `hub.subscribe`.
  *
  * @example
  * ```ts
@@ -52,9 +56,15 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #queue: (HubEntry | undefined)[] = [];
   #head = 0;
   #bytes = 0;
+  // The page of the replay being taken, and where the next one starts
+  // (undefined once the replay reached the head of the log).
   #replay: readonly HubEntry[] = NO_ENTRIES;
   #replayAt = 0;
-  #pending = false;
+  #cursor: string | undefined;
+  #read: _ReadPage | undefined;
+  #lastEventId = '';
+  #reading = false;
+  // Live entries up to this id were in the replay: dropped when they arrive.
   #floor: string | undefined;
   #resolve: ((result: Result) => void) | undefined;
   #state = LIVE;
@@ -74,22 +84,17 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     }
   }
 
-  /** @internal Replays from `cursor` what `replay` (the log's answer) holds. */
-  start(cursor: string, replay: HubReplay | Promise<HubReplay>): void {
-    if ('then' in replay) {
-      this.#pending = true;
-      replay.then(
-        (result) => this.#replayed(cursor, result),
-        (error) => {
-          this.#core.fail(error);
-          this.#end(true);
-        },
-      );
-    } else this.#replayed(cursor, replay);
+  /** @internal Replays what came after `lastEventId`, reading pages with `read`. */
+  start(lastEventId: string, read: _ReadPage): void {
+    this.#lastEventId = this.#cursor = lastEventId;
+    this.#read = read;
+    this.#fetch();
   }
 
   /** @internal A live entry for one of its topics. */
   offer(entry: HubEntry): void {
+    // Between pages of the replay the log holds it: a later page reads it.
+    if (this.#cursor !== undefined && !this.#reading) return;
     if (this.#floor !== undefined) {
       if (this.#core.compare(entry.id, this.#floor) <= 0) return;
       this.#floor = undefined;
@@ -103,7 +108,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     if (last) this.#push(last, false);
     this.#state = ENDING;
     this.#core.detach(this);
-    if (this.#resolve && !this.#pending) this.#finish();
+    if (this.#resolve && !this.#reading) this.#finish();
   }
 
   /** @internal Ends now, dropping what is queued; closes the stream when it can. */
@@ -120,16 +125,16 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   _idle(): boolean {
     return (
       this.#state === LIVE &&
-      (this.#pending || (this.#replayAt >= this.#replay.length && this.queued === 0))
+      (this.#reading || (this.#replayAt >= this.#replay.length && this.queued === 0))
     );
   }
 
   /** The next message: replayed ones first, then live; waits while there is none. */
   next(): Promise<Result> {
     if (this.#state === OVER) return Promise.resolve(DONE);
-    const entry = this.#pending ? undefined : this.#take();
+    const entry = this.#reading ? undefined : this.#take();
     if (entry) return Promise.resolve({ done: false, value: entry.message });
-    if (this.#state === ENDING && !this.#pending) {
+    if (this.#state === ENDING && !this.#reading) {
       this.#finish();
       return Promise.resolve(DONE);
     }
@@ -146,36 +151,90 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     return this;
   }
 
-  #replayed(cursor: string, { entries, tooOld, head }: HubReplay): void {
+  /**
+   * Reads the next page of the replay once the last one is taken, and at
+   * once again after a page with nothing for this subscriber. An ending
+   * subscription reads no more: its client resumes from its last id.
+   */
+  #fetch(): void {
+    while (
+      this.#cursor !== undefined &&
+      this.#state === LIVE &&
+      !this.#reading &&
+      this.#replayAt >= this.#replay.length
+    ) {
+      let page: HubPage | Promise<HubPage>;
+      try {
+        page = this.#read!(this.#cursor);
+      } catch (error) {
+        page = Promise.reject(error);
+      }
+      if (!('then' in page)) {
+        this.#paged(page);
+        continue;
+      }
+      this.#reading = true;
+      page.then(
+        (result) => {
+          this.#reading = false;
+          this.#paged(result);
+          this.#fetch();
+          this.#wake();
+        },
+        (error) => {
+          this.#reading = false;
+          if (this.#state === OVER) return;
+          this.#core.fail(error);
+          this.#end(true);
+        },
+      );
+      return;
+    }
+  }
+
+  #paged({ entries, tooOld, head, next }: HubPage): void {
     if (this.#state === OVER) return;
-    this.#pending = false;
     const core = this.#core;
+    this.#replayAt = 0;
     if (tooOld) {
-      this.#replay = [core.reset(this, cursor, head)];
+      this.#replay = [core.reset(this, this.#lastEventId, head)];
       this.#floor = head;
     } else {
       this.#replay = entries;
-      this.#floor = entries.length > 0 ? entries[entries.length - 1]!.id : cursor;
+      if (next !== undefined && this.#state === LIVE) {
+        // Every live entry queued meanwhile is in the log after this page's
+        // cursor: this page or a later one delivers it.
+        this.#cursor = next;
+        this.#dropQueued(undefined);
+        return;
+      }
+      this.#floor = entries.length > 0 ? entries[entries.length - 1]!.id : this.#cursor;
     }
+    this.#cursor = this.#read = undefined;
     // Live entries queued meanwhile that the replay already holds go.
-    const floor = this.#floor;
-    if (floor !== undefined && this.queued > 0) {
-      const kept = this.#queue.filter((entry, index): entry is HubEntry => {
-        if (index < this.#head || !entry) return false;
-        if (entry.id === '' || core.compare(entry.id, floor) > 0) return true;
-        this.#bytes -= entry.message.bytes.length;
-        return false;
-      });
-      this.#queue = kept;
-      this.#head = 0;
-      if (kept.some((entry) => entry.id !== '')) this.#floor = undefined;
-    }
-    this.#wake();
+    if (this.#floor !== undefined) this.#dropQueued(this.#floor);
+  }
+
+  /** Drops the queued live entries up to `floor`, or all of them without one. */
+  #dropQueued(floor: string | undefined): void {
+    if (this.queued === 0) return;
+    const core = this.#core;
+    const kept = this.#queue.filter((entry, index): entry is HubEntry => {
+      if (index < this.#head || !entry) return false;
+      if (entry.id === '' || (floor !== undefined && core.compare(entry.id, floor) > 0)) {
+        return true;
+      }
+      this.#bytes -= entry.message.bytes.length;
+      return false;
+    });
+    this.#queue = kept;
+    this.#head = 0;
+    if (kept.some((entry) => entry.id !== '')) this.#floor = undefined;
   }
 
   #push(entry: HubEntry, bounded: boolean): void {
     if (this.#state !== LIVE) return;
-    if (this.#resolve && !this.#pending && this.#replayAt >= this.#replay.length) {
+    if (this.#resolve && !this.#reading && this.#replayAt >= this.#replay.length) {
       const resolve = this.#resolve;
       this.#resolve = undefined;
       this.#core.counts.delivered++;
@@ -211,10 +270,11 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     const counts = this.#core.counts;
     if (this.#replayAt < this.#replay.length) {
       const entry = this.#replay[this.#replayAt++]!;
-      // Let the log's answer go once it is read.
+      // Let the page go once it is taken, and read the next one meanwhile.
       if (this.#replayAt === this.#replay.length) {
         this.#replay = NO_ENTRIES;
         this.#replayAt = 0;
+        this.#fetch();
       }
       counts.delivered++;
       if (entry.id !== '') counts.replayed++;
@@ -242,7 +302,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   /** Hands the next message, or the end, to a `next()` that is waiting. */
   #wake(): void {
     const resolve = this.#resolve;
-    if (!resolve || this.#pending) return;
+    if (!resolve || this.#reading) return;
     const entry = this.#take();
     if (entry) {
       this.#resolve = undefined;
@@ -261,7 +321,8 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   #finish(): void {
     this.#state = OVER;
-    this.#pending = false;
+    this.#reading = false;
+    this.#cursor = this.#read = undefined;
     this.#queue = [];
     this.#replay = NO_ENTRIES;
     this.#head = this.#bytes = this.#replayAt = 0;

@@ -11,7 +11,7 @@ import { isEventStream } from './detect.ts';
  * ```ts
  * compress({
  *   compressor: nodeCompressor(), // from ssekit/node/compress; default webCompressor()
- *   eventStreams: true,           // compress event streams too, one flush per event
+ *   eventStreams: 'reset',        // compress event streams too, each event on its own
  *   encodings: ['gzip'],          // never brotli
  *   threshold: 2048,
  *   compressible: (type) => type.startsWith('application/json'),
@@ -31,8 +31,21 @@ export interface CompressOptions {
    * Compress event streams too, flushing after every event so none waits for
    * the next. Needs a compressor that `flushes` (`nodeCompressor()` from
    * `ssekit/node/compress`). Default `false`: event streams pass untouched.
+   *
+   * - `true`: one compression context for the whole stream, so events
+   *   compress against earlier ones (the smallest output). **It leaks
+   *   secrets**: when a stream carries a secret (a token, a private message)
+   *   and later text that someone else can choose (a chat message, a search
+   *   echoed back), the compressed size of that later event shrinks when it
+   *   repeats the secret, and an attacker who sees sizes on the wire can
+   *   guess the secret piece by piece (BREACH). Use it only on streams that
+   *   carry no secret, or no text an outsider controls.
+   * - `'reset'`: the context is reset after every event (a zlib full
+   *   flush), so each event's compressed size depends on that event alone;
+   *   gzip and deflate only (brotli cannot reset), and larger output.
+   *   Text an attacker injects into the same event as a secret still leaks.
    */
-  eventStreams?: boolean;
+  eventStreams?: boolean | 'reset';
 }
 
 const COMPRESSIBLE =
@@ -49,6 +62,9 @@ const NO_BODY_STATUS = [101, 103, 204, 205, 206, 304];
  * `eventStreams: true` and a flushing compressor they are compressed too,
  * one flush per event: on repetitive JSON events that saves well over half
  * the bytes for a few microseconds per event (`npm run bench:compress`).
+ * A shared context leaks a secret sent earlier in the stream to whoever can
+ * inject text later and watch sizes (BREACH): `eventStreams: 'reset'`
+ * compresses each event on its own (see {@link CompressOptions.eventStreams}).
  *
  * Other live streams (NDJSON as `text/plain`) are compressed like complete
  * bodies, so a compressor that cannot flush holds their chunks back: mark them
@@ -65,7 +81,7 @@ const NO_BODY_STATUS = [101, 103, 204, 205, 206, 304];
  * import { nodeCompressor } from 'ssekit/node/compress';
  *
  * const app = compose(compress(), etag())(handler); // event streams untouched
- * const node = compose(compress({ compressor: nodeCompressor(), eventStreams: true }))(handler);
+ * const node = compose(compress({ compressor: nodeCompressor(), eventStreams: 'reset' }))(handler);
  * ```
  */
 export function compress(options: CompressOptions = {}): Middleware {
@@ -93,9 +109,24 @@ export function compress(options: CompressOptions = {}): Middleware {
       `compress: compressible must be a function (contentType) => boolean, got ${describe(compressible)}.`,
     );
   }
+  if (eventStreams !== true && eventStreams !== false && eventStreams !== 'reset') {
+    throw new SSEOptionError(
+      `compress: eventStreams must be false, true or 'reset', got ${describe(eventStreams)}.`,
+    );
+  }
   if (eventStreams && !compressor.flushes) {
     throw new SSEOptionError(
       'compress: eventStreams needs a compressor that flushes after every event; CompressionStream cannot. On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',
+    );
+  }
+  const reset = eventStreams === 'reset';
+  // Event streams in reset mode: only the encodings whose context can be reset.
+  const eventEncodings = reset
+    ? encodings.filter((encoding) => compressor.resets?.includes(encoding))
+    : encodings;
+  if (reset && eventEncodings.length === 0) {
+    throw new SSEOptionError(
+      "compress: eventStreams 'reset' needs an encoding the compressor can reset per event (resets), got none. Allow gzip or deflate with nodeCompressor().",
     );
   }
   return async (request, next) => {
@@ -111,7 +142,10 @@ export function compress(options: CompressOptions = {}): Middleware {
     }
     const eventStream = isEventStream(response);
     if (eventStream ? !eventStreams : !eligible(response, compressible, threshold)) return response;
-    const encoding = negotiate(request.headers.get('accept-encoding'), encodings);
+    const encoding = negotiate(
+      request.headers.get('accept-encoding'),
+      eventStream ? eventEncodings : encodings,
+    );
     // Immutable headers (a fetch response) cannot be changed: copy them.
     const changed = new Headers(headers);
     // The choice depended on accept-encoding, whether or not it compressed.
@@ -121,7 +155,11 @@ export function compress(options: CompressOptions = {}): Middleware {
     }
     let body: ReadableStream<Uint8Array> = response.body;
     if (encoding !== undefined) {
-      body = body.pipeThrough(compressor.stream(encoding, { flush: eventStream }));
+      const flush = eventStream;
+      // A chunk may hold several events (ssekit batches those ready at once):
+      // a reset per event needs each event written on its own.
+      if (flush && reset) body = body.pipeThrough(_splitEvents());
+      body = body.pipeThrough(compressor.stream(encoding, { flush, reset: flush && reset }));
       changed.set('content-encoding', encoding);
       changed.delete('content-length');
       const tag = changed.get('etag');
@@ -175,4 +213,33 @@ function negotiate(
     if (weight > bestWeight) [best, bestWeight] = [encoding, weight];
   }
   return best;
+}
+
+/**
+ * Cuts a stream of event-stream bytes after each blank line (LF LF, or
+ * CRLF CRLF), so that every event is its own chunk; bytes after the last
+ * blank line go on as they are.
+ */
+function _splitEvents(): TransformStream<Uint8Array, Uint8Array> {
+  let afterLF = false; // the last byte seen was an LF that ended a line
+  return new TransformStream({
+    transform(chunk, controller) {
+      let start = 0;
+      for (let at = 0; at < chunk.length; at++) {
+        const byte = chunk[at];
+        if (byte === 0x0a) {
+          if (afterLF) {
+            controller.enqueue(chunk.subarray(start, at + 1));
+            start = at + 1;
+            afterLF = false;
+          } else {
+            afterLF = true;
+          }
+        } else if (byte !== 0x0d) {
+          afterLF = false;
+        }
+      }
+      if (start < chunk.length) controller.enqueue(chunk.subarray(start));
+    },
+  });
 }

@@ -32,13 +32,21 @@ export interface Compressor {
   /** Whether `stream(encoding, { flush: true })` emits each written chunk whole and at once. */
   readonly flushes: boolean;
   /**
+   * The encodings whose context `stream(encoding, { flush: true, reset: true })`
+   * can reset after every chunk (what `compress({ eventStreams: 'reset' })`
+   * needs). Default: none.
+   */
+  readonly resets?: readonly ContentEncoding[];
+  /**
    * A stream that compresses into `encoding`. With `flush`, every chunk
    * written comes out at once, decodable up to its last byte (a zlib sync
-   * flush): one event in, one compressed event out.
+   * flush): one event in, one compressed event out. With `reset` too, each
+   * chunk is compressed as if it were the first (a zlib full flush), so its
+   * compressed size depends on that chunk alone.
    */
   stream(
     encoding: ContentEncoding,
-    options: { flush: boolean },
+    options: { flush: boolean; reset?: boolean },
   ): ReadableWritablePair<Uint8Array, Uint8Array>;
 }
 

@@ -1,18 +1,22 @@
 import { SSEParserStream } from '../client/parser-stream.ts';
 import { EncodedMessage, SSEOptionError, type SSEResponseInit, sseResponse } from '../index.ts';
 import { describe } from '../wire/encode.ts';
+import type { SSEParserOptions } from '../wire/parse.ts';
 import { isEventStream } from './detect.ts';
 
 /**
  * Options of {@link transformEvents}: those of `sseResponse`, less `status`
- * (the upstream's is kept) and `serialize` (relayed data is already text).
+ * (the upstream's is kept) and `serialize` (relayed data is already text),
+ * plus the parser's limits for the upstream stream (`maxEventLength`,
+ * default 4 Mi characters; `maxLineLength`, default `maxEventLength` + 64).
  *
  * @example
  * ```ts
- * transformEvents(upstream, { request, heartbeat: 10_000, retry: 2000 }, filterEvents(keep));
+ * transformEvents(upstream, { request, heartbeat: 10_000, maxEventLength: 1 << 20 }, filterEvents(keep));
  * ```
  */
-export type TransformEventsInit = Omit<SSEResponseInit, 'status' | 'serialize'>;
+export type TransformEventsInit = Omit<SSEResponseInit, 'status' | 'serialize'> &
+  Pick<SSEParserOptions, 'maxLineLength' | 'maxEventLength'>;
 
 /**
  * A stage of {@link transformEvents}: any `TransformStream` of messages (or
@@ -57,7 +61,9 @@ const UPSTREAM_ONLY = [
  * option, its own delay. Ids pass through unchanged: forward the client's
  * `Last-Event-ID` upstream and a reconnect resumes. Status and headers are
  * kept, less those that described the upstream bytes. A response that is not
- * an event stream (an upstream error page) is returned as it is.
+ * an event stream (an upstream error page) is returned as it is. An upstream
+ * line or event past the limits ends the relayed stream (`onError` is told
+ * with an `SSEParseError`), after every complete event before it.
  *
  * @example
  * ```ts
@@ -89,7 +95,11 @@ export function transformEvents(
   if (typeof (response as Response)?.headers?.get !== 'function') {
     throw new SSEOptionError(`transformEvents: pass a Response, got ${describe(response)}.`);
   }
-  const init = rest[0] !== undefined && !isTransform(rest[0]) ? rest.shift() : {};
+  const { maxLineLength, maxEventLength, ...init } = (
+    rest[0] !== undefined && !isTransform(rest[0]) ? rest.shift() : {}
+  ) as TransformEventsInit;
+  // Checked now, before a stream is made, like every other option.
+  const parser = new SSEParserStream({ maxLineLength, maxEventLength });
   rest.forEach((transform, index) => {
     if (!isTransform(transform)) {
       throw new SSEOptionError(
@@ -98,15 +108,15 @@ export function transformEvents(
     }
   });
   if (!isEventStream(response) || response.body === null) return response;
-  let events: ReadableStream = response.body.pipeThrough(new SSEParserStream());
+  let events: ReadableStream = response.body.pipeThrough(parser);
   for (const transform of rest as EventTransform[]) events = events.pipeThrough(transform);
   const headers = new Headers(response.headers);
   for (const name of UPSTREAM_ONLY) headers.delete(name);
-  for (const [name, value] of new Headers((init as TransformEventsInit).headers)) {
+  for (const [name, value] of new Headers(init.headers)) {
     headers.set(name, value);
   }
   return sseResponse(events.pipeThrough(new TransformStream({ transform: relayed })), {
-    ...(init as TransformEventsInit),
+    ...init,
     status: response.status,
     headers,
   });

@@ -1,6 +1,6 @@
 import { SSEOptionError } from '../errors.ts';
 import type { Serialize, SSEItem } from '../types.ts';
-import { describe, type EncodeOptions } from '../wire/encode.ts';
+import { describe, type EncodeOptions, MAX_RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
 
 /**
@@ -29,7 +29,7 @@ export interface SSEResponseInit {
   headers?: HeadersInit;
   /** Milliseconds of silence before a `:` comment is sent; `false` for none. Default 15000. */
   heartbeat?: number | false;
-  /** A `retry` field sent first, in milliseconds. */
+  /** A `retry` field sent first, in milliseconds: a whole number from 0 to 2^31-1. */
   retry?: number;
   /** Turns non-string `data` into text. Default `JSON.stringify`. */
   serialize?: Serialize;
@@ -37,7 +37,10 @@ export interface SSEResponseInit {
   lastEventIdParam?: string;
   /** Bytes push writes may queue while the client is behind. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** What a push write does when the queue is full. Default `'close'`: the client resumes with Last-Event-ID. */
+  /**
+   * What a push write does when the queue is full. Default `'close'`: the
+   * queue is dropped, the connection cut, and the client resumes with Last-Event-ID.
+   */
   overflow?: OverflowPolicy;
   /**
    * Told when the source throws. The error text never reaches the client; the
@@ -65,11 +68,21 @@ export type CloseReason =
   | 'close'
   /** The client went away: the body was cancelled or `request.signal` aborted. */
   | 'disconnect'
+  /**
+   * The client accepted no bytes for the adapter's write timeout (`writeTimeout`
+   * of `ssekit/node`): its connection was destroyed and the body cancelled
+   * with a `TimeoutError`.
+   */
+  | 'timeout'
   /** The `signal` option aborted (a server shutdown, say). */
   | 'abort'
   /** The source threw; `onError` was told. */
   | 'error'
-  /** A push write found the bounded queue full and the overflow policy closed the stream. */
+  /**
+   * A push write found the bounded queue full and the overflow policy closed
+   * the stream: what was queued is dropped and the body ends with an error,
+   * so the runtime cuts the connection; the client resumes with Last-Event-ID.
+   */
   | 'overflow';
 
 /**
@@ -88,8 +101,9 @@ export interface CloseInfo {
 
 /**
  * What the push writer does when a write would exceed `maxBufferedBytes`:
- * close the stream (the client resumes with Last-Event-ID), drop the oldest
- * queued messages, or drop the new one.
+ * close the stream (what is queued is dropped, the body errors so the
+ * connection is cut, and the client resumes with Last-Event-ID), drop the
+ * oldest queued messages, or drop the new one.
  *
  * @example
  * ```ts
@@ -195,9 +209,9 @@ export function validate(init: SSEResponseInit): StreamOptions {
       `heartbeat must be a number of milliseconds above 0, or false to turn it off, got ${describe(heartbeat)}.`,
     );
   }
-  if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
+  if (retry !== undefined && !(Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY)) {
     throw new SSEOptionError(
-      `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}.`,
+      `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}.`,
     );
   }
   if (!(Number.isSafeInteger(maxBufferedBytes) && maxBufferedBytes > 0)) {

@@ -58,7 +58,9 @@ export class EventStream<Events extends EventMap = EventMap> {
           this.#enqueue(preamble);
         },
         pull: () => this.#pull(),
-        cancel: () => this.#finish({ reason: 'disconnect' }, false),
+        // A consumer that gave up on a client accepting nothing (the Node
+        // adapter's writeTimeout) says so with a TimeoutError.
+        cancel: (why) => this.#finish({ reason: isTimeout(why) ? 'timeout' : 'disconnect' }, false),
       },
       { highWaterMark: 0 },
     );
@@ -183,7 +185,7 @@ export class EventStream<Events extends EventMap = EventMap> {
           ? overflow({ size: bytes.length, bufferedBytes: this.#queuedBytes, maxBufferedBytes })
           : overflow;
       if (action === 'close') {
-        this.#finish({ reason: 'overflow' }, true);
+        this.#finish({ reason: 'overflow' }, false);
         return false;
       }
       if (action !== 'drop-oldest' || bytes.length > maxBufferedBytes) return false;
@@ -285,9 +287,16 @@ export class EventStream<Events extends EventMap = EventMap> {
     clearTimeout(this.#timer);
     for (const cleanup of this.#cleanups) cleanup();
     this.#cleanups = [];
+    const reason = new DOMException(`The event stream closed (${info.reason}).`, 'AbortError');
     try {
-      if (flush && this.#queuedBytes > 0) this.#flushQueue();
-      this.#controller.close();
+      // An overflow is a client that stopped reading: what it did not take is
+      // let go, not flushed, and an errored body makes the runtime cut the
+      // connection rather than hold a backlog for it. It resumes with Last-Event-ID.
+      if (info.reason === 'overflow') this.#controller.error(reason);
+      else {
+        if (flush && this.#queuedBytes > 0) this.#flushQueue();
+        this.#controller.close();
+      }
     } catch {
       // Already cancelled by the consumer: nothing left to deliver.
     }
@@ -296,7 +305,7 @@ export class EventStream<Events extends EventMap = EventMap> {
     this.#releaseReady();
     this.#wake?.();
     this.#wake = undefined;
-    this.#abort.abort(new DOMException(`The event stream closed (${info.reason}).`, 'AbortError'));
+    this.#abort.abort(reason);
     const iterator = this.#iterator;
     this.#iterator = this.#pending = undefined;
     // Never awaited: a generator parked on an await that never settles must
@@ -319,6 +328,10 @@ function returnQuietly(iterator: PullIterator): void {
   } catch {
     // A return() that throws is the iterator's own affair.
   }
+}
+
+function isTimeout(reason: unknown): boolean {
+  return (reason as DOMException | undefined)?.name === 'TimeoutError';
 }
 
 function reportError(error: unknown): undefined {

@@ -12,6 +12,14 @@ const HAS_LINE_BREAK = /[\r\n]/;
 const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
 /**
+ * @internal The longest `retry` we send, in ms: 2^31-1, about 24.8 days. A
+ * client hands the value to a timer, and timers in Node and browsers take a
+ * 32-bit signed delay: a larger one fires after 1 ms instead, so the client
+ * would reconnect in a tight loop.
+ */
+export const MAX_RETRY = 2 ** 31 - 1;
+
+/**
  * Options shared by every function that turns messages into wire text.
  *
  * @example
@@ -34,11 +42,13 @@ export interface EncodeOptions {
  * dispatches it. A string is a message with only `data`.
  *
  * - `data` is split on CRLF, CR and LF, one `data: ` line each; a value that
- *   is not a string is serialized (JSON by default). A message with an
+ *   is not a string is serialized (JSON by default). A Promise, a function
+ *   or a symbol as `data`, and anything the serializer cannot turn into a
+ *   string, throw {@link SSESerializeError}. A message with an
  *   `event` but no `data` gets an empty `data` line, so that it dispatches.
  * - `event` and `id` with CR or LF, `id` with NUL, and a `retry` that is not
- *   a non-negative safe integer throw {@link SSEFieldError}: nothing is
- *   written, nothing is silently stripped.
+ *   a whole number from 0 to 2^31-1 (2147483647) throw
+ *   {@link SSEFieldError}: nothing is written, nothing is silently stripped.
  * - `comment` is written one `: ` line per line of text.
  *
  * @example
@@ -113,13 +123,13 @@ export function idText(id: unknown): string {
 
 /** @internal The `retry` field's value, validated. */
 export function retryText(retry: unknown): string {
-  if (typeof retry === 'number' && Number.isSafeInteger(retry) && retry >= 0) {
+  if (typeof retry === 'number' && Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY) {
     return String(retry);
   }
   throw new SSEFieldError(
     'retry',
     retry,
-    `retry must be a whole number of milliseconds, 0 or more, got ${describe(retry)}. Browsers ignore any other value.`,
+    `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. Browsers ignore any other value.`,
   );
 }
 
@@ -146,10 +156,13 @@ function commentLines(comment: unknown): string {
 function serializeData(data: unknown, serialize: Serialize = JSON.stringify): string {
   let text: unknown;
   try {
+    const refused = unsendable(data);
+    if (refused) throw new SSESerializeError(refused);
     text = serialize(data);
   } catch (cause) {
+    if (cause instanceof SSESerializeError) throw cause;
     throw new SSESerializeError(
-      `Could not serialize data (${(cause as Error)?.message ?? cause}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
+      `Could not serialize data (${causeText(cause)}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
       { cause },
     );
   }
@@ -161,12 +174,40 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   return text;
 }
 
+// Never data, whatever the serializer: a promise has no value yet
+// (JSON.stringify would send `{}`), functions and symbols have no text.
+function unsendable(data: unknown): string | undefined {
+  const kind =
+    typeof data === 'function'
+      ? 'a function'
+      : typeof data === 'symbol'
+        ? 'a symbol'
+        : typeof (data as { then?: unknown })?.then === 'function'
+          ? 'a Promise'
+          : '';
+  if (kind) {
+    return `data: expected a string or a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send { data: await value }' : 'Send a value made from it'}.`;
+  }
+}
+
+// What a serializer threw, as text: it may be a symbol, an object with no
+// prototype or a getter that throws, and none of that may escape as a TypeError.
+function causeText(cause: unknown): string {
+  try {
+    const message = (cause as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message : describe(cause);
+  } catch {
+    return 'unreadable';
+  }
+}
+
 /** @internal A short description of a bad value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   }
   if (typeof value === 'bigint') return value + 'n';
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
 }

@@ -2,6 +2,7 @@ import type { EventMap, SSEItem } from '../types.ts';
 import { type EncodeOptions, encodeMessage } from './encode.ts';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * A message encoded once, ready to be sent to any number of streams: its
@@ -17,15 +18,20 @@ const encoder = new TextEncoder();
  * ```
  */
 export class EncodedMessage {
-  /** The wire text, ending with the blank line that dispatches it. */
-  readonly text: string;
-  /** The same text as UTF-8. */
+  /** The wire text as UTF-8, ending with the blank line that dispatches it. */
   readonly bytes: Uint8Array;
 
   /** @internal Use {@link preEncode}. */
   constructor(text: string) {
-    this.text = text;
     this.bytes = encoder.encode(text);
+  }
+
+  /**
+   * The wire text, decoded from `bytes` on each read: a message is kept once,
+   * as bytes (a hub's log holds many, and streams send the bytes).
+   */
+  get text(): string {
+    return decoder.decode(this.bytes);
   }
 }
 

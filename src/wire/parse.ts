@@ -1,4 +1,6 @@
 import { SSEParseError } from '../client/errors.ts';
+import { SSEOptionError } from '../errors.ts';
+import { describe } from './encode.ts';
 
 /**
  * One dispatched event, as `EventSource` would deliver it.
@@ -41,9 +43,16 @@ export interface SSEParserOptions {
   onComment?: (text: string) => void;
   /** The last event ID to start from, e.g. the one a reconnecting client sent. Default `''`. */
   lastEventId?: string;
-  /** The longest line accepted, in UTF-16 code units. Default 16 MiB. */
+  /**
+   * The longest line accepted, in UTF-16 code units, field name included.
+   * Default: `maxEventLength` + 64, room for a data line of `maxEventLength`.
+   */
   maxLineLength?: number;
-  /** The longest `data` an event may gather, in UTF-16 code units. Default 16 MiB. */
+  /**
+   * The longest `data` an event may gather, in UTF-16 code units, the LF
+   * between two `data` lines included (so an event of a million empty
+   * `data` lines counts a million). Default 4 Mi (4,194,304).
+   */
   maxEventLength?: number;
 }
 
@@ -71,7 +80,12 @@ export interface SSEParser {
 const LF = 10;
 const SPACE = 32;
 const COLON = 58;
-const DEFAULT_LIMIT = 16 * 1024 * 1024;
+const DEFAULT_EVENT_LENGTH = 4 * 1024 * 1024;
+// Many short pieces of one string (the data lines of an event, the pieces of
+// a line cut across chunks) are joined in groups of this many: an array slot
+// and a string each would cost 8 to 40 bytes a piece, a joined group about
+// one byte a character. Joining a group again never happens, so it stays linear.
+const GROUP = 256;
 
 /**
  * Creates a parser for the `text/event-stream` format that follows the HTML
@@ -88,13 +102,10 @@ const DEFAULT_LIMIT = 16 * 1024 * 1024;
  * ```
  */
 export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
-  const {
-    onEvent,
-    onRetry,
-    onComment,
-    maxLineLength = DEFAULT_LIMIT,
-    maxEventLength = DEFAULT_LIMIT,
-  } = options;
+  const { onEvent, onRetry, onComment } = options;
+  const maxEventLength = limit('maxEventLength', options.maxEventLength, DEFAULT_EVENT_LENGTH);
+  // By default a data line of maxEventLength fits, with its field name.
+  const maxLineLength = limit('maxLineLength', options.maxLineLength, maxEventLength + 64);
   // The spec keeps two things apart: the "last event ID buffer", set by each
   // `id` field, and the "last event ID string", set from the buffer only when
   // an event is dispatched. An unterminated final block never commits its id.
@@ -102,8 +113,15 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let idBuffer = lastEventId;
   let blockId: string | undefined;
   let type = '';
+  // The usual event has one data line: it stays in `data`. More lines are
+  // gathered in `lines`, joined into `groups` every GROUP lines, and joined
+  // whole at dispatch: `data += '\n' + value` would build a V8 rope of about
+  // 32 bytes per line, so memory would follow the heap, not the wire.
   let data = '';
-  let hasData = false;
+  let dataLines = 0;
+  let dataLength = 0;
+  const lines: string[] = [];
+  const groups: string[] = [];
   // Before the first character has been seen, a U+FEFF is the BOM.
   let started = false;
   // The last piece ended with CR: its line is done, but an LF starting the
@@ -111,8 +129,10 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let afterCR = false;
   // A line cut across pieces waits here until its end arrives, then is
   // joined once: appending to one string and rescanning it would be quadratic.
+  // Pieces before `pendingGroups` are joined groups of GROUP pieces each.
   const pending: string[] = [];
   let pendingLength = 0;
+  let pendingGroups = 0;
 
   const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
@@ -127,11 +147,22 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     lastEventId = idBuffer;
     // "If the data buffer is an empty string, set the data buffer and the
     // event type buffer to the empty string and return."
-    const event: SSEEvent | undefined = hasData
-      ? { event: type || 'message', data, id: blockId, lastEventId }
-      : undefined;
+    let event: SSEEvent | undefined;
+    if (dataLines) {
+      if (dataLines > 1) {
+        if (groups.length) {
+          if (lines.length) groups.push(lines.join('\n'));
+          data = groups.join('\n');
+          groups.length = 0;
+        } else {
+          data = lines.join('\n');
+        }
+        lines.length = 0;
+      }
+      event = { event: type || 'message', data, id: blockId, lastEventId };
+    }
     type = data = '';
-    hasData = false;
+    dataLines = dataLength = 0;
     blockId = undefined;
     if (event) onEvent?.(event);
   };
@@ -140,10 +171,19 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     // "If the field name is "data": Append the field value to the data
     // buffer, then append a single U+000A LINE FEED (LF) character" (the
     // trailing LF is removed at dispatch, so it is added between lines).
-    if (hasData) data += '\n' + value;
-    else data = value;
-    hasData = true;
-    if (data.length > maxEventLength) tooLong('event', maxEventLength);
+    if (++dataLines === 1) {
+      data = value;
+      dataLength = value.length;
+    } else {
+      dataLength += value.length + 1;
+      if (dataLines === 2) lines.push(data);
+      lines.push(value);
+      if (lines.length === GROUP) {
+        groups.push(lines.join('\n'));
+        lines.length = 0;
+      }
+    }
+    if (dataLength > maxEventLength) tooLong('event', maxEventLength);
   };
 
   // One line, without its end: text.slice(start, end), not yet cut out.
@@ -231,7 +271,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         if (end - position + pendingLength > maxLineLength) tooLong('line', maxLineLength);
         pending.push(text.slice(position, end));
         const whole = pending.join('');
-        pending.length = pendingLength = 0;
+        pending.length = pendingLength = pendingGroups = 0;
         line(whole, 0, whole.length);
       } else if (end === position) {
         // "If the line is empty (a blank line): Dispatch the event."
@@ -256,6 +296,11 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       pending.push(position ? text.slice(position) : text);
       pendingLength += length - position;
       if (pendingLength > maxLineLength) tooLong('line', maxLineLength);
+      // A line trickling in a few bytes a chunk: join the latest pieces.
+      if (pending.length - pendingGroups === GROUP) {
+        pending.push(pending.splice(pendingGroups).join(''));
+        pendingGroups++;
+      }
     }
   };
 
@@ -265,4 +310,12 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       return lastEventId;
     },
   };
+}
+
+function limit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (Number.isSafeInteger(value) && value > 0) return value;
+  throw new SSEOptionError(
+    `${name}: expected a whole number of characters above 0, got ${describe(value)}. Leave it out for the default.`,
+  );
 }

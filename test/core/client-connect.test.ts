@@ -156,7 +156,9 @@ describe('statuses and content types', () => {
     expect(events.map((event) => event.data)).toEqual(['ok']);
     expect(requests).toHaveLength(4);
     expect(infos.map((info) => info.attempt)).toEqual([2, 3, 1]);
-    expect(infos[0]!.delay).toBe(0);
+    // Retry-After: 0 does not undercut the backoff (from retryDelay, 1 ms, here).
+    expect(infos[0]!.delay).toBeGreaterThanOrEqual(1);
+    expect(infos[0]!.delay).toBeLessThanOrEqual(2);
     expect(infos[1]!.delay).toBeGreaterThanOrEqual(2);
     expect(infos[1]!.delay).toBeLessThanOrEqual(4);
     expect(infos[2]!.delay).toBe(1);

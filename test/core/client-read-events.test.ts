@@ -56,3 +56,16 @@ test('aborting the signal ends a pending read and cancels the body', async () =>
   await whenCancelled;
   expect(seen).toEqual(['a']);
 });
+
+test('the events of a chunk before a limit error are yielded, then the error', async () => {
+  const seen: string[] = [];
+  const error = await (async () => {
+    for await (const event of readEvents(body(`data: 1\n\ndata: 2\n\ndata: ${'x'.repeat(50)}\n`), {
+      maxLineLength: 20,
+    })) {
+      seen.push(event.data);
+    }
+  })().catch((cause: unknown) => cause);
+  expect(seen).toEqual(['1', '2']);
+  expect(error).toMatchObject({ name: 'SSEParseError', reason: 'line-too-long' });
+});

@@ -34,7 +34,8 @@ describe('reconnection', () => {
     );
     const infos: ReconnectInfo[] = [];
     await collect(
-      connect('http://test/', { fetch, retryDelay: 1000, onReconnect: (i) => infos.push(i) }),
+      // retryDelay 4: the floor of the backoff (at most 1 s) is below the server's 7.
+      connect('http://test/', { fetch, retryDelay: 4, onReconnect: (i) => infos.push(i) }),
     );
     expect(infos.map((i) => i.attempt)).toEqual([1, 2, 3]);
     expect(infos[0]!.delay).toBe(7);

@@ -52,6 +52,13 @@ describe('encodeMessage', () => {
     expect(encodeMessage({ data: '' })).toBe('data: \n\n');
   });
 
+  test('retry goes up to 2^31-1 ms, the longest delay a client timer can wait', () => {
+    expect(encodeMessage({ retry: 2 ** 31 - 1 })).toBe(`retry: ${2 ** 31 - 1}\n\n`);
+    expect(encodeMessage({ retry: 0 })).toBe('retry: 0\n\n');
+    // Above it Node's setTimeout fires after 1 ms: the client would hammer the server.
+    expect(fieldError(() => encodeMessage({ retry: 2 ** 31 })).message).toMatch(/2147483647/);
+  });
+
   test('comments are split per line', () => {
     expect(encodeMessage({ comment: 'a\r\nb\n' })).toBe(': a\n: b\n:\n\n');
     expect(encodeComment('keep-alive')).toBe(': keep-alive\n\n');
@@ -69,6 +76,8 @@ describe('encodeMessage', () => {
     ['retry', { retry: 1.5 }],
     ['retry', { retry: '100' }],
     ['retry', { retry: 2 ** 53 }],
+    ['retry', { retry: 2 ** 31 }],
+    ['retry', { retry: 9999999999 }],
     ['comment', { comment: 7 }],
   ] as const)('%s is rejected with a typed error: %o', (field, message) => {
     const error = fieldError(() => encodeMessage(message as never));
@@ -86,8 +95,49 @@ describe('encodeMessage', () => {
     cycle.self = cycle;
     expect(() => encodeMessage({ data: cycle })).toThrow(SSESerializeError);
     expect(() => encodeMessage({ data: 10n })).toThrow(SSESerializeError);
-    expect(() => encodeMessage({ data: () => 1 })).toThrow(/instead of a string/);
+    expect(() => encodeMessage({ data: () => 1 })).toThrow(/got a function/);
     expect(() => encodeMessage({ data: 1 }, { serialize: () => 1 as never })).toThrow(
+      SSESerializeError,
+    );
+  });
+
+  test.each([
+    ['a Promise', Promise.resolve({ n: 1 }), /a Promise.*await/],
+    // biome-ignore lint/suspicious/noThenProperty: a thenable from another promise library
+    ['a thenable', { then: () => {} }, /a Promise.*await/],
+    ['a function', () => 1, /a function/],
+    ['a symbol', Symbol('s'), /a symbol/],
+  ])('%s as data is refused, whatever the serializer', (_, data, message) => {
+    for (const serialize of [undefined, () => 'text']) {
+      expect(() => encodeMessage({ data }, { serialize })).toThrow(SSESerializeError);
+      expect(() => encodeMessage({ data }, { serialize })).toThrow(message);
+    }
+  });
+
+  test('every serialization failure is an SSESerializeError, whatever was thrown', () => {
+    const throwing = (thrown: unknown) => ({
+      toJSON() {
+        throw thrown;
+      },
+    });
+    for (const thrown of [Symbol('boom'), Object.create(null), null, 'text', new Error('plain')]) {
+      expect(() => encodeMessage({ data: throwing(thrown) })).toThrow(SSESerializeError);
+    }
+    // A thrown object whose `message` getter throws too.
+    const trap = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(() => encodeMessage({ data: throwing(trap) })).toThrow(SSESerializeError);
+    expect(() => encodeMessage({ data: { toJSON: () => Symbol('s') } })).toThrow(SSESerializeError);
+    expect(() => encodeMessage({ data: 1 }, { serialize: () => Symbol('s') as never })).toThrow(
+      SSESerializeError,
+    );
+    expect(() => encodeMessage({ data: 1 }, { serialize: () => Object.create(null) })).toThrow(
       SSESerializeError,
     );
   });

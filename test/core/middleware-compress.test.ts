@@ -15,12 +15,12 @@ const json = (size: number) =>
 
 /** Marks every chunk it compresses, and remembers whether it was asked to flush. */
 function markingCompressor(flushes = true) {
-  const calls: { encoding: string; flush: boolean }[] = [];
+  const calls: { encoding: string; flush: boolean; reset?: boolean }[] = [];
   const compressor: Compressor = {
     encodings: ['br', 'gzip'],
     flushes,
-    stream(encoding, { flush }) {
-      calls.push({ encoding, flush });
+    stream(encoding, { flush, reset }) {
+      calls.push({ encoding, flush, ...(reset && { reset }) });
       return new TransformStream({
         transform(chunk, controller) {
           controller.enqueue(text.encode(`<${new TextDecoder().decode(chunk)}>`));
@@ -105,10 +105,25 @@ describe('compress', () => {
     expect(await response.text()).toMatch(/^<:\n\n><data: a\n\n(data: b\n\n)?>/);
   });
 
+  test("eventStreams: 'reset' writes each event on its own, even when the server batches them", async () => {
+    const { compressor, calls } = markingCompressor();
+    const resetting = { ...compressor, resets: ['gzip'] as const };
+    const app = compose(compress({ compressor: resetting, eventStreams: 'reset' }))(() =>
+      sseResponse(['a', 'b\nc', 'd'], { heartbeat: false }),
+    );
+    const response = await app(get({ 'accept-encoding': 'br, gzip;q=0.5' }));
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect(calls).toEqual([{ encoding: 'gzip', flush: true, reset: true }]);
+    expect(await response.text()).toBe('<:\n\n><data: a\n\n><data: b\ndata: c\n\n><data: d\n\n>');
+  });
+
   test('eventStreams: true needs a compressor that flushes', () => {
     expect(() => compress({ eventStreams: true })).toThrow(SSEOptionError);
     const { compressor } = markingCompressor(false);
     expect(() => compress({ compressor, eventStreams: true })).toThrow(/nodeCompressor/);
+    expect(() =>
+      compress({ compressor: markingCompressor().compressor, eventStreams: 'reset' }),
+    ).toThrow(/'reset' needs an encoding/);
     expect(() => compress({ threshold: -1 })).toThrow(/threshold/);
     expect(() => compress({ compressible: /json/ as any })).toThrow(
       /compressible must be a function/,

@@ -113,6 +113,19 @@ describe('transformEvents', () => {
     expect(String(errors[0])).toContain('upstream reset');
   });
 
+  test('the parser limits reach the upstream: past them the relay ends, after the events before', async () => {
+    const errors: unknown[] = [];
+    const relayed = transformEvents(
+      upstreamBytes(`data: 1\n\ndata: 2\n\ndata: ${'x'.repeat(100)}\n\n`),
+      { heartbeat: false, maxEventLength: 50, onError: (error) => void errors.push(error) },
+    );
+    expect((await chunkReader(relayed).rest()).join('')).toBe(':\n\ndata: 1\n\ndata: 2\n\n');
+    expect(errors).toEqual([expect.objectContaining({ reason: 'event-too-long' })]);
+    expect(() => transformEvents(upstreamBytes(''), { maxEventLength: -1 })).toThrow(
+      /maxEventLength: expected a whole number/,
+    );
+  });
+
   test('a response that is not an event stream is returned as it is', () => {
     const page = new Response('<h1>502</h1>', {
       status: 502,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createSSEParser, SSEParseError, SSEParserStream } from '../../src/client/index.ts';
-import { SSEError } from '../../src/index.ts';
+import { SSEError, SSEOptionError } from '../../src/index.ts';
 import { concat, parse, utf8 } from './parser-helpers.ts';
 
 describe('SSEParserStream', () => {
@@ -96,6 +96,50 @@ describe('limits', () => {
     expect((error as SSEParseError).reason).toBe('event-too-long');
   });
 
+  test.each([
+    ['read as they come', 0],
+    ['read after the error', 20],
+  ])(
+    'the events of a chunk before a limit error all come out, then the error (%s)',
+    async (_, delay) => {
+      const source = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(utf8(`data: 1\n\ndata: 2\n\ndata: 3\n\ndata: ${'x'.repeat(50)}\n`));
+        },
+      });
+      const reader = source.pipeThrough(new SSEParserStream({ maxEventLength: 20 })).getReader();
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const seen: string[] = [];
+      const error = await (async () => {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          seen.push(next.value.data);
+        }
+      })().catch((cause: unknown) => cause);
+      expect(seen).toEqual(['1', '2', '3']);
+      expect((error as SSEParseError).reason).toBe('event-too-long');
+    },
+  );
+
+  test('an upstream error also comes after the events parsed before it', async () => {
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(utf8('data: 1\n\ndata: 2\n\n'));
+        else controller.error(new Error('reset'));
+      },
+    });
+    const reader = source.pipeThrough(new SSEParserStream()).getReader();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const events: string[] = [];
+    const error = await (async () => {
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        events.push(next.value.data);
+      }
+    })().catch((cause: unknown) => cause);
+    expect(events).toEqual(['1', '2']);
+    expect(String(error)).toContain('reset');
+  });
+
   test('limits count exactly: a line of maxLineLength passes', async () => {
     const { events, error } = await parse([utf8(`data:${'x'.repeat(95)}\n\n`)], {
       maxLineLength: 100,
@@ -138,5 +182,62 @@ describe('linear time', () => {
     parser.feed(text);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(data).toBe('end');
+  });
+});
+
+describe('many short pieces', () => {
+  test('an event of thousands of data lines is joined exactly, whatever the chunking', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 7 ? `${i}` : ''));
+    const text = `${values.map((value) => `data: ${value}\n`).join('')}\ndata: next\n\n`;
+    for (const size of [1, 5, 64, text.length]) {
+      const events: string[] = [];
+      const parser = createSSEParser({ onEvent: (event) => events.push(event.data) });
+      for (let i = 0; i < text.length; i += size) parser.feed(text.slice(i, i + size));
+      expect(events).toEqual([values.join('\n'), 'next']);
+    }
+  });
+
+  test('a line fed one character at a time is whole and counted', () => {
+    const value = 'é'.repeat(2000);
+    const events: string[] = [];
+    const parser = createSSEParser({
+      onEvent: (event) => events.push(event.data),
+      maxLineLength: 2006,
+    });
+    for (const char of `data: ${value}\n\n`) parser.feed(char);
+    expect(events).toEqual([value]);
+    const strict = createSSEParser({ maxLineLength: 2005 });
+    expect(() => {
+      for (const char of `data: ${value}\n`) strict.feed(char);
+    }).toThrow(SSEParseError);
+  });
+
+  test('empty data lines count their line feeds toward maxEventLength', () => {
+    const parser = createSSEParser({ maxEventLength: 100 });
+    // 101 empty lines: 100 line feeds between them, exactly the limit.
+    parser.feed('data\n'.repeat(101));
+    expect(() => parser.feed('data\n')).toThrow(/maxEventLength/);
+  });
+});
+
+describe('limit options', () => {
+  test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10'])(
+    'a limit of %s is refused when the parser is made',
+    (value) => {
+      expect(() => createSSEParser({ maxEventLength: value as number })).toThrow(SSEOptionError);
+      expect(() => new SSEParserStream({ maxLineLength: value as number })).toThrow(
+        /maxLineLength: expected a whole number/,
+      );
+    },
+  );
+
+  test('the defaults: events of 4 Mi characters, lines of that plus a field name', () => {
+    const events: number[] = [];
+    const parser = createSSEParser({ onEvent: (event) => events.push(event.data.length) });
+    parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024)}\n\n`);
+    expect(events).toEqual([4 * 1024 * 1024]);
+    expect(() => parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024 + 1)}\n`)).toThrow(
+      /maxEventLength/,
+    );
   });
 });

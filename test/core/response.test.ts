@@ -45,6 +45,7 @@ describe('headers and status', () => {
     [{ heartbeat: 0 }, /heartbeat/],
     [{ heartbeat: '1s' }, /heartbeat/],
     [{ retry: -5 }, /retry/],
+    [{ retry: 2 ** 31 }, /retry.*2147483647/],
     [{ maxBufferedBytes: 0 }, /maxBufferedBytes/],
     [{ overflow: 'explode' }, /overflow/],
     [{ onClose: 'x' }, /onClose must be a function/],

@@ -20,6 +20,8 @@ describe('createEventStream', () => {
     const { response, writer } = createEventStream();
     expect(() => writer.send({ id: 'a\nb', data: 'x' })).toThrow(SSEFieldError);
     expect(() => writer.retry(-1)).toThrow(SSEFieldError);
+    expect(() => writer.retry(9999999999)).toThrow(SSEFieldError);
+    expect(() => writer.event('e', 1, { retry: 2 ** 31 })).toThrow(SSEFieldError);
     writer.data('ok');
     writer.close();
     expect(await response.text()).toBe(':\n\ndata: ok\n\n');
@@ -49,14 +51,27 @@ describe('a stalled reader', () => {
     return { response, writer, accepted };
   }
 
-  test("'close' (the default) keeps what fits, then closes: the client resumes from there", async () => {
+  test("'close' (the default) drops what is queued and ends the body at once: the client resumes", async () => {
     const onClose = vi.fn();
     const { response, writer, accepted } = stalled({ onClose });
     expect(accepted).toBe(10);
     expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'overflow' });
     expect(writer.signal.aborted).toBe(true);
-    const text = await response.text();
-    expect(text).toBe(':\n\n' + Array.from({ length: 10 }, (_, n) => message(n)).join(''));
+    expect(writer.desiredSize).toBe(120); // the queue was let go, not flushed
+    // An errored body: a runtime cuts the connection instead of delivering
+    // a backlog to a client that stopped reading, and nothing stays queued.
+    await expect(response.text()).rejects.toThrow(/overflow/);
+  });
+
+  test("'close' on a reader that took some: the next read fails, nothing queued arrives", async () => {
+    const { response, writer } = createEventStream({ maxBufferedBytes: 24 });
+    const reader = chunkReader(response);
+    expect(await reader.next()).toBe(':\n\n');
+    writer.data('0000'); // straight into the body: the reader has not asked for it
+    writer.data('0001');
+    writer.data('0002');
+    expect(writer.data('0003')).toBe(false);
+    await expect(reader.next()).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   test("'drop-oldest' stays within the bound and keeps the newest", async () => {

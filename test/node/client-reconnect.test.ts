@@ -3,7 +3,7 @@
 // apply to a fetch client, against a real local HTTP server. Retry times are
 // scaled down from the suite's seconds to keep the run short.
 import { afterEach, describe, expect, test } from 'vitest';
-import { connect, EventSource } from '../../src/client/index.ts';
+import { connect, EventSource, SSEResponseError } from '../../src/client/index.ts';
 import { type Handle, send, startServer, status, until } from './client-server.ts';
 
 const servers: { close(): Promise<void> }[] = [];
@@ -181,6 +181,21 @@ describe('reconnection and closing', () => {
       expect(server.requests).toHaveLength(1);
     },
   );
+
+  test('a refusal explains itself: the body of a 401 is readable after the iteration', async () => {
+    const server = await serve((_, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":"token expired"}');
+    });
+    let error: unknown;
+    try {
+      for await (const _ of connect(server.url));
+    } catch (cause) {
+      error = cause;
+    }
+    expect(error).toBeInstanceOf(SSEResponseError);
+    expect(await (error as SSEResponseError).response.json()).toEqual({ error: 'token expired' });
+  });
 
   test('eventsource-request-cancellation: abort closes the connection and nothing follows', async () => {
     const server = await serve((_, res) => {

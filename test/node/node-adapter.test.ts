@@ -10,9 +10,21 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type NodeServer, serve, toNodeHandler } from '../../adapters/node.ts';
-import { type CloseReason, createEventStream, sseResponse } from '../../src/index.ts';
+import {
+  type NodeHandlerOptions,
+  type NodeServer,
+  serve,
+  toNodeHandler,
+} from '../../adapters/node.ts';
+import {
+  type CloseReason,
+  createEventStream,
+  SSEOptionError,
+  type SSEResponseInit,
+  sseResponse,
+} from '../../src/index.ts';
 
 let running: NodeServer | undefined;
 afterEach(async () => {
@@ -159,6 +171,23 @@ describe('serve', () => {
     expect(reasons).toEqual(['disconnect']);
   });
 
+  test('a server error after the start is not swallowed', async () => {
+    const { server } = await start(() => new Response('ok'));
+    // Nothing of ours is left listening: an unhandled 'error' throws, as Node's own servers do.
+    expect(server.listenerCount('error')).toBe(0);
+    expect(() => server.emit('error', new Error('later'))).toThrow('later');
+    const seen: unknown[] = [];
+    server.on('error', (error) => seen.push(error));
+    server.emit('error', new Error('handled'));
+    expect(seen).toHaveLength(1);
+  });
+
+  test('a port in use rejects serve()', async () => {
+    const { server } = await start(() => new Response('ok'));
+    const { port } = server.address() as { port: number };
+    await expect(serve(() => new Response('ok'), { port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
   test('a signal aborted before the start closes the server at once', async () => {
     const { url, server } = await serve(() => new Response('ok'), { signal: AbortSignal.abort() });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -199,5 +228,133 @@ describe('serve', () => {
     controller.abort();
     await new Promise((resolve) => server.once('close', resolve));
     expect(server.listening).toBe(false);
+  });
+});
+
+/**
+ * A node:http server whose one route is a push writer that writes 16 KiB
+ * messages as fast as it may, and a client that asks for it and then never
+ * reads a byte: the kernel buffers fill, then Node's, then the writer's queue.
+ */
+async function stalledClient(init: SSEResponseInit, options: NodeHandlerOptions) {
+  let onClose!: (reason: CloseReason) => void;
+  const reason = new Promise<CloseReason>((resolve) => (onClose = resolve));
+  let onResponse!: (res: ServerResponse) => void;
+  const responded = new Promise<ServerResponse>((resolve) => (onResponse = resolve));
+  const chunk = 'x'.repeat(16 * 1024);
+  const handler = toNodeHandler((request) => {
+    const { response, writer } = createEventStream({
+      request,
+      heartbeat: false,
+      onClose: (info) => onClose(info.reason),
+      ...init,
+    });
+    const timer = setInterval(() => {
+      for (let n = 0; n < 8; n++) writer.data(chunk);
+    }, 1);
+    writer.closed.then(() => clearInterval(timer));
+    return response;
+  }, options);
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    onResponse(res);
+    return handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const socket: Socket = connect(port, '127.0.0.1').on('error', () => {});
+  socket.write('GET / HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n\r\n');
+  socket.pause(); // never reads
+  // The client sees the cut once it reads what its kernel already holds.
+  const socketClosed = () => {
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.resume();
+    return closed;
+  };
+  const res = await responded;
+  const stop = () => {
+    socket.destroy();
+    server.close();
+  };
+  return { res, reason, socketClosed, stop };
+}
+
+describe('a client that stops reading', () => {
+  test("an overflow with 'close' destroys the connection at once; nothing stays buffered", async () => {
+    // The policy closes only once Node has waited for 'drain' through 100
+    // overflowing writes: the pump is parked on a drain that never comes.
+    let server: ServerResponse | undefined;
+    let overflows = 0;
+    const overflow = () => {
+      if (!server?.writableNeedDrain) overflows = 0;
+      return ++overflows > 100 ? 'close' : 'drop-newest';
+    };
+    const { res, reason, socketClosed, stop } = await stalledClient(
+      { maxBufferedBytes: 256 * 1024, overflow },
+      { writeTimeout: false }, // the overflow alone must let go
+    );
+    server = res;
+    try {
+      expect(await reason).toBe('overflow');
+      expect(overflows).toBeGreaterThan(100);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Cut at once, while the client still reads nothing: not on a later 'drain'.
+      expect(res.destroyed).toBe(true);
+      await socketClosed(); // the client sees the cut and resumes with Last-Event-ID
+      expect(res.writableLength).toBe(0);
+      expect(res.socket?.destroyed ?? true).toBe(true);
+    } finally {
+      stop();
+    }
+  });
+
+  test('writeTimeout destroys a socket that accepts nothing, whatever the overflow policy', async () => {
+    const { res, reason, socketClosed, stop } = await stalledClient(
+      { overflow: 'drop-newest', maxBufferedBytes: 256 * 1024 },
+      { writeTimeout: 200 },
+    );
+    try {
+      expect(await reason).toBe('timeout'); // the stream's one close path ran, and says why
+      await socketClosed();
+      expect(res.destroyed).toBe(true);
+      expect(res.writableLength).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
+  test('writeTimeout is clamped to the longest timer delay', async () => {
+    const delays: number[] = [];
+    const setTimer = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return setTimer(fn, ms);
+    }) as typeof setTimeout);
+    const { reason, stop } = await stalledClient(
+      { maxBufferedBytes: 256 * 1024 },
+      { writeTimeout: Number.MAX_VALUE },
+    );
+    try {
+      expect(await reason).toBe('overflow');
+      expect(delays).toContain(2 ** 31 - 1);
+      expect(delays.every((ms) => ms <= 2 ** 31 - 1)).toBe(true);
+    } finally {
+      stop();
+    }
+  });
+
+  test.each([[-1], [Number.NaN], ['30s'], [true], [null]])(
+    'writeTimeout %o throws SSEOptionError',
+    (writeTimeout) => {
+      const app = () => new Response('ok');
+      expect(() => toNodeHandler(app, { writeTimeout } as never)).toThrow(SSEOptionError);
+      expect(() => toNodeHandler(app, { writeTimeout } as never)).toThrow(/writeTimeout/);
+    },
+  );
+
+  test('serve() checks writeTimeout before it listens', async () => {
+    await expect(serve(() => new Response('ok'), { writeTimeout: -5 })).rejects.toThrow(
+      SSEOptionError,
+    );
   });
 });

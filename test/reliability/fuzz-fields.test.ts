@@ -28,6 +28,18 @@ const value = fc.oneof(
   fc.double(),
   fc.constant(undefined),
   fc.anything(),
+  fc.constantFrom(
+    () => 1,
+    Symbol('s'),
+    Promise.resolve(1),
+    { toJSON: () => Symbol.for('x') },
+    {
+      toJSON() {
+        throw Symbol('thrown');
+      },
+    },
+    Object.create(null),
+  ),
 );
 const message = fc.record(
   { event: value, id: value, retry: value, comment: value, data: value },
@@ -47,8 +59,13 @@ function expected(m: Record<string, unknown>, serialize?: (v: unknown) => string
     (id === undefined ||
       (typeof id === 'number' && Number.isFinite(id)) ||
       (typeof id === 'string' && !/[\r\n\0]/.test(id))) &&
-    (retry === undefined || (Number.isSafeInteger(retry) && (retry as number) >= 0)) &&
-    (comment === undefined || typeof comment === 'string');
+    (retry === undefined ||
+      (Number.isInteger(retry) && (retry as number) >= 0 && (retry as number) < 2 ** 31)) &&
+    (comment === undefined || typeof comment === 'string') &&
+    // Functions, symbols and promises are never data, whatever the serializer.
+    typeof data !== 'function' &&
+    typeof data !== 'symbol' &&
+    typeof (data as { then?: unknown } | null)?.then !== 'function';
   if (!ok) return 'refused';
   let text: string | undefined;
   if (typeof data === 'string') text = data.split(LINE_BREAK).join('\n');

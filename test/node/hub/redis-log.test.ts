@@ -1,8 +1,12 @@
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
-import { createHub } from '../../../src/hub/index.ts';
+import {
+  createRedisLog,
+  type RedisClientLike,
+  RedisForeignEntryError,
+} from '../../../adapters/redis.ts';
+import { createHub, type HubLog } from '../../../src/hub/index.ts';
 import { take } from '../../core/hub-helpers.ts';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
 
@@ -29,6 +33,12 @@ const clients: [string, () => Promise<{ client: RedisClientLike; quit(): Promise
     },
   ],
 ];
+
+/** Sends one command, on node-redis or ioredis. */
+const command = (client: RedisClientLike, args: string[]) =>
+  client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
+
+const data = (texts: string[]) => texts.map((text) => /data: (.*)/.exec(text)?.[1]);
 
 describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => {
   test('ids come from XADD; live messages fan out; replay reads after the cursor, per topic', async () => {
@@ -92,6 +102,87 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
       await hub.close({ grace: 0 });
     }
     await quitBlocking();
+    await quit();
+  });
+
+  test('a cursor outside Redis’s 64-bit range gets the reset event, not an error', async () => {
+    const { client, quit } = await connect();
+    const errors: unknown[] = [];
+    const onError = (error: unknown) => errors.push(error);
+    const log = createRedisLog({ client, key: `test:${name}:range`, onError });
+    const hub = createHub({ log, onError });
+    const head = await hub.publish('t', 'one');
+    const cursors = [
+      '18446744073709551616-0',
+      '1-18446744073709551616',
+      '99999999999999999999999-0',
+      '18446744073709551615-18446744073709551615',
+      '00001-0',
+    ];
+    for (const lastEventId of cursors) {
+      const subscription = hub.subscribe('t', { lastEventId });
+      expect(await take(subscription, 1)).toEqual([`event: reset\nid: ${head}\ndata: \n\n`]);
+      await subscription.return();
+    }
+    expect(errors).toEqual([]);
+    expect(hub.stats().resets).toBe(cursors.length);
+    await hub.close({ grace: 0 });
+    await quit();
+  });
+
+  test('an entry another program added is skipped and reported; following goes on', async () => {
+    const { client, quit } = await connect();
+    const key = `test:${name}:foreign`;
+    const errors: unknown[] = [];
+    const hub = createHub({
+      log: createRedisLog({ client, key, onError: (error) => errors.push(error) }),
+    });
+    const live = hub.subscribe('t');
+    const first = await hub.publish('t', 'one');
+    expect(data(await take(live, 1))).toEqual(['one']);
+    const foreign = String(await command(client, ['XADD', key, '*', 'other', 'fields']));
+    const second = await hub.publish('t', 'two');
+    expect(await take(live, 1)).toEqual([`id: ${second}\ndata: two\n\n`]);
+    expect(errors).toEqual([expect.any(RedisForeignEntryError)]);
+    expect(errors[0]).toMatchObject({ id: foreign });
+    expect((errors[0] as Error).message).toMatch(/not written by ssekit\/redis \(fields: other\)/);
+    // A replay passes over it, and resumes from it.
+    for (const lastEventId of [first, foreign]) {
+      expect(await take(hub.subscribe('t', { lastEventId }), 1)).toEqual([
+        `id: ${second}\ndata: two\n\n`,
+      ]);
+    }
+    await hub.close({ grace: 0 });
+    await quit();
+  });
+
+  test('replay is read in pages within the queue bounds, as the client drains', async () => {
+    const { client, quit } = await connect();
+    const log = createRedisLog({ client, key: `test:${name}:pages`, trim: false });
+    const pages: number[] = [];
+    const counted: HubLog = {
+      ...log,
+      read: async (cursor, topics, limits) => {
+        const page = await log.read(cursor, topics, limits);
+        pages.push(page.entries.length);
+        return page;
+      },
+    };
+    const hub = createHub({ log: counted, maxQueued: 50 });
+    const first = await hub.publish('t', '0');
+    // 1200 entries of another topic: more than one call looks at.
+    await Promise.all(Array.from({ length: 1200 }, () => hub.publish('other', 'x')));
+    for (let n = 1; n <= 200; n++) await hub.publish('t', String(n));
+    const subscription = hub.subscribe('t', { lastEventId: first });
+    expect(data(await take(subscription, 1))).toEqual(['1']);
+    // A page with nothing for it, then one page of 50: nothing more is held.
+    expect(pages).toEqual([0, 50]);
+    const rest = data(await take(subscription, 199));
+    expect(rest).toEqual(Array.from({ length: 199 }, (_, n) => String(n + 2)));
+    expect(pages).toEqual([0, 50, 50, 50, 50]);
+    const live = await hub.publish('t', 'live');
+    expect(await take(subscription, 1)).toEqual([`id: ${live}\ndata: live\n\n`]);
+    await hub.close({ grace: 0 });
     await quit();
   });
 });

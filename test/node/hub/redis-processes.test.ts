@@ -40,13 +40,21 @@ afterAll(async () => {
 
 interface HubProcess {
   url: string;
+  /** Its exit code, null while it runs. */
+  exitCode(): number | null;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
   kill(): Promise<void>;
 }
 
-async function startHub(client: 'node-redis' | 'ioredis'): Promise<HubProcess> {
+async function startHub(client: 'node-redis' | 'ioredis', server = redis): Promise<HubProcess> {
   const child = spawn(process.execPath, [bundle], {
-    env: { ...process.env, REDIS_URL: redis.url, REDIS_CLIENT: client },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, REDIS_URL: server.url, REDIS_CLIENT: client },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
   });
   children.add(child);
   const port = await new Promise<string>((resolve, reject) => {
@@ -60,6 +68,8 @@ async function startHub(client: 'node-redis' | 'ioredis'): Promise<HubProcess> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    exitCode: () => child.exitCode,
+    stderr: () => stderr,
     kill: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -173,6 +183,35 @@ test.runIf(available)(
       expect(ms! > lastMs! || (ms === lastMs && seq! > lastSeq!)).toBe(true);
     }
     await a.kill();
+  },
+  30_000,
+);
+
+test.runIf(available)(
+  'the README recipe (node-redis, no error listener) survives Redis killed and restarted mid-stream',
+  async () => {
+    const own = await startRedis();
+    const hub = await startHub('node-redis', own);
+    const stream = connect(hub);
+    await stream.ready;
+    await publish(hub, 'before');
+    expect(await stream.next()).toMatchObject({ data: 'before' });
+
+    await own.stop();
+    // The clients' errors are reported (by the log's onError), not thrown:
+    // node-redis with no 'error' listener used to end the process here.
+    while (!hub.stderr().includes('ssekit/redis:')) await new Promise((r) => setTimeout(r, 50));
+    expect(hub.exitCode()).toBeNull();
+
+    await own.restart();
+    // The publish waits in node-redis's queue until it has reconnected; the
+    // follower resumes on the new server and the open stream gets it.
+    await publish(hub, 'after');
+    expect(await stream.next()).toMatchObject({ data: 'after' });
+    expect(hub.exitCode()).toBeNull();
+    stream.close();
+    await hub.kill();
+    await own.stop();
   },
   30_000,
 );

@@ -8,7 +8,10 @@ const REDIS_SERVER = '/usr/bin/redis-server';
 export interface TestRedis {
   port: number;
   url: string;
+  /** Kills it (SIGKILL: no goodbye, no data kept). */
   stop(): Promise<void>;
+  /** Starts it again on the same port, empty; resolves once it accepts commands. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -31,23 +34,32 @@ export async function freePort(): Promise<number> {
 
 /** Starts redis-server without persistence on a free port; resolves once it accepts commands. */
 export async function startRedis(): Promise<TestRedis> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(
+  const spawnOn = (port: number) =>
+    spawn(
       REDIS_SERVER,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    let child = spawnOn(port);
     if (await ready(child)) {
+      const stop = () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        });
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
-        stop: () =>
-          new Promise((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
+        stop,
+        async restart() {
+          await stop();
+          child = spawnOn(port);
+          if (!(await ready(child)))
+            throw new Error(`redis-server did not restart on port ${port}`);
+        },
       };
     }
     child.kill('SIGKILL');
