@@ -29,7 +29,7 @@ for (const [index, line] of lines.entries()) {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_NODE: line },
-      timeout: 300_000, // no benchmark runs away with the budget of the whole set
+      timeout: 600_000, // no benchmark runs away with the budget of the whole set
     });
     process.stdout.write(run.stdout ?? '');
     sections.push(
@@ -55,7 +55,8 @@ noisy machine, not the absolute rates.
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB
 - Runtimes: ${lines.map((line) => `Node ${versionOf(line)}`).join(' (headline), ')} (${process.platform} ${process.arch})
 - Peers: ${PEERS.map((name) => `${name} ${version(name)}`).join(', ')}
-- Reproduce: \`npm run bench\` (one benchmark: \`node bench/run.mjs http\`, \`npm run bench:fanout\`, ...)
+- Reproduce: \`npm run bench\` (one benchmark: \`node bench/run.mjs http\`, \`npm run bench:fanout\`, ...;
+  on one Node line: \`BENCH_NODE=24 npm run bench:fanout\`, \`BENCH_NODES=24 npm run bench\`)
 
 `;
 const notes = existsSync('bench/_notes.md') ? readFileSync('bench/_notes.md', 'utf8') : '';

@@ -28,7 +28,8 @@ export class EncodedMessage {
 
   /**
    * The wire text, decoded from `bytes` on each read: a message is kept once,
-   * as bytes (a hub's log holds many, and streams send the bytes).
+   * as bytes (a hub's log holds many, and streams send the bytes). A lone
+   * surrogate in the message reads back as U+FFFD, as every client sees it.
    */
   get text(): string {
     return decoder.decode(this.bytes);

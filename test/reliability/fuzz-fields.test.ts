@@ -114,14 +114,15 @@ test(`message fields: refused with a typed error, or read back exactly (${RUNS} 
       } catch (error) {
         expect(error).toBeInstanceOf(SSEError);
       }
-      // preEncode (the broadcast path) refuses and accepts exactly the same.
-      let encoded: string | undefined;
+      // preEncode (the broadcast path) refuses and accepts exactly the same,
+      // and holds the same bytes (a lone surrogate is U+FFFD in both).
+      let encoded: Uint8Array | undefined;
       try {
-        encoded = preEncode(m as never, { serialize }).text;
+        encoded = preEncode(m as never, { serialize }).bytes;
       } catch (error) {
         expect(error).toBeInstanceOf(SSEError);
       }
-      expect(encoded).toBe(text);
+      expect(encoded).toEqual(text === undefined ? undefined : new TextEncoder().encode(text));
       if (want === 'refused') {
         expect(text).toBeUndefined();
         refused++;
