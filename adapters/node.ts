@@ -16,6 +16,7 @@ import type { Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { SSEOptionError } from '../src/errors.ts';
 import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
+import { onAbort } from '../src/server/signal.ts';
 import { describe } from '../src/wire/encode.ts';
 import { _LazyRequest, type _NodeRequest } from './node-request.ts';
 
@@ -91,30 +92,14 @@ export function toNodeHandler(
     const request = new _LazyRequest(req);
     // 'close' before end() is a client that left; after it, a normal finish.
     res.once('close', () => res.writableEnded || request._abort());
-    // On a shutdown, first the caller's own listeners on the same signal (an
-    // `sseResponse` `signal` option closes with reason 'abort'), then this.
-    // A direct stream no longer watches the request: it is ended here.
-    let endDirect: (() => void) | undefined;
-    const shutdown = () =>
-      queueMicrotask(() => {
-        request._abort();
-        endDirect?.();
-      });
+    let unwatch: (() => void) | undefined;
+    const watching = (stop: () => void) => (unwatch = stop);
     try {
-      const response = await handler(request as unknown as Request);
-      _writeHead(req, res, response);
-      // A shutdown ends event streams (their clients resume elsewhere with
-      // Last-Event-ID); other responses run on.
-      if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
-        if (options.signal?.aborted) shutdown();
-        options.signal?.addEventListener('abort', shutdown, { once: true });
-      }
-      const direct = directStream(response);
-      const attached = (end: () => void) => (endDirect = end);
-      if (direct && (await _writeDirect(direct, res, writeTimeout, attached))) {
-        // Written into the socket directly, the body never read.
-      } else if (response.body) await _pump(response.body, res, writeTimeout);
-      else res.end();
+      // The response is used in `_respond` alone: while a stream runs, nothing
+      // here holds it (on the direct path, it and its body are collected).
+      await Promise.resolve(handler(request as unknown as Request)).then((response) =>
+        _respond(response, req, res, request, options.signal, writeTimeout, watching),
+      );
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
       try {
@@ -124,11 +109,44 @@ export function toNodeHandler(
         res.destroy(); // the error was in the head itself
       }
     } finally {
-      options.signal?.removeEventListener('abort', shutdown);
+      unwatch?.();
       // An unread request body would stall a keep-alive connection: drain it.
       request._drainBody();
     }
   };
+}
+
+/** Sends `response` on `res`: directly when ssekit made it, else by reading its body. */
+function _respond(
+  response: Response,
+  req: NodeRequest,
+  res: NodeResponse,
+  request: _LazyRequest,
+  shutdownSignal: AbortSignal | undefined,
+  writeTimeout: number,
+  watching: (unwatch: () => void) => void,
+): Promise<unknown> | undefined {
+  _writeHead(req, res, response);
+  // A shutdown ends event streams (their clients resume elsewhere with
+  // Last-Event-ID); other responses run on. First the caller's own listeners
+  // on the same signal (an `sseResponse` `signal` option closes with reason
+  // 'abort'), then this. A direct stream no longer watches the request: it
+  // is ended here.
+  let endDirect: (() => void) | undefined;
+  if (shutdownSignal && /^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
+    const shutdown = () =>
+      queueMicrotask(() => {
+        request._abort();
+        endDirect?.();
+      });
+    if (shutdownSignal.aborted) shutdown();
+    else watching(onAbort(shutdownSignal, shutdown));
+  }
+  const direct = directStream(response);
+  const written = direct && _writeDirect(direct, res, writeTimeout, (end) => (endDirect = end));
+  if (written) return written;
+  if (response.body) return _pump(response.body, res, writeTimeout);
+  res.end();
 }
 
 /**
@@ -237,37 +255,34 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
 
 /**
  * The direct path (see `directStream`): the stream writes its bytes into
- * the response itself, with Node's own backpressure. Resolves `true` when
- * the response is over, `false` at once when the stream finished before it
- * could attach (then its bytes are in the body).
+ * the response itself, with Node's own backpressure. A promise that settles
+ * when the response is over; `undefined` when the stream finished before it
+ * could attach (its bytes are in the body: read that).
  */
 function _writeDirect(
   direct: DirectStream,
   res: NodeResponse,
   writeTimeout: number,
   attached: (end: () => void) => void,
-): Promise<boolean> {
+): Promise<void> | undefined {
+  const sink = new _NodeSink(res, direct, writeTimeout);
+  if (!direct.attach(sink)) {
+    sink.stop();
+    return undefined;
+  }
+  // How a shutdown ends it: the stream closes, the response ends cleanly.
+  attached(() => {
+    direct.cancel();
+    res.end();
+  });
   return new Promise((resolve) => {
-    const sink = new _NodeSink(res, direct, writeTimeout);
-    const onClose = () => {
+    res.once('close', () => {
       sink.stop();
       // Before end(): the client left (or the socket was cut); the stream closes.
       if (!res.writableEnded) direct.cancel();
-      resolve(true);
-    };
-    res.once('close', onClose);
-    if (direct.attach(sink)) {
-      if (res.destroyed) direct.cancel(); // gone before the first write
-      // How a shutdown ends it: the stream closes, the response ends cleanly.
-      attached(() => {
-        direct.cancel();
-        res.end();
-      });
-      return;
-    }
-    sink.stop();
-    res.off('close', onClose);
-    resolve(false);
+      resolve();
+    });
+    if (res.destroyed) direct.cancel(); // gone before the first write
   });
 }
 

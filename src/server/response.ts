@@ -83,7 +83,7 @@ function open<Events extends EventMap>(init: SSEResponseInit) {
   const options = validate(init);
   const headers = responseHeaders(init.headers);
   const stream = new EventStream<Events>(options);
-  const response = new Response(stream.body, { status: init.status ?? 200, headers });
+  const response = new Response(stream.createBody(), { status: init.status ?? 200, headers });
   return { stream, response: _offerDirect(response, stream) };
 }
 

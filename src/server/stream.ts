@@ -25,12 +25,13 @@ const HEARTBEAT = encoder.encode(':\n\n');
  * (`async function* ({ signal, event })`).
  */
 export class EventStream<Events extends EventMap = EventMap> implements FeedTarget, DirectStream {
-  readonly body: ReadableStream<Uint8Array>;
   readonly request: Request | undefined;
   readonly lastEventId: string | undefined;
 
   #options: StreamOptions;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  // The body's controller; let go on the direct path, where the body is
+  // never read (and so the body and its Response can be collected).
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #preamble: Uint8Array;
   // The direct path: the sink, and whether it takes writes now.
   #sink: DirectSink | undefined;
@@ -67,7 +68,17 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     // (Bun, Node) send them now, whatever the source does.
     this.#preamble =
       options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
-    this.body = new ReadableStream<Uint8Array>(
+    this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
+    this.#listen(options.signal, 'abort');
+    if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
+  }
+
+  /**
+   * @internal The body for the `Response`, made once: the stream keeps no
+   * reference to it, only to its controller.
+   */
+  createBody(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#controller = controller;
@@ -80,9 +91,6 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
       },
       { highWaterMark: 0 },
     );
-    this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
-    this.#listen(options.signal, 'abort');
-    if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
   }
 
   /** Aborts when the stream closes, for any reason. Pass it to everything you await. */
@@ -216,6 +224,7 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     // Finished already: what it wrote is in the body, and the body tells.
     if (this.#sink || this.#done) return false;
     this.#sink = sink;
+    this.#controller = undefined; // the body is never read: let it go
     // The adapter tells of a client that left (cancel): the request's signal
     // need not be watched, and ten thousand watches are memory.
     this.#unwatchRequest?.();
@@ -267,14 +276,14 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
 
   /** Whether the output takes a chunk now: the reader took everything, or the sink is not full. */
   #takesMore(): boolean {
-    return this.#sink ? this.#writable : this.#controller.desiredSize === 0;
+    return this.#sink ? this.#writable : this.#controller?.desiredSize === 0;
   }
 
   #enqueue(bytes: Uint8Array): void {
     this.#writes++;
     this.#lastWrite = Date.now();
     if (this.#sink) this.#writable = this.#sink.write(bytes);
-    else this.#controller.enqueue(bytes);
+    else this.#controller?.enqueue(bytes);
   }
 
   #write(bytes: Uint8Array): boolean {
@@ -378,11 +387,11 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
       // resumes with Last-Event-ID.
       if (info.reason === 'overflow') {
         if (this.#sink) this.#sink.destroy();
-        else this.#controller.error(reason);
+        else this.#controller?.error(reason);
       } else {
         if (flush && this.#queuedBytes > 0) this.#flushQueue();
         if (this.#sink) this.#sink.end();
-        else this.#controller.close();
+        else this.#controller?.close();
       }
     } catch {
       // Already cancelled by the consumer: nothing left to deliver.
