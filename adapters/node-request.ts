@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
+import { _reportsLeaving } from '../src/server/direct.ts';
 
 /** @internal A request as `node:http` or the `node:http2` compat API hands it over. */
 export type _NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -126,6 +127,8 @@ export class _LazyRequest {
       }
     }
     Object.setPrototypeOf(_LazyRequest.prototype, Request.prototype);
+    // toNodeHandler cancels every response when its client leaves.
+    _reportsLeaving(_LazyRequest);
   }
 }
 

@@ -91,15 +91,30 @@ export function toNodeHandler(
     // aborts when the client leaves or on a shutdown.
     const request = new _LazyRequest(req);
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.once('close', () => res.writableEnded || request._abort());
+    res.on('close', () => res.writableEnded || request._abort());
     let unwatch: (() => void) | undefined;
-    const watching = (stop: () => void) => (unwatch = stop);
     try {
       // The response is used in `_respond` alone: while a stream runs, nothing
       // here holds it (on the direct path, it and its body are collected).
-      await Promise.resolve(handler(request as unknown as Request)).then((response) =>
-        _respond(response, req, res, request, options.signal, writeTimeout, watching),
-      );
+      await Promise.resolve(handler(request as unknown as Request)).then((response) => {
+        const connection = _respond(response, req, res, writeTimeout);
+        if (!connection) return;
+        // A shutdown ends event streams (their clients resume elsewhere with
+        // Last-Event-ID); other responses run on. First the caller's own
+        // listeners on the same signal (an `sseResponse` `signal` option
+        // closes with reason 'abort'), then this.
+        const shutdown = options.signal;
+        if (shutdown && _isEventStream(response)) {
+          const end = () =>
+            queueMicrotask(() => {
+              request._abort();
+              connection.shutdown();
+            });
+          if (shutdown.aborted) end();
+          else unwatch = onAbort(shutdown, end);
+        }
+        return connection.done;
+      });
     } catch (error) {
       console.error('ssekit/node: the handler failed:', error);
       try {
@@ -116,37 +131,34 @@ export function toNodeHandler(
   };
 }
 
-/** Sends `response` on `res`: directly when ssekit made it, else by reading its body. */
+/** What `_respond` started: its end, and how a shutdown ends it at once. */
+interface _Sending {
+  done: Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * Sends `response` on `res`: directly when ssekit made it, else by reading
+ * its body. `undefined` when there was nothing to stream.
+ */
 function _respond(
   response: Response,
   req: NodeRequest,
   res: NodeResponse,
-  request: _LazyRequest,
-  shutdownSignal: AbortSignal | undefined,
   writeTimeout: number,
-  watching: (unwatch: () => void) => void,
-): Promise<unknown> | undefined {
+): _Sending | undefined {
   _writeHead(req, res, response);
-  // A shutdown ends event streams (their clients resume elsewhere with
-  // Last-Event-ID); other responses run on. First the caller's own listeners
-  // on the same signal (an `sseResponse` `signal` option closes with reason
-  // 'abort'), then this. A direct stream no longer watches the request: it
-  // is ended here.
-  let endDirect: (() => void) | undefined;
-  if (shutdownSignal && /^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
-    const shutdown = () =>
-      queueMicrotask(() => {
-        request._abort();
-        endDirect?.();
-      });
-    if (shutdownSignal.aborted) shutdown();
-    else watching(onAbort(shutdownSignal, shutdown));
-  }
   const direct = directStream(response);
-  const written = direct && _writeDirect(direct, res, writeTimeout, (end) => (endDirect = end));
-  if (written) return written;
+  if (direct) {
+    const connection = new _DirectConnection(res, direct, writeTimeout);
+    if (connection.done) return connection as _Sending;
+  }
   if (response.body) return _pump(response.body, res, writeTimeout);
   res.end();
+}
+
+function _isEventStream(response: Response): boolean {
+  return /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }
 
 /**
@@ -254,92 +266,80 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
 }
 
 /**
- * The direct path (see `directStream`): the stream writes its bytes into
- * the response itself, with Node's own backpressure. A promise that settles
- * when the response is over; `undefined` when the stream finished before it
- * could attach (its bytes are in the body: read that).
+ * The direct path (see `directStream`): the stream writes its bytes into the
+ * response itself, with Node's own backpressure. One object a connection,
+ * its listeners made when first needed. `done` settles when the response is
+ * over; it is unset when the stream finished before it could attach (its
+ * bytes are then in the body: read that).
+ *
+ * A write that fills the socket starts the write timeout: if the bytes Node
+ * holds do not go down for that long, the stream closes as 'timeout' and the
+ * socket is destroyed.
  */
-function _writeDirect(
-  direct: DirectStream,
-  res: NodeResponse,
-  writeTimeout: number,
-  attached: (end: () => void) => void,
-): Promise<void> | undefined {
-  const sink = new _NodeSink(res, direct, writeTimeout);
-  if (!direct.attach(sink)) {
-    sink.stop();
-    return undefined;
-  }
-  // How a shutdown ends it: the stream closes, the response ends cleanly.
-  attached(() => {
-    direct.cancel();
-    res.end();
-  });
-  return new Promise((resolve) => {
-    res.once('close', () => {
-      sink.stop();
-      // Before end(): the client left (or the socket was cut); the stream closes.
-      if (!res.writableEnded) direct.cancel();
-      resolve();
-    });
-    if (res.destroyed) direct.cancel(); // gone before the first write
-  });
-}
-
-/**
- * Node's response as the direct path's sink. A write that fills the socket
- * starts the write timeout: if the bytes Node holds do not go down for that
- * long, the stream closes as 'timeout' and the socket is destroyed.
- */
-class _NodeSink implements DirectSink {
+class _DirectConnection implements DirectSink {
+  done: Promise<void> | undefined;
   #res: NodeResponse;
   #direct: DirectStream;
   #timeout: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #held = 0;
+  #resolve: (() => void) | undefined;
+  #onDrain: (() => void) | undefined;
 
   constructor(res: NodeResponse, direct: DirectStream, timeout: number) {
     this.#res = res;
     this.#direct = direct;
     this.#timeout = timeout;
-    res.on('drain', this.#drained);
+    if (!direct.attach(this)) return;
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    res.on('close', this.#closed);
+    if (res.destroyed) direct.cancel(); // gone before the first write
   }
 
   write(bytes: Uint8Array): boolean {
     const more = (this.#res as ServerResponse).write(bytes);
-    if (!more) this.#watch();
+    if (!more) this.#stalled();
     return more;
   }
 
   end(): void {
     this.#res.end();
     // What end() could not flush yet is held too: the same bound applies.
-    if (!this.#res.writableFinished) this.#watch();
+    if (!this.#res.writableFinished) this.#stalled();
   }
 
   destroy(): void {
     this.#res.destroy();
   }
 
-  /** The response is over: no more drains or timeouts. */
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#res.off('drain', this.#drained);
+  /** A server shutdown: the stream closes, the response ends cleanly. */
+  shutdown(): void {
+    this.#direct.cancel();
+    this.#res.end();
   }
 
-  #drained = (): void => {
+  #closed = (): void => {
     clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#direct.drained();
+    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
+    // Before end(): the client left (or the socket was cut); the stream closes.
+    if (!this.#res.writableEnded) this.#direct.cancel();
+    this.#resolve?.();
   };
 
-  #watch(): void {
+  /** The socket is full: wait for 'drain', and time the wait. */
+  #stalled(): void {
+    this.#onDrain ??= () => {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#direct.drained();
+    };
+    this.#res.once('drain', this.#onDrain);
     if (!this.#timeout || this.#timer) return;
     this.#held = this.#res.writableLength;
-    this.#timer = setTimeout(this.#check, this.#timeout);
+    this.#timer = setTimeout(() => this.#check(), this.#timeout);
   }
 
-  #check = (): void => {
+  #check(): void {
     const held = this.#res.writableLength;
     if (held > 0 && held >= this.#held) {
       this.#direct.cancel('timeout');
@@ -347,8 +347,8 @@ class _NodeSink implements DirectSink {
       return;
     }
     this.#held = held; // slow, not stalled: another full timeout
-    this.#timer = setTimeout(this.#check, this.#timeout);
-  };
+    this.#timer = setTimeout(() => this.#check(), this.#timeout);
+  }
 }
 
 /** The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
@@ -361,7 +361,12 @@ function _writeTimeout(value: unknown): number {
   );
 }
 
-async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout: number) {
+/** The body path: reads `body` and writes it, with backpressure and the write timeout. */
+function _pump(
+  body: ReadableStream<Uint8Array>,
+  res: NodeResponse,
+  writeTimeout: number,
+): _Sending {
   const reader = body.getReader();
   // A client that leaves cancels the body: the source's signal aborts and its
   // `finally` runs. After a normal end 'close' comes too late to matter.
@@ -383,27 +388,36 @@ async function _pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeT
   // once, even while a write waits for 'drain': the backlog is dropped, not
   // delivered to a client that stopped reading.
   reader.closed.catch(() => res.destroy());
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || gone) break;
-      if (!(res as ServerResponse).write(value))
-        await _settled(res, 'drain', writeTimeout, stalled);
+  const run = async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || gone) break;
+        if (!(res as ServerResponse).write(value))
+          await _settled(res, 'drain', writeTimeout, stalled);
+      }
+      if (!gone) {
+        res.end();
+        // What end() could not flush yet is held too: the same bound applies.
+        if (!res.writableFinished) void _settled(res, 'finish', writeTimeout, () => res.destroy());
+      }
+    } catch (error) {
+      // An overflow's AbortError is the stream's own doing, told to onClose.
+      if (!gone && (error as Error)?.name !== 'AbortError') {
+        console.error('ssekit/node: the response body failed:', error);
+      }
+      res.destroy();
+    } finally {
+      res.off('close', cancel);
     }
-    if (!gone) {
-      res.end();
-      // What end() could not flush yet is held too: the same bound applies.
-      if (!res.writableFinished) void _settled(res, 'finish', writeTimeout, () => res.destroy());
-    }
-  } catch (error) {
-    // An overflow's AbortError is the stream's own doing, told to onClose.
-    if (!gone && (error as Error)?.name !== 'AbortError') {
-      console.error('ssekit/node: the response body failed:', error);
-    }
-    res.destroy();
-  } finally {
-    res.off('close', cancel);
-  }
+  };
+  // A shutdown: the body is cancelled (an ssekit stream closes at once) and
+  // the response ends cleanly.
+  const shutdown = () => {
+    cancel();
+    res.end();
+  };
+  return { done: run(), shutdown };
 }
 
 /**

@@ -164,9 +164,11 @@ export function createHub<Events extends EventMap = EventMap>(
 
     subscribe(topics, subscribeOptions = {}) {
       const list = _topics(topics);
-      const { lastEventId, signal, close } = subscribeOptions;
-      const subscription = new Subscription(core, list, signal, close);
-      if (closing || signal?.aborted) {
+      const { lastEventId } = subscribeOptions;
+      // Its signal and close are read later, and only if `sseResponse` does
+      // not connect it (see Subscription): a context's are made on first read.
+      const subscription = new Subscription(core, list, subscribeOptions);
+      if (closing) {
         subscription.end();
         return subscription;
       }

@@ -1,6 +1,6 @@
 import { join } from '../wire/bytes.ts';
 import type { EncodedMessage } from '../wire/encoded.ts';
-import { OUTLET, type Outlet } from '../wire/outlet.ts';
+import { OUTLET, type Outlet, RESUME } from '../wire/outlet.ts';
 import type { HubEntry, HubPage } from './log.ts';
 import type { HubOverflowPolicy } from './options.ts';
 
@@ -78,20 +78,30 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   // Given by `sseResponse` (see server/outlet.ts): messages are written
   // through it as their shared bytes, not pulled one promise at a time.
   #outlet: Outlet | undefined;
+  #options: { signal?: AbortSignal | undefined; close?: (() => void) | undefined } | undefined;
 
   /** @internal */
-  constructor(core: _Core, topics: readonly string[], signal?: AbortSignal, close?: () => void) {
+  constructor(
+    core: _Core,
+    topics: readonly string[],
+    options?: { signal?: AbortSignal | undefined; close?: (() => void) | undefined },
+  ) {
     this.#core = core;
     this.topics = topics;
-    this.#close = close;
-    // Watched from the next microtask on, and not at all once `sseResponse`
-    // has connected it (its stream ends it, and an abort listener on every
-    // connection's signal is memory for nothing).
-    if (signal) queueMicrotask(() => this.#watch(signal));
+    // Its signal is watched from the next microtask on, and not at all once
+    // `sseResponse` has connected it: its stream ends it then, and a listener
+    // on every connection's signal is memory for nothing.
+    this.#options = options;
+    if (options) queueMicrotask(() => this.#watch());
   }
 
-  #watch(signal: AbortSignal): void {
-    if (this.#outlet || this.#state === OVER) return;
+  #watch(): void {
+    const options = this.#options;
+    this.#options = undefined;
+    if (!options || this.#outlet || this.#state === OVER) return;
+    this.#close = options.close;
+    const signal = options.signal;
+    if (!signal) return;
     if (signal.aborted) return this.#end(false);
     this.#signal = signal;
     this.#onAbort = () => this.#end(false);
@@ -122,7 +132,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     if (last) this.#push(last, false);
     this.#state = ENDING;
     this.#core.detach(this);
-    if (this.#outlet) this.#resume();
+    if (this.#outlet) this[RESUME]();
     else if (this.#resolve && !this.#reading) this.#finish();
   }
 
@@ -159,9 +169,8 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   }
 
   /** @internal `sseResponse` takes it as a source that writes by itself. */
-  [OUTLET](outlet: Outlet): () => void {
+  [OUTLET](outlet: Outlet): void {
     this.#outlet = outlet;
-    return this.#resume;
   }
 
   /**
@@ -169,9 +178,9 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
    * consumer takes more: what is ready together goes in one write, up to
    * 64 KiB; one message alone is written as its shared bytes.
    */
-  #resume = (): void => {
+  [RESUME](): void {
     const outlet = this.#outlet;
-    while (outlet && !this.#reading && outlet.ready()) {
+    while (outlet && !this.#reading && outlet.writable()) {
       const first = this.#take();
       if (!first) {
         if (this.#state === ENDING) this.#endOutlet();
@@ -188,15 +197,15 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
         }
         bytes = join(parts, length)!;
       }
-      outlet.write(bytes);
+      outlet.emit(bytes);
     }
-  };
+  }
 
   /** The stream learns the subscription is over (it ends after what was written). */
   #endOutlet(): void {
     const outlet = this.#outlet;
     this.#finish();
-    outlet?.end();
+    outlet?.ended();
   }
 
   /**
@@ -290,10 +299,10 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
       !this.#reading &&
       this.#replayAt >= this.#replay.length &&
       this.queued === 0 &&
-      outlet.ready()
+      outlet.writable()
     ) {
       this.#core.counts.delivered++;
-      outlet.write(entry.message.bytes);
+      outlet.emit(entry.message.bytes);
       return;
     }
     if (this.#resolve && !this.#reading && this.#replayAt >= this.#replay.length) {
@@ -363,7 +372,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** Hands the next message, or the end, to a `next()` that is waiting. */
   #wake(): void {
-    if (this.#outlet) return this.#resume();
+    if (this.#outlet) return this[RESUME]();
     const resolve = this.#resolve;
     if (!resolve || this.#reading) return;
     const entry = this.#take();
@@ -376,11 +385,11 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #end(closeStream: boolean): void {
     if (this.#state === OVER) return;
     const wasLive = this.#state === LIVE;
-    const close = this.#close;
+    const close = this.#close ?? this.#options?.close;
     const outlet = this.#outlet;
     this.#finish();
     if (wasLive) this.#core.detach(this);
-    if (closeStream) close ? close() : outlet?.end();
+    if (closeStream) outlet ? outlet.ended() : close?.();
   }
 
   #finish(): void {
@@ -391,7 +400,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#replay = NO_ENTRIES;
     this.#head = this.#bytes = this.#replayAt = 0;
     this.#signal?.removeEventListener('abort', this.#onAbort!);
-    this.#signal = this.#close = this.#onAbort = this.#outlet = undefined;
+    this.#signal = this.#close = this.#onAbort = this.#outlet = this.#options = undefined;
     const resolve = this.#resolve;
     this.#resolve = undefined;
     resolve?.(DONE);

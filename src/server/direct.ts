@@ -71,7 +71,7 @@ export interface DirectSink {
  * if (direct) {
  *   res.writeHead(response.status, headers);
  *   if (!direct.attach(sink)) return pumpBody(response.body, res);
- *   res.on('drain', direct.drained);
+ *   res.on('drain', () => direct.drained());
  *   res.once('close', () => res.writableEnded || direct.cancel());
  * }
  * ```
@@ -80,17 +80,32 @@ export interface DirectStream {
   /** Starts writing into `sink` instead of the body (once; step 3); `false`: read the body. */
   attach(sink: DirectSink): boolean;
   /** The sink takes writes again after a `write` returned `false`. */
-  readonly drained: () => void;
+  drained(): void;
   /**
    * The connection closed before the stream finished; `'timeout'` when the
    * adapter cut a client that accepted nothing (told to `onClose`).
    */
-  readonly cancel: (reason?: 'timeout') => void;
+  cancel(reason?: 'timeout'): void;
 }
 
 // A registered symbol: a response made by another copy of ssekit in the
 // same process (an ESM and a CJS build, say) still takes the direct path.
 const DIRECT = Symbol.for('ssekit.direct/1');
+
+// On an adapter's request class: the adapter cancels every response it
+// sends when the client leaves (on either path) and ends it on a shutdown,
+// so an engine need not watch the request's signal.
+const REPORTS_LEAVING = Symbol.for('ssekit.reports-leaving/1');
+
+/** @internal Marks the requests of class `RequestClass` as an adapter's (see above). */
+export function _reportsLeaving(RequestClass: { prototype: object }): void {
+  Object.defineProperty(RequestClass.prototype, REPORTS_LEAVING, { value: true });
+}
+
+/** @internal Whether the adapter of `request` reports its client leaving by cancelling. */
+export function _leavingIsReported(request: Request | undefined): boolean {
+  return (request as { [REPORTS_LEAVING]?: boolean } | undefined)?.[REPORTS_LEAVING] === true;
+}
 
 /** @internal Marks `response` as one whose bytes `stream` can write directly. */
 export function _offerDirect(response: Response, stream: DirectStream): Response {

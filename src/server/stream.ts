@@ -5,9 +5,9 @@ import { EncodedMessage } from '../wire/encoded.ts';
 import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
 import type { PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
-import type { DirectSink, DirectStream } from './direct.ts';
+import { _leavingIsReported, type DirectSink, type DirectStream } from './direct.ts';
+import { type Feed, type FeedTarget, OutletFeed, PullFeed, returnQuietly } from './feed.ts';
 import type { CloseInfo, StreamOptions } from './options.ts';
-import { type Feed, type FeedTarget, PullFeed, returnQuietly } from './pull.ts';
 import { onAbort, sleep } from './signal.ts';
 
 const encoder = new TextEncoder();
@@ -24,7 +24,9 @@ const HEARTBEAT = encoder.encode(':\n\n');
  * so its methods are bound arrow functions that survive destructuring
  * (`async function* ({ signal, event })`).
  */
-export class EventStream<Events extends EventMap = EventMap> implements FeedTarget, DirectStream {
+export class EventStream<Events extends EventMap = EventMap>
+  implements FeedTarget, DirectStream, Outlet
+{
   readonly request: Request | undefined;
   readonly lastEventId: string | undefined;
 
@@ -37,6 +39,7 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   #sink: DirectSink | undefined;
   #writable = false;
   #feeding = false;
+  #fed: (() => void) | undefined;
   #writes = 0;
   // Made when first asked for: a hub connection never reads most of these,
   // and ten thousand idle connections each holding them is memory.
@@ -57,8 +60,6 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastWrite = 0;
   #cleanups: (() => void)[] = [];
-  // One closure per stream, not one per pull that stays alive while it waits.
-  #isClosed = () => this.#done;
 
   constructor(options: StreamOptions) {
     this.#options = options;
@@ -68,7 +69,10 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
     // (Bun, Node) send them now, whatever the source does.
     this.#preamble =
       options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
-    this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
+    // Told by the request's signal, unless its adapter tells by cancelling.
+    if (!_leavingIsReported(options.request)) {
+      this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
+    }
     this.#listen(options.signal, 'abort');
     if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
   }
@@ -168,20 +172,20 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
   readFrom(iterator: PullIterator, sync: boolean): void {
     if (this.#done) returnQuietly(iterator);
-    else this.#feed = new PullFeed(iterator, sync, this, this.#options, this.#isClosed);
+    // One closure per stream, not one per pull that stays alive while it waits.
+    else this.#feed = new PullFeed(iterator, sync, this, this.#options, () => this.#done);
   }
 
   /** @internal Takes a source that delivers by itself (see `wire/outlet.ts`). */
   connect(source: OutletSource): void {
     if (this.#done) return void returnQuietly(source);
-    const outlet: Outlet = {
-      ready: () => !this.#done && this.#queuedBytes === 0 && this.#takesMore(),
-      write: (bytes) => this.#enqueue(bytes),
-      end: () => this.ended(),
-      fail: (error) => this.fail(error),
-    };
-    const resume = source[OUTLET](outlet);
-    this.#feed = { demand: resume, stop: () => returnQuietly(source) };
+    source[OUTLET](this);
+    this.#feed = new OutletFeed(source);
+  }
+
+  /** @internal The consumer takes bytes now: what an outlet source asks before it writes. */
+  writable(): boolean {
+    return !this.#done && this.#queuedBytes === 0 && this.#takesMore();
   }
 
   /** @internal Ends the stream when a push function's promise settles. */
@@ -236,19 +240,19 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
   }
 
   /** @internal The sink takes writes again. */
-  drained = (): void => {
+  drained(): void {
     if (!this.#sink || this.#done) return;
     this.#writable = true;
     this.#releaseReady();
     this.#drive();
-  };
+  }
 
   /** @internal The connection closed before the stream finished (`'timeout'`: cut for accepting nothing). */
-  cancel = (reason?: 'timeout'): void => {
+  cancel(reason?: 'timeout'): void {
     if (!this.#sink || this.#done) return;
     this.#sink = undefined; // gone: nothing more is written into it, not even end()
     this.#finish({ reason: reason ?? 'disconnect' }, false);
-  };
+  }
 
   /** Closes the stream when `signal` aborts; returns what stops watching it. */
   #listen(
@@ -349,16 +353,16 @@ export class EventStream<Events extends EventMap = EventMap> implements FeedTarg
       const reading = this.#demand();
       if (reading) {
         this.#feeding = true;
+        this.#fed ??= () => {
+          this.#feeding = false;
+          this.#drive();
+        };
         reading.then(this.#fed, this.#fed);
         return;
       }
       if (this.#writes === writes) return;
     }
   }
-  #fed = (): void => {
-    this.#feeding = false;
-    this.#drive();
-  };
 
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {

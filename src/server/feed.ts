@@ -1,9 +1,10 @@
 import type { EncodeOptions } from '../wire/encode.ts';
+import { type OutletSource, RESUME } from '../wire/outlet.ts';
 import { type Pulled, type PullIterator, readBatch } from './batch.ts';
 
 /**
- * @internal What a stream asks of whatever feeds it: a pulled source (this
- * file) or a source that delivers by itself (`outlet.ts`).
+ * @internal What a stream asks of whatever feeds it: a pulled source
+ * (`PullFeed`) or a source that delivers by itself (`OutletFeed`).
  */
 export interface Feed {
   /** The consumer takes more: send what is ready; a promise while a read is under way. */
@@ -72,6 +73,23 @@ export class PullFeed implements Feed {
     if (batch.bytes) this.#target.emit(batch.bytes);
     if (batch.failure) this.#target.fail(batch.failure.error);
     else if (batch.finished) this.#target.ended();
+  }
+}
+
+/** @internal A source that delivers by itself (see wire/outlet.ts), as a feed. */
+export class OutletFeed implements Feed {
+  #source: OutletSource;
+
+  constructor(source: OutletSource) {
+    this.#source = source;
+  }
+
+  demand(): void {
+    this.#source[RESUME]();
+  }
+
+  stop(): void {
+    returnQuietly(this.#source);
   }
 }
 
