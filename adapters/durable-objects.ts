@@ -21,9 +21,10 @@ import {
   type HubOptions,
   type HubStats,
 } from '../src/hub/options.ts';
+import type { SSEContext } from '../src/server/context.ts';
 import type { CloseInfo } from '../src/server/options.ts';
 import { sseResponse } from '../src/server/response.ts';
-import type { SSEMessage } from '../src/types.ts';
+import type { SSEItem, SSEMessage } from '../src/types.ts';
 import {
   createDurableLog,
   type DurableLogOptions,
@@ -104,6 +105,12 @@ export interface HubSubscribeOptions {
   lastEventId?: string | undefined;
   /** The request itself, on the `fetch` path: its `signal` and `Last-Event-ID` are used. */
   request?: Request;
+  /**
+   * Sent first to a client that does not resume (no `Last-Event-ID`): the
+   * state the live messages apply to. Read it in the same call, so that
+   * nothing published in between is missed (the object runs one call at a time).
+   */
+  initial?: readonly SSEItem[];
 }
 
 /**
@@ -185,7 +192,7 @@ export function createDurableHub(
 
   const subscribe = (
     topics: string | readonly string[],
-    { lastEventId, request }: HubSubscribeOptions = {},
+    { lastEventId, request, initial }: HubSubscribeOptions = {},
   ) => {
     const list = _topics(topics);
     const current = hub;
@@ -193,13 +200,20 @@ export function createDurableHub(
       typeof lastEventId === 'string' && !/[\r\n\0]/.test(lastEventId) && lastEventId.length <= 1024
         ? lastEventId
         : undefined;
+    const live = (stream: SSEContext) =>
+      current.subscribe(list, {
+        lastEventId: stream.lastEventId ?? cursor,
+        signal: stream.signal,
+        close: () => stream.close(),
+      });
     return sseResponse(
-      (stream) =>
-        current.subscribe(list, {
-          lastEventId: stream.lastEventId ?? cursor,
-          signal: stream.signal,
-          close: () => stream.close(),
-        }),
+      initial
+        ? async function* (stream) {
+            const subscription = live(stream); // registered before the state is sent
+            if ((stream.lastEventId ?? cursor) === undefined) yield* initial;
+            yield* subscription;
+          }
+        : live,
       {
         request,
         heartbeat,
@@ -261,9 +275,18 @@ export class SSEHub<Env = unknown> extends DurableObject<Env> {
     this.#hub = createDurableHub(ctx, options);
   }
 
-  /** The event stream of a new subscription (over RPC: return it from the Worker). */
-  subscribe(topics: string | readonly string[], options?: { lastEventId?: string }): Response {
-    return this.#hub.subscribe(topics, { lastEventId: options?.lastEventId });
+  /**
+   * The event stream of a new subscription (over RPC: return it from the
+   * Worker). Override it to add `initial` (a first state) or to check topics.
+   */
+  subscribe(
+    topics: string | readonly string[],
+    options?: { lastEventId?: string | undefined; initial?: readonly SSEItem[] },
+  ): Response {
+    return this.#hub.subscribe(topics, {
+      lastEventId: options?.lastEventId,
+      initial: options?.initial,
+    });
   }
 
   /** Publishes to the topics' subscribers; resolves to the id once stored. */
