@@ -13,7 +13,10 @@ export default defineConfig({
     'node-compress': 'adapters/node-compress.ts',
     hub: 'src/hub/index.ts',
     redis: 'adapters/redis.ts',
+    'durable-objects': 'adapters/durable-objects.ts',
   },
+  // workerd's built-in module: there at run time, never bundled.
+  external: ['cloudflare:workers'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

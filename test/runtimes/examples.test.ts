@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { describe, expect, test } from 'vitest';
-import { bin, bundle, open, root, type Served, spawnServer } from './harness.ts';
+import { bin, bundle, open, root, type Served, type StreamReader, spawnServer } from './harness.ts';
 
 const examples: [name: string, path: string, start: () => Promise<Served>][] = [
   [
@@ -85,3 +85,39 @@ test('the README quick start quotes examples/hello as it is', () => {
     expect(readme, file).toContain(code);
   }
 });
+
+test('examples/workers-notifications (npm run example:workers): state, live, and resume on workerd', async () => {
+  // In this process, so that stop() also ends workerd (a killed parent would orphan it).
+  const { start } = await import('../../examples/workers-notifications/run.mjs');
+  const served = await start({ port: 0, persist: false });
+  const send = (text: string) =>
+    fetch(`${served.url}/notifications/send`, { method: 'POST', body: text });
+  const notifications = (stream: StreamReader) =>
+    stream.events
+      .filter((event) => event.event === 'notification')
+      .map((event) => ({ id: Number(event.id), text: JSON.parse(event.data!).text as string }));
+  try {
+    const fresh = await open(served.url, '/notifications/events');
+    await fresh.until((s) => s.events.some((event) => event.event === 'state'));
+    const mark = `first ${Date.now()}`;
+    await send(mark);
+    await fresh.until((s) => notifications(s).some((n) => n.text === mark));
+    const cursor = notifications(fresh).find((n) => n.text === mark)!.id;
+    fresh.disconnect();
+    await send(`${mark} second`);
+    await send(`${mark} third`);
+    const back = await open(served.url, '/notifications/events', { 'last-event-id': `${cursor}` });
+    await back.until((s) => notifications(s).some((n) => n.text === `${mark} third`));
+    expect(back.events.some((event) => event.event === 'state')).toBe(false);
+    // Everything after the cursor, once, with no gap (the demo's bell may ring in between).
+    const got = notifications(back);
+    expect(got.map((n) => n.id)).toEqual(got.map((_, index) => cursor + 1 + index));
+    expect(got.filter((n) => n.text.startsWith(mark)).map((n) => n.text)).toEqual([
+      `${mark} second`,
+      `${mark} third`,
+    ]);
+    back.disconnect();
+  } finally {
+    await served.stop();
+  }
+}, 40_000);

@@ -27,6 +27,17 @@ export interface Gaps {
   noDisconnectNotice?: boolean;
   /** workerd: after a disconnect, what cleanup awaits is cut short unless given to `ctx.waitUntil`. */
   cleanupNeedsWaitUntil?: boolean;
+  /**
+   * workerd, a Durable Object behind a Worker that forwards with
+   * `stub.fetch(request)`: the object's body is never cancelled, and without
+   * `enable_request_signal` nothing tells the object its client left.
+   */
+  forwardedNoDisconnectNotice?: boolean;
+  /**
+   * workerd, inside a Durable Object: a client that left is noticed only at
+   * the object's next writes (over RPC, the second), never while it is silent.
+   */
+  disconnectSeenAtWrite?: boolean;
 }
 
 /** One runtime under test. */

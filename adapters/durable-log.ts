@@ -1,0 +1,280 @@
+/**
+ * The hub's log in a Durable Object's SQLite storage (`ctx.storage.sql`):
+ * ids keep increasing and replay survives the object's eviction, a restart
+ * and a deploy. One object owns its log, so the counters the bounds need are
+ * kept in memory and reloaded from the tables when the object starts.
+ *
+ * @module
+ */
+import { _isCount, _need } from '../src/hub/errors.ts';
+import { type HubEntry, type HubLog, type HubPage, hubEntry } from '../src/hub/log.ts';
+
+/**
+ * What a query of `ctx.storage.sql` returns (the part the log uses).
+ *
+ * @example
+ * ```ts
+ * const rows = ctx.storage.sql.exec('SELECT id FROM notes WHERE id > ?', 10).toArray();
+ * ```
+ */
+export interface SqlCursorLike {
+  toArray(): Record<string, unknown>[];
+}
+
+/**
+ * A Durable Object's storage, as much of it as the log uses: `sql` (SQLite
+ * storage only) and, where workerd has it, `transactionSync`.
+ *
+ * @example
+ * ```ts
+ * const storage: DurableStorageLike = this.ctx.storage;
+ * ```
+ */
+export interface DurableStorageLike {
+  sql?: { exec(query: string, ...bindings: unknown[]): SqlCursorLike };
+  transactionSync?<T>(closure: () => T): T;
+}
+
+/**
+ * Bounds of the durable log, as those of `createMemoryLog`, and the name of
+ * its table.
+ *
+ * @example
+ * ```ts
+ * createDurableLog(ctx.storage, { maxEntries: 10_000, maxAge: 24 * 60 * 60_000 });
+ * ```
+ */
+export interface DurableLogOptions {
+  /** Entries kept for replay; older ones are deleted. Default 1000. */
+  maxEntries?: number;
+  /** Bytes of messages kept for replay; older ones are deleted. Default 16 MiB. */
+  maxBytes?: number;
+  /** Milliseconds an entry is kept for replay. Default: no age bound. */
+  maxAge?: number;
+  /** The entries' table; `<table>_state` holds the counters. Default `'ssekit_hub'`. */
+  table?: string;
+}
+
+/**
+ * What the durable log holds right now.
+ *
+ * @example
+ * ```ts
+ * const { entries, bytes, head } = log.stats();
+ * ```
+ */
+export interface DurableLogStats {
+  /** Entries kept for replay. */
+  entries: number;
+  /** Their bytes, as subscribers get them. */
+  bytes: number;
+  /** The newest id the log assigned, if any. */
+  head: string | undefined;
+}
+
+/**
+ * A {@link HubLog} kept in SQLite, with its current size.
+ *
+ * @example
+ * ```ts
+ * const log: DurableLog = createDurableLog(ctx.storage);
+ * log.stats().entries;
+ * ```
+ */
+export interface DurableLog extends HubLog {
+  stats(): DurableLogStats;
+}
+
+// SQLite refuses a row above 2 MiB (SQLITE_TOOBIG on workerd): such an entry
+// goes to live subscribers but is not kept, like one above maxBytes.
+const MAX_ROW = 2 * 1024 * 1024 - 1024;
+// Rows one page looks at: a replay for a rare topic never reads the whole table at once.
+const SCAN = 1000;
+// How this log writes ids: digits with no sign, leading zero or exponent, exact as a number.
+const CANONICAL = /^(?:0|[1-9]\d{0,15})$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The hub's log in a Durable Object's SQLite storage. Ids are decimal
+ * integers that increase by one per entry and survive restarts; a new
+ * history starts at the time of its creation in milliseconds, so a history
+ * rebuilt after `storage.deleteAll()` starts above the old ids and their
+ * cursors get `reset` instead of landing in the new history. A cursor that
+ * is not an id as this log writes them, or whose successors were deleted,
+ * gets `reset` as well. Old entries go on `append` and `read`, never on a
+ * timer. An entry whose row would exceed SQLite's 2 MiB (or `maxBytes`) is
+ * delivered live and not kept: a cursor before it gets `reset`.
+ *
+ * @example
+ * ```ts
+ * import { createHub } from 'ssekit/hub';
+ * import { createDurableLog } from 'ssekit/durable-objects';
+ *
+ * const hub = createHub({ log: createDurableLog(ctx.storage, { maxAge: 60 * 60_000 }) });
+ * ```
+ */
+export function createDurableLog(
+  storage: DurableStorageLike,
+  options: DurableLogOptions = {},
+): DurableLog {
+  const sql = storage?.sql;
+  _need(
+    typeof sql?.exec === 'function',
+    'storage.sql: expected the SQLite storage of a Durable Object (ctx.storage). Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true)',
+    sql,
+  );
+  _need(
+    typeof options === 'object' && options !== null,
+    'The durable log options must be an object',
+    options,
+  );
+  const {
+    maxEntries = 1000,
+    maxBytes = 16 * 1024 * 1024,
+    maxAge = Number.POSITIVE_INFINITY,
+    table = 'ssekit_hub',
+  } = options;
+  _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
+  _need(_isCount(maxBytes), 'maxBytes must be a whole number of bytes above 0', maxBytes);
+  _need(
+    typeof maxAge === 'number' && maxAge > 0,
+    'maxAge must be a number of milliseconds above 0',
+    maxAge,
+  );
+  _need(
+    typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table),
+    'table must be a SQL name of letters, digits and _ (up to 41 characters), such as ssekit_hub',
+    table,
+  );
+  const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
+  const atomically = <T>(closure: () => T): T =>
+    storage.transactionSync ? storage.transactionSync(closure) : closure();
+  const state = `${table}_state`;
+
+  // origin: the id before the first one; floor: the newest id deleted (or
+  // origin); last: the newest id assigned. A cursor from floor to last can be replayed.
+  let origin = 0;
+  let floor = 0;
+  let last = 0;
+  let count = 0;
+  let bytes = 0;
+  atomically(() => {
+    run(
+      `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, topics TEXT NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)`,
+    );
+    run(
+      `CREATE TABLE IF NOT EXISTS ${state} (one INTEGER PRIMARY KEY CHECK (one = 1), origin INTEGER NOT NULL, floor INTEGER NOT NULL, last INTEGER NOT NULL)`,
+    );
+    const start = Date.now();
+    run(
+      `INSERT OR IGNORE INTO ${state} (one, origin, floor, last) VALUES (1, ?, ?, ?)`,
+      start,
+      start,
+      start,
+    );
+    const [saved] = run(`SELECT origin, floor, last FROM ${state}`);
+    origin = Number(saved!.origin);
+    floor = Number(saved!.floor);
+    last = Number(saved!.last);
+    const [size] = run(`SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM ${table}`);
+    count = Number(size!.n);
+    bytes = Number(size!.b);
+  });
+  const listeners = new Set<(entry: HubEntry) => void>();
+
+  const save = () => run(`UPDATE ${state} SET floor = ?, last = ? WHERE one = 1`, floor, last);
+  // Deletes rows from the oldest on; the caller passes the statement's tail.
+  const drop = (where: string, ...bindings: unknown[]) => {
+    for (const row of run(`DELETE FROM ${table} WHERE ${where} RETURNING id, size`, ...bindings)) {
+      count--;
+      bytes -= Number(row.size);
+      floor = Math.max(floor, Number(row.id));
+    }
+  };
+  const dropOldest = (rows: number) =>
+    drop(`id IN (SELECT id FROM ${table} ORDER BY id LIMIT ?)`, rows);
+  // Entries older than maxAge go from the front, so that "every id above
+  // floor is kept" stays true even if the clock stepped back.
+  const evictOld = (now: number) => {
+    if (maxAge === Number.POSITIVE_INFINITY || count === 0) return;
+    const [young] = run(`SELECT id FROM ${table} WHERE at >= ? ORDER BY id LIMIT 1`, now - maxAge);
+    if (young) drop('id < ?', young.id);
+    else drop('1');
+  };
+  const seq = (id: string) => (CANONICAL.test(id) ? Number(id) : -1);
+  const head = () => (last > origin ? String(last) : undefined);
+
+  return {
+    append(topics, body) {
+      const now = Date.now();
+      const id = last + 1;
+      const entry = hubEntry(String(id), topics, body);
+      const size = entry.message.bytes.length;
+      atomically(() => {
+        last = id;
+        if (size > maxBytes || size > MAX_ROW) {
+          // Not kept: a cursor before it would miss it, so everything before goes too.
+          drop('1');
+          floor = id;
+        } else {
+          run(
+            `INSERT INTO ${table} (id, at, topics, size, body) VALUES (?, ?, ?, ?, ?)`,
+            id,
+            now,
+            topics.join('\n'),
+            size,
+            encoder.encode(body),
+          );
+          count++;
+          bytes += size;
+          if (count > maxEntries) dropOldest(count - maxEntries);
+          while (bytes > maxBytes) dropOldest(1);
+          evictOld(now);
+        }
+        save();
+      });
+      for (const listener of listeners) listener(entry);
+      return String(id);
+    },
+    follow(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    read(cursor, topics, limits): HubPage {
+      const from = seq(cursor);
+      return atomically(() => {
+        const before = floor;
+        evictOld(Date.now());
+        if (floor !== before) save();
+        if (from < floor || from > last) return { entries: [], tooOld: true, head: head() };
+        const rows = run(
+          `SELECT id, topics, size, body FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`,
+          from,
+          SCAN,
+        );
+        const found: HubEntry[] = [];
+        let size = 0;
+        for (const row of rows) {
+          const id = Number(row.id);
+          const list = String(row.topics).split('\n');
+          if (!list.some((topic) => topics.has(topic))) continue;
+          found.push(hubEntry(String(id), list, decoder.decode(row.body as ArrayBuffer)));
+          size += Number(row.size);
+          if ((found.length >= limits.entries || size >= limits.bytes) && id < last) {
+            return { entries: found, tooOld: false, head: head(), next: String(id) };
+          }
+        }
+        const seen = rows.length === SCAN ? Number(rows[SCAN - 1]!.id) : last;
+        return seen < last
+          ? { entries: found, tooOld: false, head: head(), next: String(seen) }
+          : { entries: found, tooOld: false, head: head() };
+      });
+    },
+    compare: (a, b) => seq(a) - seq(b),
+    stats: () => ({ entries: count, bytes, head: head() }),
+    close() {
+      listeners.clear();
+    },
+  };
+}
