@@ -102,7 +102,10 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
     this.#close = options.close;
     const signal = options.signal;
     if (!signal) return;
-    if (signal.aborted) return this.#end(false);
+    if (signal.aborted) {
+      this.#end(false);
+      return;
+    }
     this.#signal = signal;
     this.#onAbort = () => this.#end(false);
     signal.addEventListener('abort', this.#onAbort, { once: true });
@@ -372,7 +375,10 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** Hands the next message, or the end, to a `next()` that is waiting. */
   #wake(): void {
-    if (this.#outlet) return this[RESUME]();
+    if (this.#outlet) {
+      this[RESUME]();
+      return;
+    }
     const resolve = this.#resolve;
     if (!resolve || this.#reading) return;
     const entry = this.#take();
