@@ -56,11 +56,11 @@ export interface Budget {
 export const BUDGETS: Budget[] = [
   // Issue 13 (hostile peers) grew the core: the retry bound, data that is never
   // serializable, an overflow that errors the body, the 'timeout' close reason.
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5280 },
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5700 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 4810,
+    budget: 5230,
     target: 1900,
   },
   // Issue 13 (hostile peers) grew the reader: limits checked when made,
@@ -79,13 +79,14 @@ export const BUDGETS: Budget[] = [
     target: 1500,
   },
   // Paged replay (issue 13): the subscription reads its replay page by page.
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5000, target: 3000 },
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5290, target: 3000 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9000 },
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9400 },
+  // The direct path (issue 14) adds the lazy request and the direct writer.
   // The Node adapter grows with its helpers: the log tail with one shared
   // follower per file, writeTimeout and the cut on an errored body.
-  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 8800 },
+  { name: 'ssekit/node', source: "export * from './adapters/node.ts'", budget: 10070 },
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
@@ -102,7 +103,7 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/durable-objects',
     source: "export * from './adapters/durable-objects.ts'",
-    budget: 10300,
+    budget: 10950,
   },
 ];
 
