@@ -10,7 +10,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchNode } from './node.mjs';
 
-const BENCHMARKS = ['encode', 'http', 'fanout', 'parse', 'size'];
+// Fan-out runs at three connection counts, so the table shows how latency
+// and memory grow with them (19,000: the most this machine's `ulimit -n` of
+// 20,000 lets one process hold).
+const BENCHMARKS = [
+  'encode',
+  'http',
+  'fanout 1000',
+  'fanout 10000',
+  'fanout 19000',
+  'connection-memory',
+  'parse',
+  'size',
+];
 const PEERS = ['hono', '@hono/node-server', 'h3', 'better-sse', 'eventsource-parser', 'esbuild'];
 const only = process.argv.slice(2);
 const lines = (process.env.BENCH_NODES ?? '24,20').split(',').map((line) => line.trim());
@@ -25,7 +37,7 @@ for (const [index, line] of lines.entries()) {
   for (const name of only.length ? only : BENCHMARKS) {
     if (name === 'size' && index > 0) continue;
     console.error(`bench: ${name} on Node ${line}...`);
-    const run = spawnSync(process.execPath, ['bench/run.mjs', name], {
+    const run = spawnSync(process.execPath, ['bench/run.mjs', ...name.split(' ')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_NODE: line },
