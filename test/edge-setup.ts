@@ -1,6 +1,6 @@
 // The edge project runs the web-standard code where Node's own globals are
 // gone. vitest keeps `process` for itself; a static check in
-// test/core/web-standard.test.ts covers it.
+// test/node/imports.test.ts covers it.
 for (const name of ['Buffer', 'setImmediate', 'clearImmediate', 'global', 'require']) {
   Reflect.deleteProperty(globalThis, name);
 }

@@ -80,7 +80,7 @@ function app(request: Request): Response {
 }
 
 beforeAll(async () => {
-  clients = await bundle('test/reliability/storm-clients.ts');
+  clients = await bundle('test/reliability/disconnect-storm-clients.ts');
   server = createServer(toNodeHandler(app, { signal: shutdown.signal }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

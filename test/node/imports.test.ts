@@ -1,0 +1,253 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, test } from 'vitest';
+
+// What may import what, checked for every file under src/ and adapters/ (the
+// README's "Layering" section draws it):
+//
+//   adapters/           4  one file per runtime or engine; the only place that imports one
+//   src/middleware/     3  compose, compress, etag, event transforms
+//   src/server/ src/client/ src/hub/
+//                       2  side by side on the wire
+//   src/wire/           1  the SSE wire format, both directions
+//   src/*.ts (errors, types), src/errors/
+//                       0  the base: every error and check, the shared types
+//
+// A file imports only from its own layer or a lower one. Entries (src/index.ts,
+// which is the `ssekit` entry and sits with the server, and src/<dir>/index.ts,
+// which sit with their folder) are lists for users: no file in src/ imports
+// one, it imports the module that defines the name. src/ imports no runtime and
+// no package (web-standard, zero dependencies). Adapters import `node:*` and
+// `cloudflare:workers` but no package, and reach src/ through its entries, the
+// base, and the internal modules listed for them in INTERNAL below.
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The layer of a repository path, or undefined for a path no layer claims. */
+function layerOf(path: string): number | undefined {
+  if (path.startsWith('adapters/')) return 4;
+  if (path.startsWith('src/middleware/')) return 3;
+  if (/^src\/(server|client|hub)\//.test(path) || path === 'src/index.ts') return 2;
+  if (path.startsWith('src/wire/')) return 1;
+  if (/^src\/[^/]+\.ts$/.test(path) || path.startsWith('src/errors/')) return 0;
+  return undefined;
+}
+
+const isEntry = (path: string) => /^src\/([^/]+\/)?index\.ts$/.test(path);
+
+/**
+ * The internal modules of src/ (neither an entry nor the base) each adapter
+ * may import, and why. Exact both ways: an import not listed fails, and so
+ * does a listed module the adapter no longer imports.
+ */
+const INTERNAL: Record<string, readonly string[]> = {
+  // The direct path protocol (@internal), the abort helper, the name printer of messages.
+  'adapters/node.ts': ['src/server/direct.ts', 'src/server/signal.ts', 'src/wire/encode.ts'],
+  // Tells the engine that this request reports every end (direct path protocol).
+  'adapters/node-request.ts': ['src/server/direct.ts'],
+  // The Compressor interface it implements.
+  'adapters/node-compress.ts': ['src/middleware/compressor.ts'],
+  // Builds the stream of a tail with the server's own response and options.
+  'adapters/tail-log.ts': ['src/server/options.ts', 'src/server/response.ts'],
+  // The server's abortable sleep between polls.
+  'adapters/tail.ts': ['src/server/signal.ts'],
+  // The hub and the server pieces an object assembles.
+  'adapters/durable-objects.ts': [
+    'src/hub/hub.ts',
+    'src/hub/log.ts',
+    'src/hub/options.ts',
+    'src/server/context.ts',
+    'src/server/options.ts',
+    'src/server/response.ts',
+  ],
+  // The log contract and the hub's option checks.
+  'adapters/durable-log.ts': ['src/hub/errors.ts', 'src/hub/log.ts'],
+  'adapters/durable-route.ts': ['src/hub/errors.ts', 'src/server/last-event-id.ts'],
+  // adapters/redis.ts: none. It reaches the hub only through src/hub/index.ts.
+};
+
+/**
+ * Violations present when this test was written, each fixed by the
+ * restructuring (issue 15). Empty this set once they are gone: the test fails
+ * on an entry that no longer occurs, so it cannot go stale.
+ */
+const KNOWN = new Set<string>([
+  // fixed by the restructuring: SSEParseError moves to the errors base.
+  'src/wire/parse.ts imports src/client/errors.ts: layer 1 may not import layer 2',
+  // fixed by the restructuring: the types the wire needs live in it or below it.
+  'src/types.ts imports src/wire/encoded.ts: layer 0 may not import layer 1',
+  // fixed by the restructuring: the transformEvents module imports what it uses directly.
+  'src/middleware/relay.ts imports src/index.ts: an entry; import the module that defines the name',
+]);
+
+/** Every import of `files` (repository path to source text), by repository path. */
+function importsOf(files: Record<string, string>): Record<string, string[]> {
+  const graph: Record<string, string[]> = {};
+  for (const [path, text] of Object.entries(files)) {
+    // TypeScript's own scanner: comments, strings and JSDoc examples are not imports.
+    graph[path] = ts
+      .preProcessFile(text, true, true)
+      .importedFiles.map(({ fileName }) =>
+        fileName.startsWith('.') ? join(dirname(path), fileName) : fileName,
+      );
+  }
+  return graph;
+}
+
+/** Every broken rule in an import graph, one sentence each. */
+function violations(
+  graph: Record<string, string[]>,
+  internal: Record<string, readonly string[]> = INTERNAL,
+): string[] {
+  const found: string[] = [];
+  for (const [from, targets] of Object.entries(graph)) {
+    const own = layerOf(from);
+    if (own === undefined) {
+      found.push(`${from}: in no layer; give its folder one in layerOf`);
+      continue;
+    }
+    const used = new Set<string>();
+    for (const to of targets) {
+      const say = (why: string) => found.push(`${from} imports ${to}: ${why}`);
+      const local = to.startsWith('src/') || to.startsWith('adapters/');
+      if (!local) {
+        if (from.startsWith('src/')) say('src/ imports no runtime and no package');
+        else if (!/^node:|^cloudflare:workers$/.test(to)) say('adapters import no package');
+        continue;
+      }
+      const layer = layerOf(to);
+      if (layer === undefined) say('in no layer; give its folder one in layerOf');
+      else if (layer > own) say(`layer ${own} may not import layer ${layer}`);
+      else if (from.startsWith('src/') && isEntry(to)) {
+        say('an entry; import the module that defines the name');
+      } else if (from.startsWith('adapters/') && to.startsWith('src/')) {
+        if (isEntry(to) || layer === 0) continue;
+        if (internal[from]?.includes(to)) used.add(to);
+        else say('internal; add it to INTERNAL with a reason, or import an entry');
+      }
+    }
+    for (const allowed of internal[from] ?? []) {
+      if (!used.has(allowed)) {
+        found.push(`${from} no longer imports ${allowed}: remove it from INTERNAL`);
+      }
+    }
+  }
+  return found;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+const sources = Object.fromEntries(
+  [...listFiles('src'), ...listFiles('adapters')]
+    .filter((path) => path.endsWith('.ts'))
+    .map((path) => [path, readFileSync(join(root, path), 'utf8')]),
+);
+
+// The core runs on any runtime: no Node, Deno, Bun or workerd global may
+// appear under src/ either. The edge project proves it at run time for the
+// paths tests reach; this catches the rest.
+const RUNTIME_GLOBAL = /\b(process|Buffer|setImmediate|__dirname|Deno|Bun)\b\s*[.([]|require\(/;
+
+test('src/ uses web-standard globals only', () => {
+  const offenders = Object.entries(sources)
+    .filter(([path]) => path.startsWith('src/'))
+    .flatMap(([file, text]) =>
+      text
+        .split('\n')
+        .map((line, index) => ({ file, line: index + 1, text: line }))
+        .filter(({ text }) => !text.trim().startsWith('*') && !text.trim().startsWith('//'))
+        .filter(({ text }) => RUNTIME_GLOBAL.test(text)),
+    );
+  expect(offenders).toEqual([]);
+});
+
+test('no file imports from a layer above its own, and adapters reach src/ as listed', () => {
+  expect(Object.keys(sources).length).toBeGreaterThan(40);
+  const found = violations(importsOf(sources));
+  expect(found.filter((violation) => !KNOWN.has(violation))).toEqual([]);
+  const gone = [...KNOWN].filter((violation) => !found.includes(violation));
+  expect(gone, 'fixed: remove these from KNOWN').toEqual([]);
+});
+
+describe('the checker itself', () => {
+  const check = (files: Record<string, string>) => violations(importsOf(files), {});
+
+  test('a backwards import fails, whatever the distance', () => {
+    expect(
+      check({ 'src/wire/parse.ts': "import { SSEParseError } from '../client/errors.ts';" }),
+    ).toEqual(['src/wire/parse.ts imports src/client/errors.ts: layer 1 may not import layer 2']);
+    expect(check({ 'src/errors.ts': "import { describe } from './wire/encode.ts';" })).toEqual([
+      'src/errors.ts imports src/wire/encode.ts: layer 0 may not import layer 1',
+    ]);
+    expect(check({ 'src/hub/hub.ts': "export * from '../middleware/compose.ts';" })).toEqual([
+      'src/hub/hub.ts imports src/middleware/compose.ts: layer 2 may not import layer 3',
+    ]);
+    expect(
+      check({ 'src/middleware/a.ts': "import type { X } from '../../adapters/node.ts';" }),
+    ).toEqual(['src/middleware/a.ts imports adapters/node.ts: layer 3 may not import layer 4']);
+  });
+
+  test('imports down or sideways pass; comments and strings are not imports', () => {
+    expect(
+      check({
+        'src/server/stream.ts': [
+          "import { encodeMessage } from '../wire/encode.ts';",
+          "import { SSEFieldError } from '../errors.ts';",
+          "import type { Feed } from './feed.ts';",
+          "/** @example import { serve } from 'ssekit/node'; */",
+          'const text = "import x from \'../middleware/compose.ts\'";',
+        ].join('\n'),
+        'src/middleware/relay.ts': "import { SSEParserStream } from '../client/parser-stream.ts';",
+        'adapters/redis.ts': "import { hubEntry } from '../src/hub/index.ts';",
+      }),
+    ).toEqual([]);
+  });
+
+  test('runtimes and packages stay out of src/; adapters take no package', () => {
+    expect(
+      check({
+        'src/wire/bytes.ts': "import { Buffer } from 'node:buffer';",
+        'src/hub/log.ts': "import Redis from 'ioredis';",
+        'adapters/workers.ts': "import { DurableObject } from 'cloudflare:workers';",
+        'adapters/redis.ts': "import type { RedisClientType } from 'redis';",
+      }),
+    ).toEqual([
+      'src/wire/bytes.ts imports node:buffer: src/ imports no runtime and no package',
+      'src/hub/log.ts imports ioredis: src/ imports no runtime and no package',
+      'adapters/redis.ts imports redis: adapters import no package',
+    ]);
+  });
+
+  test('src/ imports no entry; adapters reach internals only as listed, and the list is exact', () => {
+    expect(
+      check({ 'src/middleware/relay.ts': "import { sseResponse } from '../index.ts';" }),
+    ).toEqual([
+      'src/middleware/relay.ts imports src/index.ts: an entry; import the module that defines the name',
+    ]);
+    const graph = importsOf({
+      'adapters/redis.ts': "import { createHub } from '../src/hub/hub.ts';",
+      'adapters/node.ts': "import { onAbort } from '../src/server/signal.ts';",
+    });
+    expect(
+      violations(graph, { 'adapters/node.ts': ['src/server/signal.ts', 'src/wire/encode.ts'] }),
+    ).toEqual([
+      'adapters/redis.ts imports src/hub/hub.ts: internal; add it to INTERNAL with a reason, or import an entry',
+      'adapters/node.ts no longer imports src/wire/encode.ts: remove it from INTERNAL',
+    ]);
+  });
+
+  test('a file in no layer is reported', () => {
+    expect(
+      check({ 'src/util/sleep.ts': '', 'src/wire/a.ts': "import '../util/sleep.ts';" }),
+    ).toEqual([
+      'src/util/sleep.ts: in no layer; give its folder one in layerOf',
+      'src/wire/a.ts imports src/util/sleep.ts: in no layer; give its folder one in layerOf',
+    ]);
+  });
+});
