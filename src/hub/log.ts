@@ -1,4 +1,6 @@
-import { EncodedMessage } from '../wire/encoded.ts';
+import { SSEOptionError } from '../errors.ts';
+import { describe, idText } from '../wire/encode.ts';
+import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 
 /**
  * One message in a hub's log: its id, the topics it was published to, and
@@ -129,7 +131,11 @@ export interface HubLog {
 /**
  * Builds a {@link HubEntry} from an id and a message's wire text without its
  * id: the bytes are encoded here, once per process. For implementers of
- * {@link HubLog}.
+ * {@link HubLog}. `body` must be what the log's `append` received: one
+ * message, lines ending in LF, no CR, no `id` field, the last line blank.
+ * Anything else (text that would end the message early, start another or
+ * change its id) throws `SSEOptionError`, and an `id` with CR, LF or NUL
+ * throws `SSEFieldError`.
  *
  * @example
  * ```ts
@@ -138,7 +144,27 @@ export interface HubLog {
  * ```
  */
 export function hubEntry(id: string, topics: readonly string[], body: string): HubEntry {
-  return { id, topics, message: new EncodedMessage('id: ' + id + '\n' + body) };
+  if (!isMessageBody(body)) {
+    throw new SSEOptionError(
+      `hubEntry(): expected body to be one message's wire text without its id (lines ending in LF, no CR, no id field, the last line blank), got ${describe(body)}. Pass the body your log's append() received, unchanged.`,
+    );
+  }
+  return { id, topics, message: fromWireText('id: ' + idText(id) + '\n' + body) };
+}
+
+// A line that is the `id` field: the entry's id line comes first, and a
+// second would change the id every client resumes from.
+const ID_LINE = /(?:^|\n)id[:\n]/;
+
+// Exactly what encodeMessage writes for a message without an id: its first
+// blank line is its last (an empty message is that line alone), no CR.
+function isMessageBody(body: unknown): body is string {
+  return (
+    typeof body === 'string' &&
+    (body === '\n' || (body[0] !== '\n' && body.indexOf('\n\n') === body.length - 2)) &&
+    !body.includes('\r') &&
+    !ID_LINE.test(body)
+  );
 }
 
 /** True when `entry` was published to one of `topics`. */
