@@ -1,5 +1,4 @@
 import { SSEOptionError } from '../errors.ts';
-import { describe, idText } from '../wire/encode.ts';
 import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 
 /**
@@ -134,8 +133,7 @@ export interface HubLog {
  * {@link HubLog}. `body` must be what the log's `append` received: one
  * message, lines ending in LF, no CR, no `id` field, the last line blank.
  * Anything else (text that would end the message early, start another or
- * change its id) throws `SSEOptionError`, and an `id` with CR, LF or NUL
- * throws `SSEFieldError`.
+ * change its id), and an `id` with CR, LF or NUL, throws `SSEOptionError`.
  *
  * @example
  * ```ts
@@ -144,27 +142,16 @@ export interface HubLog {
  * ```
  */
 export function hubEntry(id: string, topics: readonly string[], body: string): HubEntry {
-  if (!isMessageBody(body)) {
+  const text = 'id: ' + id + '\n' + body;
+  // One message, its id line first and alone: LF line ends only (a CR would
+  // end a line the parser sees), no second id line, and the first blank line
+  // is the last (an earlier one would dispatch, and start another message).
+  if (/[\n\0]/.test(id) || /\r|\nid[:\n]/.test(text) || text.indexOf('\n\n') !== text.length - 2) {
     throw new SSEOptionError(
-      `hubEntry(): expected body to be one message's wire text without its id (lines ending in LF, no CR, no id field, the last line blank), got ${describe(body)}. Pass the body your log's append() received, unchanged.`,
+      "hubEntry(): expected one message's wire text after an id without CR, LF or NUL, got other text. Pass the body append() received.",
     );
   }
-  return { id, topics, message: fromWireText('id: ' + idText(id) + '\n' + body) };
-}
-
-// A line that is the `id` field: the entry's id line comes first, and a
-// second would change the id every client resumes from.
-const ID_LINE = /(?:^|\n)id[:\n]/;
-
-// Exactly what encodeMessage writes for a message without an id: its first
-// blank line is its last (an empty message is that line alone), no CR.
-function isMessageBody(body: unknown): body is string {
-  return (
-    typeof body === 'string' &&
-    (body === '\n' || (body[0] !== '\n' && body.indexOf('\n\n') === body.length - 2)) &&
-    !body.includes('\r') &&
-    !ID_LINE.test(body)
-  );
+  return { id, topics, message: fromWireText(text) };
 }
 
 /** True when `entry` was published to one of `topics`. */

@@ -31,7 +31,7 @@ export class EncodedMessage {
   private constructor(text: string, token: symbol) {
     if (token !== TRUSTED) {
       throw new SSEOptionError(
-        'new EncodedMessage(): expected a message made by preEncode(), got raw text. Call preEncode(message) instead.',
+        'new EncodedMessage(): expected a call from preEncode(), got raw text. Use preEncode(message).',
       );
     }
     this.bytes = encoder.encode(text);
