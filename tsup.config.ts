@@ -17,8 +17,13 @@ export default defineConfig({
   },
   // workerd's built-in module: there at run time, never bundled.
   external: ['cloudflare:workers'],
+  // Keep `node:` on built-in imports as written: bundlers and runtimes that
+  // resolve only prefixed built-ins (Workers, Deno, esbuild's neutral
+  // platform) fail on a bare `events` or `zlib`.
+  removeNodeProtocol: false,
   format: ['esm', 'cjs'],
-  dts: true,
+  // @internal names stay out of the published types (see test/node/published.test.ts).
+  dts: { compilerOptions: { stripInternal: true } },
   clean: true,
   sourcemap: true,
   target: 'es2022',

@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { _reportsLeaving } from '../src/server/direct.ts';
 
-/** @internal A request as `node:http` or the `node:http2` compat API hands it over. */
+/** A request as `node:http` or the `node:http2` compat API hands it over (public signatures name it). */
 export type _NodeRequest = IncomingMessage | Http2ServerRequest;
 
 // How to drop the rest of a request body that the handler began to read.

@@ -422,5 +422,9 @@ function _entry(raw: unknown): HubEntry | undefined {
   ) {
     return undefined;
   }
-  return hubEntry(String(id), fields[3].split('\n').filter(Boolean), fields[5]);
+  try {
+    return hubEntry(String(id), fields[3].split('\n').filter(Boolean), fields[5]);
+  } catch {
+    return undefined; // a body PUBLISH never wrote: not one well-formed message
+  }
 }

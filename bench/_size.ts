@@ -79,7 +79,9 @@ export const BUDGETS: Budget[] = [
     target: 1500,
   },
   // Paged replay (issue 13): the subscription reads its replay page by page.
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5290, target: 3000 },
+  // Issue 15: hubEntry checks the text it is given (one message, one id line)
+  // and EncodedMessage refuses raw text; both add a check and a message.
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5320, target: 3000 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9400 },
@@ -97,7 +99,8 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 375 },
   { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
   // The replay script pages and passes over entries it did not write (issue 13).
-  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 2850 },
+  // Issue 15: every entry read back goes through hubEntry's check (see hub).
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 3020 },
   // The object serves event streams itself, so the entry carries sseResponse
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
   {

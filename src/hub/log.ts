@@ -1,4 +1,5 @@
-import { EncodedMessage } from '../wire/encoded.ts';
+import { SSEOptionError } from '../errors.ts';
+import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 
 /**
  * One message in a hub's log: its id, the topics it was published to, and
@@ -129,7 +130,10 @@ export interface HubLog {
 /**
  * Builds a {@link HubEntry} from an id and a message's wire text without its
  * id: the bytes are encoded here, once per process. For implementers of
- * {@link HubLog}.
+ * {@link HubLog}. `body` must be what the log's `append` received: one
+ * message, lines ending in LF, no CR, no `id` field, the last line blank.
+ * Anything else (text that would end the message early, start another or
+ * change its id), and an `id` with CR, LF or NUL, throws `SSEOptionError`.
  *
  * @example
  * ```ts
@@ -138,7 +142,16 @@ export interface HubLog {
  * ```
  */
 export function hubEntry(id: string, topics: readonly string[], body: string): HubEntry {
-  return { id, topics, message: new EncodedMessage('id: ' + id + '\n' + body) };
+  const text = 'id: ' + id + '\n' + body;
+  // One message, its id line first and alone: LF line ends only (a CR would
+  // end a line the parser sees), no second id line, and the first blank line
+  // is the last (an earlier one would dispatch, and start another message).
+  if (/[\n\0]/.test(id) || /\r|\nid[:\n]/.test(text) || text.indexOf('\n\n') !== text.length - 2) {
+    throw new SSEOptionError(
+      "hubEntry(): expected one message's wire text after an id without CR, LF or NUL, got other text. Pass the body append() received.",
+    );
+  }
+  return { id, topics, message: fromWireText(text) };
 }
 
 /** True when `entry` was published to one of `topics`. */

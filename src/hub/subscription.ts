@@ -177,7 +177,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   }
 
   /**
-   * Writes what waits (the replay, then live messages) while the stream's
+   * @internal Writes what waits (the replay, then live messages) while the stream's
    * consumer takes more: what is ready together goes in one write, up to
    * 64 KiB; one message alone is written as its shared bytes.
    */

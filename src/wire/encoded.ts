@@ -1,8 +1,14 @@
+import { SSEOptionError } from '../errors.ts';
 import type { EventMap, SSEItem } from '../types.ts';
 import { type EncodeOptions, encodeMessage } from './encode.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// Held by this module alone: the constructor refuses a call without it, so an
+// EncodedMessage always holds text that encodeMessage wrote or a hub log
+// checked, never raw text that could carry fields nobody validated.
+const TRUSTED = Symbol('EncodedMessage');
 
 /**
  * A message encoded once, ready to be sent to any number of streams: its
@@ -21,8 +27,13 @@ export class EncodedMessage {
   /** The wire text as UTF-8, ending with the blank line that dispatches it. */
   readonly bytes: Uint8Array;
 
-  /** @internal Use {@link preEncode}. */
-  constructor(text: string) {
+  /** Make one with {@link preEncode}: from raw text it throws `SSEOptionError`. */
+  private constructor(text: string, token: symbol) {
+    if (token !== TRUSTED) {
+      throw new SSEOptionError(
+        'new EncodedMessage(): expected a call from preEncode(), got raw text. Use preEncode(message).',
+      );
+    }
     this.bytes = encoder.encode(text);
   }
 
@@ -53,5 +64,16 @@ export function preEncode<Events extends EventMap = EventMap>(
 ): EncodedMessage {
   return message instanceof EncodedMessage
     ? message
-    : new EncodedMessage(encodeMessage(message, options));
+    : fromWireText(encodeMessage(message, options));
+}
+
+/**
+ * @internal An EncodedMessage of wire text that ssekit wrote or checked: one
+ * whole message, its fields validated. Never pass a caller's text unchecked.
+ */
+export function fromWireText(text: string): EncodedMessage {
+  return new (EncodedMessage as unknown as new (text: string, token: symbol) => EncodedMessage)(
+    text,
+    TRUSTED,
+  );
 }

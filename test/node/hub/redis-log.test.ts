@@ -156,6 +156,29 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
     await quit();
   });
 
+  test('an entry shaped like ours whose body is not one message is skipped too', async () => {
+    const { client, quit } = await connect();
+    const key = `test:${name}:forged`;
+    const errors: unknown[] = [];
+    const hub = createHub({
+      log: createRedisLog({ client, key, onError: (error) => errors.push(error) }),
+    });
+    const live = hub.subscribe('t');
+    const first = await hub.publish('t', 'one');
+    expect(data(await take(live, 1))).toEqual(['one']);
+    const forged = 'data: a\n\nevent: forged\ndata: b\n\n';
+    const id = String(await command(client, ['XADD', key, '*', 'p', first, 't', 't', 'b', forged]));
+    const second = await hub.publish('t', 'two');
+    expect(await take(live, 1)).toEqual([`id: ${second}\ndata: two\n\n`]);
+    expect(errors).toEqual([expect.any(RedisForeignEntryError)]);
+    expect(errors[0]).toMatchObject({ id });
+    expect(await take(hub.subscribe('t', { lastEventId: first }), 1)).toEqual([
+      `id: ${second}\ndata: two\n\n`,
+    ]);
+    await hub.close({ grace: 0 });
+    await quit();
+  });
+
   test('replay is read in pages within the queue bounds, as the client drains', async () => {
     const { client, quit } = await connect();
     const log = createRedisLog({ client, key: `test:${name}:pages`, trim: false });
