@@ -14,23 +14,18 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { SSEOptionError } from '../src/errors.ts';
+import { MAX_DELAY, need } from '../src/checks.ts';
+import type { FetchHandler } from '../src/middleware/compose.ts';
 import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
-import { onAbort } from '../src/server/signal.ts';
-import { describe } from '../src/wire/encode.ts';
-import { _LazyRequest, type _NodeRequest } from './node-request.ts';
+import { HOP_BY_HOP } from '../src/server/headers.ts';
+import { onAbort } from '../src/server/signal-watch.ts';
+import { isEventStreamType } from '../src/wire/content-type.ts';
+import { LazyRequest, type NodeRequest } from './node-request.ts';
 
-export * from './tail-log.ts';
-
-/**
- * A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call.
- *
- * @example
- * ```ts
- * const app: FetchHandler = (request) => sseResponse(['hi'], { request });
- * ```
- */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type { FetchHandler } from '../src/middleware/compose.ts';
+// Log tailing has its own entry, `ssekit/tail`; still here for code that
+// imported it from `ssekit/node`.
+export * from './tail.ts';
 
 /**
  * Options of {@link toNodeHandler}.
@@ -56,14 +51,7 @@ export interface NodeHandlerOptions {
   writeTimeout?: number | false;
 }
 
-type NodeRequest = _NodeRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
-
-// Connection-specific headers: HTTP/2 forbids them (Node's http2 throws on
-// some, browsers drop the stream on others).
-const _HOP_BY_HOP = new Set(
-  'connection keep-alive proxy-connection te transfer-encoding upgrade'.split(' '),
-);
 
 /**
  * Turns a fetch handler into `(req, res) => Promise<void>`: a `node:http` or
@@ -85,29 +73,29 @@ export function toNodeHandler(
   handler: FetchHandler,
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
-  const writeTimeout = _writeTimeout(options.writeTimeout);
+  const writeTimeout = writeTimeoutOption(options.writeTimeout);
   return async (req, res) => {
     // Built only as far as the handler reads it; its signal (if read)
     // aborts when the client leaves or on a shutdown.
-    const request = new _LazyRequest(req);
+    const request = new LazyRequest(req);
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.on('close', () => res.writableEnded || request._abort());
+    res.on('close', () => res.writableEnded || LazyRequest.abort(request));
     let unwatch: (() => void) | undefined;
     try {
-      // The response is used in `_respond` alone: while a stream runs, nothing
+      // The response is used in `respond` alone: while a stream runs, nothing
       // here holds it (on the direct path, it and its body are collected).
       await Promise.resolve(handler(request as unknown as Request)).then((response) => {
-        const connection = _respond(response, req, res, writeTimeout);
+        const connection = respond(response, req, res, writeTimeout);
         if (!connection) return;
         // A shutdown ends event streams (their clients resume elsewhere with
         // Last-Event-ID); other responses run on. First the caller's own
         // listeners on the same signal (an `sseResponse` `signal` option
         // closes with reason 'abort'), then this.
         const shutdown = options.signal;
-        if (shutdown && _isEventStream(response)) {
+        if (shutdown && isEventStreamType(response.headers.get('content-type'))) {
           const end = () =>
             queueMicrotask(() => {
-              request._abort();
+              LazyRequest.abort(request);
               connection.shutdown();
             });
           if (shutdown.aborted) end();
@@ -126,13 +114,13 @@ export function toNodeHandler(
     } finally {
       unwatch?.();
       // An unread request body would stall a keep-alive connection: drain it.
-      request._drainBody();
+      LazyRequest.drainBody(request);
     }
   };
 }
 
-/** What `_respond` started: its end, and how a shutdown ends it at once. */
-interface _Sending {
+/** What `respond` started: its end, and how a shutdown ends it at once. */
+interface Sending {
   done: Promise<void>;
   shutdown(): void;
 }
@@ -141,24 +129,20 @@ interface _Sending {
  * Sends `response` on `res`: directly when ssekit made it, else by reading
  * its body. `undefined` when there was nothing to stream.
  */
-function _respond(
+function respond(
   response: Response,
   req: NodeRequest,
   res: NodeResponse,
   writeTimeout: number,
-): _Sending | undefined {
-  _writeHead(req, res, response);
+): Sending | undefined {
+  writeHead(req, res, response);
   const direct = directStream(response);
   if (direct) {
-    const connection = new _DirectConnection(res, direct, writeTimeout);
-    if (connection.done) return connection as _Sending;
+    const connection = new DirectConnection(res, direct, writeTimeout);
+    if (connection.done) return connection as Sending;
   }
-  if (response.body) return _pump(response.body, res, writeTimeout);
+  if (response.body) return pump(response.body, res, writeTimeout);
   res.end();
-}
-
-function _isEventStream(response: Response): boolean {
-  return /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }
 
 /**
@@ -253,11 +237,11 @@ export async function serve(
   return { url: `http://${host}:${bound}`, server, close };
 }
 
-function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
+function writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
   const http2 = req.httpVersionMajor >= 2;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
-    if (http2 && _HOP_BY_HOP.has(name)) continue;
+    if (http2 && HOP_BY_HOP.includes(name)) continue;
     headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
   }
   (res as ServerResponse).writeHead(response.status, headers);
@@ -276,7 +260,7 @@ function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): vo
  * holds do not go down for that long, the stream closes as 'timeout' and the
  * socket is destroyed.
  */
-class _DirectConnection implements DirectSink {
+class DirectConnection implements DirectSink {
   done: Promise<void> | undefined;
   #res: NodeResponse;
   #direct: DirectStream;
@@ -352,21 +336,20 @@ class _DirectConnection implements DirectSink {
 }
 
 /** The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
-function _writeTimeout(value: unknown): number {
+function writeTimeoutOption(value: unknown): number {
   if (value === undefined) return 30_000;
   if (value === false || value === 0) return 0;
-  if (typeof value === 'number' && value > 0) return Math.min(value, 2 ** 31 - 1);
-  throw new SSEOptionError(
-    `writeTimeout: expected milliseconds above 0, or false to turn it off, got ${describe(value)}.`,
+  need(
+    typeof value === 'number' && value > 0,
+    'writeTimeout',
+    'milliseconds above 0, or false to turn it off',
+    value,
   );
+  return Math.min(value as number, MAX_DELAY);
 }
 
 /** The body path: reads `body` and writes it, with backpressure and the write timeout. */
-function _pump(
-  body: ReadableStream<Uint8Array>,
-  res: NodeResponse,
-  writeTimeout: number,
-): _Sending {
+function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout: number): Sending {
   const reader = body.getReader();
   // A client that leaves cancels the body: the source's signal aborts and its
   // `finally` runs. After a normal end 'close' comes too late to matter.
@@ -394,12 +377,12 @@ function _pump(
         const { done, value } = await reader.read();
         if (done || gone) break;
         if (!(res as ServerResponse).write(value))
-          await _settled(res, 'drain', writeTimeout, stalled);
+          await settled(res, 'drain', writeTimeout, stalled);
       }
       if (!gone) {
         res.end();
         // What end() could not flush yet is held too: the same bound applies.
-        if (!res.writableFinished) void _settled(res, 'finish', writeTimeout, () => res.destroy());
+        if (!res.writableFinished) void settled(res, 'finish', writeTimeout, () => res.destroy());
       }
     } catch (error) {
       // An overflow's AbortError is the stream's own doing, told to onClose.
@@ -426,7 +409,7 @@ function _pump(
  * for the client did not go down for `timeout` ms; a slow client that takes
  * some gets another `timeout`.
  */
-function _settled(
+function settled(
   res: NodeResponse,
   event: 'drain' | 'finish',
   timeout: number,

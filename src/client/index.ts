@@ -8,6 +8,7 @@
  * @module
  */
 
+export { SSEParseError, SSEResponseError } from '../errors.ts';
 export {
   createSSEParser,
   type SSEEvent,
@@ -15,7 +16,6 @@ export {
   type SSEParserOptions,
 } from '../wire/parse.ts';
 export { connect } from './connect.ts';
-export { SSEParseError, SSEResponseError } from './errors.ts';
 export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
 export { type ReadEventsOptions, readEvents } from './read-events.ts';

@@ -1,4 +1,4 @@
-import type { EventMap } from '../types.ts';
+import type { EventMap } from '../wire/message.ts';
 import type { SSEEvent } from '../wire/parse.ts';
 
 // The types of connect(): its events, options and connection.

@@ -1,6 +1,5 @@
-import { SSEParseError } from '../client/errors.ts';
-import { SSEOptionError } from '../errors.ts';
-import { describe } from './encode.ts';
+import { isCount, need } from '../checks.ts';
+import { SSEParseError } from '../errors.ts';
 
 /**
  * One dispatched event, as `EventSource` would deliver it.
@@ -137,7 +136,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
       `${what}-too-long`,
-      `An event stream ${what} passed ${limit} characters: raise max${what === 'line' ? 'Line' : 'Event'}Length if that is expected.`,
+      `max${what === 'line' ? 'Line' : 'Event'}Length: expected ${what}s of at most ${limit} characters, got more. Raise it for those.`,
     );
   };
 
@@ -314,8 +313,6 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
 
 function limit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (Number.isSafeInteger(value) && value > 0) return value;
-  throw new SSEOptionError(
-    `${name}: expected a whole number of characters above 0, got ${describe(value)}. Leave it out for the default.`,
-  );
+  need(isCount(value), name, 'a whole number above 0', value);
+  return value;
 }
