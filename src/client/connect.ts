@@ -1,8 +1,8 @@
 import { SSEParseError, SSEResponseError } from '../errors.ts';
 import { sleep } from '../signal.ts';
 import { isEventStreamType } from '../wire/content-type.ts';
+import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
-import type { SSEEvent } from '../wire/parse.ts';
 import { headerBytes } from './last-event-id-header.ts';
 import { readEvents } from './read-events.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';

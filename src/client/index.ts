@@ -9,12 +9,8 @@
  */
 
 export { SSEParseError, SSEResponseError } from '../errors.ts';
-export {
-  createSSEParser,
-  type SSEEvent,
-  type SSEParser,
-  type SSEParserOptions,
-} from '../wire/parse.ts';
+export type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
+export { createSSEParser } from '../wire/parse.ts';
 export { connect } from './connect.ts';
 export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';

@@ -1,5 +1,5 @@
+import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
-import type { SSEEvent } from '../wire/parse.ts';
 
 // The types of connect(): its events, options and connection.
 

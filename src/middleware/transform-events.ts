@@ -4,7 +4,7 @@ import { HOP_BY_HOP } from '../server/headers.ts';
 import type { SSEResponseInit } from '../server/options.ts';
 import { sseResponse } from '../server/response.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
-import type { SSEParserOptions } from '../wire/parse.ts';
+import type { SSEParserOptions } from '../wire/event.ts';
 import { isEventStream } from './detect.ts';
 
 /**
