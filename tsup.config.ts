@@ -14,6 +14,7 @@ export default defineConfig({
     hub: 'src/hub/index.ts',
     redis: 'adapters/redis.ts',
     'durable-objects': 'adapters/durable-objects.ts',
+    tail: 'adapters/tail.ts',
   },
   // workerd's built-in module: there at run time, never bundled.
   external: ['cloudflare:workers'],

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { watchStreamEnd } from './stream-end.ts';
 
 /**
  * The part of Bun's `Server` this adapter uses.
@@ -49,7 +50,7 @@ declare const Bun: { serve(options: Record<string, unknown>): BunServer };
 
 // The requests of open event streams: a request collected early takes its
 // disconnect notice (`request.signal`) with it.
-const _open = new Set<Request>();
+const open = new Set<Request>();
 
 /**
  * Wraps a fetch handler for `Bun.serve`: event streams are exempt from the
@@ -67,10 +68,12 @@ const _open = new Set<Request>();
 export function toBunHandler(handler: BunHandler): BunHandler {
   return async (request, server) => {
     const response = await handler(request, server);
-    const eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-    if (!eventStream || !response.body) return response;
-    server.timeout(request, 0);
-    return new Response(_holding(response.body, request), response);
+    const watched = watchStreamEnd(response, () => open.delete(request));
+    if (watched !== response) {
+      server.timeout(request, 0);
+      open.add(request);
+    }
+    return watched;
   };
 }
 
@@ -87,31 +90,4 @@ export function toBunHandler(handler: BunHandler): BunHandler {
  */
 export function serve(handler: BunHandler, options: BunServeOptions = {}): BunServer {
   return Bun.serve({ ...options, fetch: toBunHandler(handler) });
-}
-
-/** The same bytes, pulled one read at a time; `request` stays in `_open` until they end. */
-function _holding(body: ReadableStream<Uint8Array>, request: Request): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  _open.add(request);
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let read: ReadableStreamReadResult<Uint8Array>;
-        try {
-          read = await reader.read();
-        } catch (error) {
-          _open.delete(request); // an errored body (a push writer's overflow) ends too
-          throw error;
-        }
-        if (!read.done) return controller.enqueue(read.value);
-        _open.delete(request);
-        controller.close();
-      },
-      cancel(reason) {
-        _open.delete(request);
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { watchStreamEnd } from './stream-end.ts';
 
 /**
  * A fetch handler, as `Deno.serve` calls it (`info` is Deno's `ServeHandlerInfo`).
@@ -81,12 +82,7 @@ export function toDenoHandler(handler: DenoHandler): DenoHandler {
       duplex: 'half',
     } as RequestInit);
     const response = await handler(request, info);
-    const eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-    if (!eventStream || !response.body) return response;
-    return new Response(
-      _onCancel(response.body, () => disconnect.abort()),
-      response,
-    );
+    return watchStreamEnd(response, (cancelled) => cancelled && disconnect.abort());
   };
 }
 
@@ -103,26 +99,4 @@ export function toDenoHandler(handler: DenoHandler): DenoHandler {
  */
 export function serve(handler: DenoHandler, options: DenoServeOptions = {}): DenoServer {
   return Deno.serve(options, toDenoHandler(handler));
-}
-
-/** The same bytes, pulled one read at a time, with a call if the reader cancels. */
-function _onCancel(
-  body: ReadableStream<Uint8Array>,
-  onCancel: () => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel(reason) {
-        onCancel();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

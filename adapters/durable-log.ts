@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { _isCount, _need } from '../src/hub/errors.ts';
-import { type HubEntry, type HubLog, type HubPage, hubEntry } from '../src/hub/log.ts';
+import { need } from '../src/checks.ts';
+import type { HubEntry, HubLog, HubPage, LogBounds } from '../src/hub/log.ts';
+import { hubEntry, logBounds } from '../src/hub/log.ts';
 
 /**
  * What a query of `ctx.storage.sql` returns (the part the log uses).
@@ -44,13 +45,7 @@ export interface DurableStorageLike {
  * createDurableLog(ctx.storage, { maxEntries: 10_000, maxAge: 24 * 60 * 60_000 });
  * ```
  */
-export interface DurableLogOptions {
-  /** Entries kept for replay; older ones are deleted. Default 1000. */
-  maxEntries?: number;
-  /** Bytes of messages kept for replay; older ones are deleted. Default 16 MiB. */
-  maxBytes?: number;
-  /** Milliseconds an entry is kept for replay. Default: no age bound. */
-  maxAge?: number;
+export interface DurableLogOptions extends LogBounds {
   /** The entries' table; `<table>_state` holds the counters. Default `'ssekit_hub'`. */
   table?: string;
 }
@@ -119,33 +114,21 @@ export function createDurableLog(
   options: DurableLogOptions = {},
 ): DurableLog {
   const sql = storage?.sql;
-  _need(
+  need(
     typeof sql?.exec === 'function',
-    'storage.sql: expected the SQLite storage of a Durable Object (ctx.storage). Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true)',
+    'storage.sql',
+    'the SQLite storage of a Durable Object (ctx.storage)',
     sql,
+    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
   );
-  _need(
-    typeof options === 'object' && options !== null,
-    'The durable log options must be an object',
-    options,
-  );
-  const {
-    maxEntries = 1000,
-    maxBytes = 16 * 1024 * 1024,
-    maxAge = Number.POSITIVE_INFINITY,
-    table = 'ssekit_hub',
-  } = options;
-  _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
-  _need(_isCount(maxBytes), 'maxBytes must be a whole number of bytes above 0', maxBytes);
-  _need(
-    typeof maxAge === 'number' && maxAge > 0,
-    'maxAge must be a number of milliseconds above 0',
-    maxAge,
-  );
-  _need(
+  const { maxEntries, maxBytes, maxAge } = logBounds('createDurableLog(storage, options)', options);
+  const { table = 'ssekit_hub' } = options;
+  need(
     typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table),
-    'table must be a SQL name of letters, digits and _ (up to 41 characters), such as ssekit_hub',
+    'table',
+    'a SQL name of letters, digits and _ (up to 41 characters)',
     table,
+    'Use a name such as ssekit_hub.',
   );
   const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
   const atomically = <T>(closure: () => T): T =>

@@ -15,16 +15,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createHub, type Hub } from '../src/hub/hub.ts';
 import type { HubLog } from '../src/hub/log.ts';
-import {
-  _topics,
-  type HubCloseOptions,
-  type HubOptions,
-  type HubStats,
-} from '../src/hub/options.ts';
+import type { HubCloseOptions, HubOptions, HubStats } from '../src/hub/options.ts';
+import { topicList } from '../src/hub/settings.ts';
 import type { SSEContext } from '../src/server/context.ts';
+import { validLastEventId } from '../src/server/last-event-id.ts';
 import type { CloseInfo } from '../src/server/options.ts';
 import { sseResponse } from '../src/server/response.ts';
-import type { SSEItem, SSEMessage } from '../src/types.ts';
+import type { SSEItem, SSEMessage } from '../src/wire/message.ts';
 import {
   createDurableLog,
   type DurableLogOptions,
@@ -194,12 +191,10 @@ export function createDurableHub(
     topics: string | readonly string[],
     { lastEventId, request, initial }: HubSubscribeOptions = {},
   ) => {
-    const list = _topics(topics);
+    const list = topicList(topics);
     const current = hub;
-    const cursor =
-      typeof lastEventId === 'string' && !/[\r\n\0]/.test(lastEventId) && lastEventId.length <= 1024
-        ? lastEventId
-        : undefined;
+    // Over RPC: anything may come.
+    const cursor = typeof lastEventId === 'string' ? validLastEventId(lastEventId) : undefined;
     const live = (stream: SSEContext) =>
       current.subscribe(list, {
         lastEventId: stream.lastEventId ?? cursor,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { _need } from '../src/hub/errors.ts';
+import { need, needCount } from '../src/checks.ts';
 import { type LastEventIdOptions, lastEventIdFrom } from '../src/server/last-event-id.ts';
 
 /**
@@ -51,15 +51,19 @@ export interface HubStubLike {
  * ```
  */
 export function hubStub<Stub>(namespace: HubNamespaceLike<Stub>, name: string): Stub {
-  _need(
+  need(
     typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function',
-    'namespace: expected a Durable Object namespace binding such as env.HUB (check durable_objects.bindings in wrangler.toml)',
+    'namespace',
+    'a Durable Object namespace binding such as env.HUB',
     namespace,
+    'Check durable_objects.bindings in wrangler.toml.',
   );
-  _need(
+  need(
     typeof name === 'string' && name.length > 0,
-    "name: expected a non-empty string that names the hub instance, such as 'user:42'",
+    'name',
+    'a non-empty string that names the hub instance',
     name,
+    "Use a name such as 'user:42'.",
   );
   return namespace.get(namespace.idFromName(name) as never);
 }
@@ -109,12 +113,14 @@ export async function subscribeToHub(
  * ```
  */
 export function shardOf(key: string, shards: number): number {
-  _need(typeof key === 'string', 'key: expected a string, such as a user id', key);
-  _need(
-    Number.isSafeInteger(shards) && shards > 0,
-    'shards: expected a whole number of shards above 0',
-    shards,
+  need(
+    typeof key === 'string',
+    'key',
+    'a string',
+    key,
+    'Pass what spreads the audience, such as a user id.',
   );
+  needCount('shards', shards, 'Pass how many shards the audience is spread over, such as 8.');
   let hash = 0x811c9dc5;
   for (let index = 0; index < key.length; index++) {
     hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);

@@ -17,7 +17,7 @@ import {
   type Deflate,
   type Gzip,
 } from 'node:zlib';
-import { SSEOptionError } from '../src/errors.ts';
+import { need } from '../src/checks.ts';
 import type { Compressor, ContentEncoding } from '../src/middleware/compressor.ts';
 
 /**
@@ -54,7 +54,7 @@ export interface NodeCompressorOptions {
 }
 
 /** The range each number option may take, and what it is. */
-const _RANGES = {
+const RANGES = {
   level: [1, 9, 'gzip and deflate level'],
   brotliQuality: [0, 11, 'brotli quality'],
   'events.windowBits': [9, 15, 'zlib window (bits)'],
@@ -65,7 +65,7 @@ const _RANGES = {
 
 // Output buffer of an event stream's compressor: events are small, and a
 // bigger output is just split into more chunks.
-const _EVENT_CHUNK = 4096;
+const EVENT_CHUNK = 4096;
 
 /**
  * A {@link Compressor} on `node:zlib` that `flushes`: with `{ flush: true }`
@@ -102,13 +102,14 @@ export function nodeCompressor(options: NodeCompressorOptions = {}): Compressor 
     'events.brotliWindow': brotliWindow,
     'events.brotliQuality': eventBrotliQuality,
   };
-  for (const [name, [min, max, what]] of Object.entries(_RANGES)) {
+  for (const [name, [min, max, what]] of Object.entries(RANGES)) {
     const value = numbers[name as keyof typeof numbers];
-    if (!(Number.isInteger(value) && value >= min && value <= max)) {
-      throw new SSEOptionError(
-        `nodeCompressor: ${name} (${what}) must be a whole number from ${min} to ${max}, got ${String(value)}.`,
-      );
-    }
+    need(
+      Number.isInteger(value) && value >= min && value <= max,
+      `nodeCompressor: ${name}`,
+      `a whole number from ${min} to ${max} (${what})`,
+      value,
+    );
   }
   return {
     encodings,
@@ -122,22 +123,22 @@ export function nodeCompressor(options: NodeCompressorOptions = {}): Compressor 
               [constants.BROTLI_PARAM_LGWIN]: brotliWindow,
             }
           : { [constants.BROTLI_PARAM_QUALITY]: brotliQuality };
-        const brotli = createBrotliCompress({ params, ...(flush && { chunkSize: _EVENT_CHUNK }) });
-        return _zlibStream(brotli, flush && constants.BROTLI_OPERATION_FLUSH);
+        const brotli = createBrotliCompress({ params, ...(flush && { chunkSize: EVENT_CHUNK }) });
+        return zlibStream(brotli, flush && constants.BROTLI_OPERATION_FLUSH);
       }
-      const memory = flush ? { windowBits, memLevel, chunkSize: _EVENT_CHUNK } : {};
+      const memory = flush ? { windowBits, memLevel, chunkSize: EVENT_CHUNK } : {};
       const zlib =
         encoding === 'gzip'
           ? createGzip({ level, ...memory })
           : createDeflate({ level, ...memory });
       // A full flush also forgets the history: nothing after it refers back.
-      return _zlibStream(zlib, flush && (reset ? constants.Z_FULL_FLUSH : constants.Z_SYNC_FLUSH));
+      return zlibStream(zlib, flush && (reset ? constants.Z_FULL_FLUSH : constants.Z_SYNC_FLUSH));
     },
   };
 }
 
 /** `flush`: the flush after every chunk written, or `false` for none. */
-function _zlibStream(
+function zlibStream(
   zlib: Gzip | Deflate | BrotliCompress,
   flush: number | false,
 ): TransformStream<Uint8Array, Uint8Array> {

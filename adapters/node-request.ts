@@ -10,13 +10,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { _reportsLeaving } from '../src/server/direct.ts';
+import { reportsLeaving } from '../src/server/direct.ts';
 
 /** A request as `node:http` or the `node:http2` compat API hands it over (public signatures name it). */
-export type _NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
 
 // How to drop the rest of a request body that the handler began to read.
-const _unread = new WeakMap<_NodeRequest, () => void>();
+const unread = new WeakMap<NodeRequest, () => void>();
 
 /**
  * @internal A `Request` (it passes `instanceof Request`) whose URL, headers
@@ -24,15 +24,15 @@ const _unread = new WeakMap<_NodeRequest, () => void>();
  * real `Request` made on first use of any of them (the body, `clone()`,
  * `json()`...).
  */
-export class _LazyRequest {
-  #req: _NodeRequest;
+export class LazyRequest {
+  #req: NodeRequest;
   #url: string | undefined;
   #headers: Headers | undefined;
   #abort: AbortController | undefined;
   #aborted = false;
   #request: Request | undefined;
 
-  constructor(req: _NodeRequest) {
+  constructor(req: NodeRequest) {
     this.#req = req;
   }
 
@@ -70,16 +70,18 @@ export class _LazyRequest {
     return this.#abort.signal;
   }
 
-  /** @internal The adapter: the client left, or a shutdown. */
-  _abort(): void {
-    this.#aborted = true;
-    this.#abort?.abort();
+  // Static, so that the request a handler gets carries no member of ours.
+
+  /** The adapter: the client left, or a shutdown. */
+  static abort(request: LazyRequest): void {
+    request.#aborted = true;
+    request.#abort?.abort();
   }
 
-  /** @internal Drops what is left of a body the handler did not read to its end. */
-  _drainBody(): void {
-    const req = this.#req;
-    if (!req.readableEnded) (_unread.get(req) ?? (() => req.resume()))();
+  /** Drops what is left of a body the handler did not read to its end. */
+  static drainBody(request: LazyRequest): void {
+    const req = request.#req;
+    if (!req.readableEnded) (unread.get(req) ?? (() => req.resume()))();
   }
 
   /** The full `Request`, for the members read rarely. */
@@ -93,28 +95,28 @@ export class _LazyRequest {
       method,
       headers: this.headers,
       signal: this.signal,
-      body: hasBody ? _requestBody(req) : null,
+      body: hasBody ? requestBody(req) : null,
       duplex: 'half', // a streamed body is read as it arrives
     } as RequestInit));
   }
 
   static {
     // Every other member of Request.prototype, from the full request.
-    const own = new Set(Object.getOwnPropertyNames(_LazyRequest.prototype));
+    const own = new Set(Object.getOwnPropertyNames(LazyRequest.prototype));
     for (const [name, descriptor] of Object.entries(
       Object.getOwnPropertyDescriptors(Request.prototype),
     )) {
       if (own.has(name)) continue;
       if (descriptor.get) {
-        Object.defineProperty(_LazyRequest.prototype, name, {
-          get(this: _LazyRequest) {
+        Object.defineProperty(LazyRequest.prototype, name, {
+          get(this: LazyRequest) {
             return Reflect.get(this.#full(), name);
           },
           configurable: true,
         });
       } else if (typeof descriptor.value === 'function') {
-        Object.defineProperty(_LazyRequest.prototype, name, {
-          value(this: _LazyRequest, ...args: unknown[]) {
+        Object.defineProperty(LazyRequest.prototype, name, {
+          value(this: LazyRequest, ...args: unknown[]) {
             const request = this.#full();
             return (Reflect.get(request, name) as (...args: unknown[]) => unknown).apply(
               request,
@@ -126,13 +128,13 @@ export class _LazyRequest {
         });
       }
     }
-    Object.setPrototypeOf(_LazyRequest.prototype, Request.prototype);
+    Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
     // toNodeHandler cancels every response when its client leaves.
-    _reportsLeaving(_LazyRequest);
+    reportsLeaving(LazyRequest);
   }
 }
 
-function _requestBody(req: _NodeRequest): ReadableStream<Uint8Array> {
+function requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
       const onData = (chunk: Buffer) => {
@@ -141,10 +143,10 @@ function _requestBody(req: _NodeRequest): ReadableStream<Uint8Array> {
       };
       req.pause().on('data', onData);
       req.once('end', () => controller.close()).once('error', (error) => controller.error(error));
-      _unread.set(req, () => req.off('data', onData).resume());
+      unread.set(req, () => req.off('data', onData).resume());
     },
     pull: () => void req.resume(),
     // Never destroy: that would take the connection with it.
-    cancel: () => _unread.get(req)?.(),
+    cancel: () => unread.get(req)?.(),
   });
 }

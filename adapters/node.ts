@@ -11,26 +11,18 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { Http2ServerResponse } from 'node:http2';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SSEOptionError } from '../src/errors.ts';
-import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
-import { onAbort } from '../src/server/signal.ts';
-import { describe } from '../src/wire/encode.ts';
-import { _LazyRequest, type _NodeRequest } from './node-request.ts';
+import type { FetchHandler } from '../src/middleware/compose.ts';
+import { onAbort } from '../src/server/signal-watch.ts';
+import { isEventStreamType } from '../src/wire/content-type.ts';
+import { LazyRequest, type NodeRequest } from './node-request.ts';
+import { type NodeResponse, respond, writeTimeoutOption } from './node-response.ts';
 
-export * from './tail-log.ts';
-
-/**
- * A fetch handler: what `Deno.serve`, `Bun.serve` and Workers call.
- *
- * @example
- * ```ts
- * const app: FetchHandler = (request) => sseResponse(['hi'], { request });
- * ```
- */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type { FetchHandler } from '../src/middleware/compose.ts';
+// Log tailing has its own entry, `ssekit/tail`; still here for code that
+// imported it from `ssekit/node`.
+export * from './tail.ts';
 
 /**
  * Options of {@link toNodeHandler}.
@@ -56,15 +48,6 @@ export interface NodeHandlerOptions {
   writeTimeout?: number | false;
 }
 
-type NodeRequest = _NodeRequest;
-type NodeResponse = ServerResponse | Http2ServerResponse;
-
-// Connection-specific headers: HTTP/2 forbids them (Node's http2 throws on
-// some, browsers drop the stream on others).
-const _HOP_BY_HOP = new Set(
-  'connection keep-alive proxy-connection te transfer-encoding upgrade'.split(' '),
-);
-
 /**
  * Turns a fetch handler into `(req, res) => Promise<void>`: a `node:http` or
  * `node:http2` compat request listener and an Express/Connect handler. The
@@ -85,29 +68,29 @@ export function toNodeHandler(
   handler: FetchHandler,
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
-  const writeTimeout = _writeTimeout(options.writeTimeout);
+  const writeTimeout = writeTimeoutOption(options.writeTimeout);
   return async (req, res) => {
     // Built only as far as the handler reads it; its signal (if read)
     // aborts when the client leaves or on a shutdown.
-    const request = new _LazyRequest(req);
+    const request = new LazyRequest(req);
     // 'close' before end() is a client that left; after it, a normal finish.
-    res.on('close', () => res.writableEnded || request._abort());
+    res.on('close', () => res.writableEnded || LazyRequest.abort(request));
     let unwatch: (() => void) | undefined;
     try {
-      // The response is used in `_respond` alone: while a stream runs, nothing
+      // The response is used in `respond` alone: while a stream runs, nothing
       // here holds it (on the direct path, it and its body are collected).
       await Promise.resolve(handler(request as unknown as Request)).then((response) => {
-        const connection = _respond(response, req, res, writeTimeout);
+        const connection = respond(response, req, res, writeTimeout);
         if (!connection) return;
         // A shutdown ends event streams (their clients resume elsewhere with
         // Last-Event-ID); other responses run on. First the caller's own
         // listeners on the same signal (an `sseResponse` `signal` option
         // closes with reason 'abort'), then this.
         const shutdown = options.signal;
-        if (shutdown && _isEventStream(response)) {
+        if (shutdown && isEventStreamType(response.headers.get('content-type'))) {
           const end = () =>
             queueMicrotask(() => {
-              request._abort();
+              LazyRequest.abort(request);
               connection.shutdown();
             });
           if (shutdown.aborted) end();
@@ -126,39 +109,9 @@ export function toNodeHandler(
     } finally {
       unwatch?.();
       // An unread request body would stall a keep-alive connection: drain it.
-      request._drainBody();
+      LazyRequest.drainBody(request);
     }
   };
-}
-
-/** What `_respond` started: its end, and how a shutdown ends it at once. */
-interface _Sending {
-  done: Promise<void>;
-  shutdown(): void;
-}
-
-/**
- * Sends `response` on `res`: directly when ssekit made it, else by reading
- * its body. `undefined` when there was nothing to stream.
- */
-function _respond(
-  response: Response,
-  req: NodeRequest,
-  res: NodeResponse,
-  writeTimeout: number,
-): _Sending | undefined {
-  _writeHead(req, res, response);
-  const direct = directStream(response);
-  if (direct) {
-    const connection = new _DirectConnection(res, direct, writeTimeout);
-    if (connection.done) return connection as _Sending;
-  }
-  if (response.body) return _pump(response.body, res, writeTimeout);
-  res.end();
-}
-
-function _isEventStream(response: Response): boolean {
-  return /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }
 
 /**
@@ -251,202 +204,4 @@ export async function serve(
   if (signal?.aborted) await close();
   signal?.addEventListener('abort', () => void close(), { once: true });
   return { url: `http://${host}:${bound}`, server, close };
-}
-
-function _writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
-  const http2 = req.httpVersionMajor >= 2;
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of response.headers) {
-    if (http2 && _HOP_BY_HOP.has(name)) continue;
-    headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
-  }
-  (res as ServerResponse).writeHead(response.status, headers);
-  // Without this Node holds the headers until the first body write.
-  (res as ServerResponse).flushHeaders();
-}
-
-/**
- * The direct path (see `directStream`): the stream writes its bytes into the
- * response itself, with Node's own backpressure. One object a connection,
- * its listeners made when first needed. `done` settles when the response is
- * over; it is unset when the stream finished before it could attach (its
- * bytes are then in the body: read that).
- *
- * A write that fills the socket starts the write timeout: if the bytes Node
- * holds do not go down for that long, the stream closes as 'timeout' and the
- * socket is destroyed.
- */
-class _DirectConnection implements DirectSink {
-  done: Promise<void> | undefined;
-  #res: NodeResponse;
-  #direct: DirectStream;
-  #timeout: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #held = 0;
-  #resolve: (() => void) | undefined;
-  #onDrain: (() => void) | undefined;
-
-  constructor(res: NodeResponse, direct: DirectStream, timeout: number) {
-    this.#res = res;
-    this.#direct = direct;
-    this.#timeout = timeout;
-    if (!direct.attach(this)) return;
-    this.done = new Promise((resolve) => (this.#resolve = resolve));
-    res.on('close', this.#closed);
-    if (res.destroyed) direct.cancel(); // gone before the first write
-  }
-
-  write(bytes: Uint8Array): boolean {
-    const more = (this.#res as ServerResponse).write(bytes);
-    if (!more) this.#stalled();
-    return more;
-  }
-
-  end(): void {
-    this.#res.end();
-    // What end() could not flush yet is held too: the same bound applies.
-    if (!this.#res.writableFinished) this.#stalled();
-  }
-
-  destroy(): void {
-    this.#res.destroy();
-  }
-
-  /** A server shutdown: the stream closes, the response ends cleanly. */
-  shutdown(): void {
-    this.#direct.cancel();
-    this.#res.end();
-  }
-
-  #closed = (): void => {
-    clearTimeout(this.#timer);
-    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
-    // Before end(): the client left (or the socket was cut); the stream closes.
-    if (!this.#res.writableEnded) this.#direct.cancel();
-    this.#resolve?.();
-  };
-
-  /** The socket is full: wait for 'drain', and time the wait. */
-  #stalled(): void {
-    this.#onDrain ??= () => {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#direct.drained();
-    };
-    this.#res.once('drain', this.#onDrain);
-    if (!this.#timeout || this.#timer) return;
-    this.#held = this.#res.writableLength;
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
-  }
-
-  #check(): void {
-    const held = this.#res.writableLength;
-    if (held > 0 && held >= this.#held) {
-      this.#direct.cancel('timeout');
-      this.#res.destroy();
-      return;
-    }
-    this.#held = held; // slow, not stalled: another full timeout
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
-  }
-}
-
-/** The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
-function _writeTimeout(value: unknown): number {
-  if (value === undefined) return 30_000;
-  if (value === false || value === 0) return 0;
-  if (typeof value === 'number' && value > 0) return Math.min(value, 2 ** 31 - 1);
-  throw new SSEOptionError(
-    `writeTimeout: expected milliseconds above 0, or false to turn it off, got ${describe(value)}.`,
-  );
-}
-
-/** The body path: reads `body` and writes it, with backpressure and the write timeout. */
-function _pump(
-  body: ReadableStream<Uint8Array>,
-  res: NodeResponse,
-  writeTimeout: number,
-): _Sending {
-  const reader = body.getReader();
-  // A client that leaves cancels the body: the source's signal aborts and its
-  // `finally` runs. After a normal end 'close' comes too late to matter.
-  let gone = false;
-  const cancel = (reason?: unknown) => {
-    if (gone) return;
-    gone = true;
-    reader.cancel(reason).catch(() => {});
-  };
-  // A client that accepts nothing for writeTimeout: the body learns why
-  // (a TimeoutError), and what Node holds for the client is dropped.
-  const stalled = () => {
-    cancel(new DOMException('The client accepted no bytes within writeTimeout.', 'TimeoutError'));
-    res.destroy();
-  };
-  if (res.destroyed) cancel();
-  res.once('close', cancel);
-  // A body that errors (a push writer's overflow) cuts the connection at
-  // once, even while a write waits for 'drain': the backlog is dropped, not
-  // delivered to a client that stopped reading.
-  reader.closed.catch(() => res.destroy());
-  const run = async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || gone) break;
-        if (!(res as ServerResponse).write(value))
-          await _settled(res, 'drain', writeTimeout, stalled);
-      }
-      if (!gone) {
-        res.end();
-        // What end() could not flush yet is held too: the same bound applies.
-        if (!res.writableFinished) void _settled(res, 'finish', writeTimeout, () => res.destroy());
-      }
-    } catch (error) {
-      // An overflow's AbortError is the stream's own doing, told to onClose.
-      if (!gone && (error as Error)?.name !== 'AbortError') {
-        console.error('ssekit/node: the response body failed:', error);
-      }
-      res.destroy();
-    } finally {
-      res.off('close', cancel);
-    }
-  };
-  // A shutdown: the body is cancelled (an ssekit stream closes at once) and
-  // the response ends cleanly.
-  const shutdown = () => {
-    cancel();
-    res.end();
-  };
-  return { done: run(), shutdown };
-}
-
-/**
- * Resolves on `event` ('drain' or 'finish'), or on 'close': after a destroy
- * they never come. With a timeout, calls `stalled` when the bytes Node holds
- * for the client did not go down for `timeout` ms; a slow client that takes
- * some gets another `timeout`.
- */
-function _settled(
-  res: NodeResponse,
-  event: 'drain' | 'finish',
-  timeout: number,
-  stalled: () => void,
-): Promise<void> {
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let held = res.writableLength;
-    const check = () => {
-      const now = res.writableLength;
-      if (now > 0 && now >= held) return stalled(); // 'close' follows and settles
-      held = now;
-      timer = setTimeout(check, timeout);
-    };
-    const settle = () => {
-      clearTimeout(timer);
-      res.off(event, settle).off('close', settle);
-      resolve();
-    };
-    res.once(event, settle).once('close', settle);
-    if (timeout) timer = setTimeout(check, timeout);
-  });
 }

@@ -19,9 +19,14 @@
  *
  * @module
  */
-import { SSEError, SSEOptionError } from '../src/errors.ts';
+import { need, needCount } from '../src/checks.ts';
+import { RedisForeignEntryError } from '../src/errors.ts';
 import type { HubEntry, HubLog, HubPage } from '../src/hub/index.ts';
-import { hubEntry } from '../src/hub/index.ts';
+import { sleep } from '../src/signal.ts';
+import { PUBLISH, REPLAY, REPLAY_SCAN } from './redis-scripts.ts';
+import { compareIds, ourEntry, replayCursor, streamEntries } from './redis-stream.ts';
+
+export { RedisForeignEntryError } from '../src/errors.ts';
 
 /**
  * The part of a Redis client the log uses: ioredis's `call(name, ...args)` or
@@ -91,109 +96,6 @@ export interface RedisLogOptions {
 }
 
 /**
- * Told to `onError` when the stream holds an entry this log did not write
- * (an `XADD` by another program on the same key): the entry is skipped, and
- * following goes on.
- *
- * @example
- * ```ts
- * createRedisLog({
- *   client,
- *   onError: (error) => {
- *     if (error instanceof RedisForeignEntryError) metrics.increment('sse.foreign_entry');
- *     else console.error(error);
- *   },
- * });
- * ```
- */
-export class RedisForeignEntryError extends SSEError {
-  override name = 'RedisForeignEntryError';
-  /** The entry's stream id. */
-  readonly id: string;
-
-  /** @internal */
-  constructor(key: string, id: string, fields: unknown) {
-    const names = Array.isArray(fields)
-      ? fields
-          .filter((_, index) => index % 2 === 0)
-          .slice(0, 8)
-          .map(String)
-          .join(', ')
-      : typeof fields;
-    super(
-      `Stream '${key}': entry ${id} was not written by ssekit/redis (fields: ${names}), so it was skipped. ` +
-        'Add to this stream only through hub.publish(), or give the hub a key of its own.',
-    );
-    this.id = id;
-  }
-}
-
-// Every entry records the id before it (field p): a replay can then tell a
-// cursor whose successor is still there from one whose successors were
-// trimmed. Redis's own max-deleted-entry-id does not count trimming.
-// KEYS[1] the stream; ARGV: topics, body, trim arguments.
-const PUBLISH = `
-local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-local command = {'XADD', KEYS[1]}
-for i = 3, #ARGV do command[#command + 1] = ARGV[i] end
-for _, value in ipairs({'*', 'p', newest and newest[1] or '0-0', 't', ARGV[1], 'b', ARGV[2]}) do
-  command[#command + 1] = value
-end
-return redis.call(unpack(command))
-`;
-// KEYS[1] the stream; ARGV: the cursor ('' if not a stream id), the page's
-// entry and byte bounds, the entries it may look at, the topics. Returns
-// { newest id or '', 1 if replayable else 0, matching entries, the id to
-// read on from or '' when the page reached the newest entry }. Nothing after
-// the cursor was trimmed when it is still there, or when the entry after it
-// names it as its predecessor (field p).
-const REPLAY = `
-local function ours(f) return #f == 6 and f[1] == 'p' and f[3] == 't' and f[5] == 'b' end
-local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-if not newest or ARGV[1] == '' then return {newest and newest[1] or '', 0, {}, ''} end
-newest = newest[1]
-local cursor = ARGV[1]
-local after = redis.call('XRANGE', KEYS[1], '(' .. cursor, '+', 'COUNT', 1)[1]
-local replayable
-if not after then replayable = cursor == newest
-else
-  replayable = (ours(after[2]) and after[2][2] == cursor)
-    or #redis.call('XRANGE', KEYS[1], cursor, cursor) == 1
-end
-if not replayable then return {newest, 0, {}, ''} end
-local maxEntries, maxBytes, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local found, size, seen, from = {}, 0, 0, '(' .. cursor
-while true do
-  local count = math.min(100, budget - seen)
-  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', count)
-  for _, entry in ipairs(page) do
-    seen = seen + 1
-    local f = entry[2]
-    if ours(f) then
-      for j = 5, #ARGV do
-        if string.find(f[4], '\\n' .. ARGV[j] .. '\\n', 1, true) then
-          found[#found + 1] = entry
-          size = size + #f[6]
-          break
-        end
-      end
-    end
-    if #found >= maxEntries or size >= maxBytes or seen >= budget then
-      return {newest, 1, found, entry[1] == newest and '' or entry[1]}
-    end
-  end
-  if #page < count then return {newest, 1, found, ''} end
-  from = '(' .. page[#page][1]
-end
-`;
-// Entries one replay call looks at, at most: about 1000 x 4 KiB keep Redis
-// busy for a few milliseconds.
-const REPLAY_SCAN = '1000';
-// Stream ids as Redis writes them, each part at most 2^64 - 1.
-const STREAM_ID = /^(?:0|[1-9]\d{0,19})-(?:0|[1-9]\d{0,19})$/;
-const MAX_PART = 2n ** 64n - 1n;
-
-/**
  * A {@link HubLog} on a Redis Stream, shared by every process that uses the
  * same `key`: pass it to `createHub({ log })` in each.
  *
@@ -212,21 +114,18 @@ const MAX_PART = 2n ** 64n - 1n;
 export function createRedisLog(options: RedisLogOptions): HubLog {
   const { client, key = 'ssekit:hub', trim = { maxLen: 10_000 }, block = 5000 } = options ?? {};
   const onError = options?.onError ?? ((error) => console.error('ssekit/redis:', error));
-  const run = _commander(client, 'client');
-  if (typeof key !== 'string' || key === '') {
-    throw new SSEOptionError(`key must be a non-empty string, got ${String(key)}.`);
-  }
-  const trimArgs = _trimArgs(trim);
-  if (!(Number.isSafeInteger(block) && block > 0)) {
-    throw new SSEOptionError(`block must be a whole number of milliseconds above 0, got ${block}.`);
-  }
+  const run = commander(client, 'client');
+  need(typeof key === 'string' && key !== '', 'key', 'a non-empty string', key);
+  const trimArgs = trimArguments(trim);
+  needCount('block', block);
   const listeners = new Set<(entry: HubEntry) => void>();
   let follower: Promise<void> | undefined;
   let stopped = false;
   let blocking: RedisClientLike | undefined;
   let blockingId: string | undefined;
   let owned = false;
-  let wake: (() => void) | undefined;
+  // Aborted by close(): it cuts short the wait between two attempts.
+  const stopping = new AbortController();
   // node-redis throws an 'error' event nobody listens to out of its emitter,
   // which ends the process: while the log uses a client, it listens too, and
   // reports what no one else hears.
@@ -243,9 +142,13 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     guard(options.blockingClient, false);
   }
 
-  if (!options.blockingClient && typeof client.duplicate !== 'function') {
-    throw new SSEOptionError(
-      'The client has no duplicate(): pass blockingClient, a second connection for blocking reads.',
+  if (!options.blockingClient) {
+    need(
+      typeof client.duplicate === 'function',
+      'client',
+      'a client with duplicate()',
+      client,
+      'Pass blockingClient, a second connection for blocking reads.',
     );
   }
 
@@ -260,7 +163,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
       owned = true;
       guard(blocking, true);
     }
-    const read = _commander(blocking, 'blockingClient');
+    const read = commander(blocking, 'blockingClient');
     const xread = ['XREAD', 'COUNT', '1000', 'BLOCK', String(block), 'STREAMS', key];
     let last: string | undefined;
     let failures = 0;
@@ -278,9 +181,9 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         blockingId ??= String(await read(['CLIENT', 'ID']));
         const reply = await read([...xread, last]);
         failures = 0;
-        for (const raw of _streamEntries(reply)) {
+        for (const raw of streamEntries(reply)) {
           if (stopped) return;
-          const entry = _entry(raw);
+          const entry = ourEntry(raw);
           last = String((raw as unknown[])[0]);
           // Another program's entry: told once, and passed over.
           if (!entry) onError(new RedisForeignEntryError(key, last, (raw as unknown[])[1]));
@@ -291,15 +194,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         start = blockingId = undefined;
         onError(error);
         // 0.5 s, 1 s, 2 s … up to 10 s between attempts; close cuts it short.
-        const delay = Math.min(10_000, 500 * 2 ** failures++);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
+        await sleep(Math.min(10_000, 500 * 2 ** failures++), stopping.signal);
       }
     }
   };
@@ -310,7 +205,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     // the caller's connection, CLIENT UNBLOCK ends the wait instead.
     if (owned) await Promise.resolve(blocking?.disconnect?.()).catch(() => {});
     else if (blockingId) await run(['CLIENT', 'UNBLOCK', blockingId]).catch(() => {});
-    wake?.();
+    stopping.abort();
     await follower;
     for (const [target, listener] of guarded.splice(0)) target.off?.('error', listener);
   };
@@ -329,12 +224,12 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     },
     async read(cursor, topics, limits): Promise<HubPage> {
       const { entries: most, bytes } = limits;
-      const args = [valid(cursor), String(most), String(bytes), REPLAY_SCAN, ...topics];
+      const args = [replayCursor(cursor), String(most), String(bytes), REPLAY_SCAN, ...topics];
       const reply = await run(['EVAL', REPLAY, '1', key, ...args]);
       const [newest, replayable, found, next] = reply as [string, number, unknown[], string];
       const entries: HubEntry[] = [];
       for (const raw of found) {
-        const entry = _entry(raw);
+        const entry = ourEntry(raw);
         if (entry) entries.push(entry);
       }
       return {
@@ -344,44 +239,29 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
         next: next === '' ? undefined : next,
       };
     },
-    compare: _compare,
+    compare: compareIds,
     close: stop,
   };
 }
 
-/**
- * The cursor for the replay script, or '' when it is not a stream id Redis
- * can read after: a part above 2^64 - 1 makes Redis raise an error, and so
- * does the largest id of all.
- */
-function valid(cursor: string): string {
-  if (!STREAM_ID.test(cursor)) return '';
-  const [ms, seq] = cursor.split('-').map(BigInt) as [bigint, bigint];
-  return ms <= MAX_PART && seq <= MAX_PART && !(ms === MAX_PART && seq === MAX_PART) ? cursor : '';
-}
-
-/** Orders two stream ids, `<ms>-<seq>`, as numbers. */
-function _compare(a: string, b: string): number {
-  const dashA = a.indexOf('-');
-  const dashB = b.indexOf('-');
-  return (
-    Number(a.slice(0, dashA)) - Number(b.slice(0, dashB)) ||
-    Number(a.slice(dashA + 1)) - Number(b.slice(dashB + 1))
-  );
-}
-
-function _commander(client: RedisClientLike, name: string) {
+/** Runs a command on an ioredis client (`call`) or a node-redis one (`sendCommand`). */
+function commander(client: RedisClientLike, name: string) {
   if (typeof client?.call === 'function') {
     return (args: string[]) => client.call!(args[0]!, ...args.slice(1));
   }
   if (typeof client?.sendCommand === 'function')
     return (args: string[]) => client.sendCommand!(args);
-  throw new SSEOptionError(
-    `${name} must be a Redis client: an ioredis client (with call) or a node-redis client (with sendCommand).`,
+  need(
+    false,
+    name,
+    'a Redis client: an ioredis client (with call) or a node-redis client (with sendCommand)',
+    client,
+    'Pass a connected client.',
   );
 }
 
-function _trimArgs(trim: RedisTrim): () => string[] {
+/** The trim arguments of `XADD`: made on each publish, since `maxAge` depends on the time. */
+function trimArguments(trim: RedisTrim): () => string[] {
   if (trim === false) return () => [];
   if ('maxLen' in trim && Number.isSafeInteger(trim.maxLen) && trim.maxLen > 0) {
     const args = ['MAXLEN', '~', String(trim.maxLen)];
@@ -390,41 +270,10 @@ function _trimArgs(trim: RedisTrim): () => string[] {
   if ('maxAge' in trim && Number.isSafeInteger(trim.maxAge) && trim.maxAge > 0) {
     return () => ['MINID', '~', `${Date.now() - trim.maxAge}-0`];
   }
-  throw new SSEOptionError(
-    'trim must be { maxLen: n } (MAXLEN ~ n), { maxAge: ms } (MINID ~ now - ms) or false, with a whole number above 0.',
+  need(
+    false,
+    'trim',
+    '{ maxLen: n } (MAXLEN ~ n), { maxAge: ms } (MINID ~ now - ms) or false, with a whole number above 0',
+    trim,
   );
-}
-
-/** The entries of the one stream in an `XREAD` reply, RESP2 or RESP3 shaped. */
-function _streamEntries(reply: unknown): unknown[] {
-  if (reply == null) return [];
-  if (reply instanceof Map) return ([...reply.values()][0] as unknown[]) ?? [];
-  // RESP2: [[key, entries]]; RESP3 maps flattened (ioredis): [key, entries].
-  if (Array.isArray(reply)) {
-    return (
-      ((typeof reply[0] === 'string' ? reply[1] : (reply[0] as unknown[])?.[1]) as unknown[]) ?? []
-    );
-  }
-  return (Object.values(reply as object)[0] as unknown[]) ?? [];
-}
-
-/** An entry PUBLISH wrote (fields p, t, b, in that order), or undefined for any other. */
-function _entry(raw: unknown): HubEntry | undefined {
-  const [id, fields] = raw as [unknown, unknown];
-  if (
-    !Array.isArray(fields) ||
-    fields.length !== 6 ||
-    fields[0] !== 'p' ||
-    fields[2] !== 't' ||
-    fields[4] !== 'b' ||
-    typeof fields[3] !== 'string' ||
-    typeof fields[5] !== 'string'
-  ) {
-    return undefined;
-  }
-  try {
-    return hubEntry(String(id), fields[3].split('\n').filter(Boolean), fields[5]);
-  } catch {
-    return undefined; // a body PUBLISH never wrote: not one well-formed message
-  }
 }

@@ -1,159 +1,19 @@
 /// <reference types="node" />
 /**
- * Log tailing over SSE: filters for JSON-lines logs taken from query
- * parameters (`?level=warn&search=timeout`), and `tailLog`, a whole endpoint.
+ * `tailLog`: a whole log-tail endpoint, a file's JSON lines filtered by the
+ * request's query and resumable with `Last-Event-ID`.
  *
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { SSEOptionError } from '../src/errors.ts';
+import { need } from '../src/checks.ts';
+import { LogFilterError } from '../src/errors.ts';
 import type { SSEResponseInit } from '../src/server/options.ts';
 import { sseResponse } from '../src/server/response.ts';
-import { _CURSOR, type TailFileOptions } from './tail.ts';
-import { _shared } from './tail-shared.ts';
-
-export { type TailFileOptions, tailFile } from './tail.ts';
-
-/**
- * Log levels, lowest first; `?level=warn` keeps `warn`, `error` and `fatal`.
- * Lines may name them in any case, or use pino's numbers (10 to 60).
- *
- * @example
- * ```ts
- * LOG_LEVELS.indexOf('warn'); // 3
- * ```
- */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-
-/**
- * A name from {@link LOG_LEVELS}.
- *
- * @example
- * ```ts
- * const level: LogLevel = 'error';
- * ```
- */
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/**
- * A query parameter that cannot be used as a log filter; `response()` is the
- * 400 to send back, with a message that says what to pass.
- *
- * @example
- * ```ts
- * try {
- *   logFilter(request);
- * } catch (error) {
- *   if (error instanceof LogFilterError) return error.response();
- *   throw error;
- * }
- * ```
- */
-export class LogFilterError extends SSEOptionError {
-  override name = 'LogFilterError';
-  /** The HTTP status for the client: 400. */
-  readonly status = 400;
-
-  /** A `400 Bad Request` with the message as plain text. */
-  response(): Response {
-    return new Response(`${this.message}\n`, {
-      status: this.status,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-    });
-  }
-}
-
-/**
- * Options of {@link logFilter}.
- *
- * @example
- * ```ts
- * logFilter(request, { levelField: 'severity', maxSearchLength: 80 });
- * ```
- */
-export interface LogFilterOptions {
-  /** The field of each JSON line that holds its level. Default `'level'`. */
-  levelField?: string;
-  /** The longest `search` accepted, in characters. Default 200. */
-  maxSearchLength?: number;
-}
-
-/**
- * A filter for JSON-lines log lines, made by {@link logFilter}.
- *
- * @example
- * ```ts
- * const filter = logFilter('?level=error&search=timeout');
- * filter.test('{"level":"error","msg":"DB timeout"}'); // true
- * ```
- */
-export interface LogFilter {
-  /** The lowest level kept, if any. */
-  readonly level: LogLevel | undefined;
-  /** The text searched for (case-insensitive), if any. */
-  readonly search: string | undefined;
-  /** Whether a line passes: at or above `level`, with `search` in one of its values. */
-  test(line: string): boolean;
-}
-
-/**
- * Reads `level` (lowest level kept: `trace` … `fatal`, or `all`) and `search`
- * (text to find, case-insensitive, in the values of a JSON line, or in a
- * plain line) from query parameters. Lines that are not JSON objects pass
- * only when no level is asked for. Throws a {@link LogFilterError} for a
- * parameter that cannot be used: answer it with `error.response()`, a 400.
- *
- * @example
- * ```ts
- * const filter = logFilter(new URL('https://x/logs?level=warn&search=db'));
- * filter.test('{"level":"error","msg":"db down"}'); // true
- * filter.test('{"level":"info","msg":"db up"}'); // false: below warn
- * ```
- */
-export function logFilter(
-  query: Request | URL | URLSearchParams | string,
-  options: LogFilterOptions = {},
-): LogFilter {
-  const { levelField = 'level', maxSearchLength = 200 } = options;
-  const params =
-    query instanceof URLSearchParams
-      ? query
-      : typeof query === 'string'
-        ? new URLSearchParams(query.slice(query.indexOf('?') + 1))
-        : new URL(query instanceof URL ? query : query.url).searchParams;
-  const level = _single(params, 'level')?.toLowerCase();
-  const search = _single(params, 'search');
-  const rank = level === undefined || level === '' || level === 'all' ? -1 : _rank(level);
-  if (rank === undefined) {
-    throw new LogFilterError(
-      `level must be one of ${LOG_LEVELS.join(', ')} or all (got '${_shorten(level!)}')`,
-    );
-  }
-  if (search !== undefined && search.length > maxSearchLength) {
-    throw new LogFilterError(`search must be at most ${maxSearchLength} characters`);
-  }
-  const needle = search ? search.toLowerCase() : undefined;
-  return {
-    level: rank < 0 ? undefined : LOG_LEVELS[rank],
-    search: needle ? search : undefined,
-    test(line) {
-      if (rank < 0 && needle === undefined) return true;
-      let entry: unknown;
-      try {
-        entry = line.startsWith('{') ? JSON.parse(line) : undefined;
-      } catch {}
-      const record = entry !== null && typeof entry === 'object' ? entry : undefined;
-      if (rank >= 0) {
-        const value = (record as Record<string, unknown> | undefined)?.[levelField];
-        if ((_rank(value) ?? -1) < rank) return false;
-      }
-      if (needle === undefined) return true;
-      // Values only: a search for "level" should not match every line by its keys.
-      const text = record ? Object.values(record).map(_text).join('\n') : line;
-      return text.toLowerCase().includes(needle);
-    },
-  };
-}
+import { type LogFilter, type LogFilterOptions, logFilter } from './log-filter.ts';
+import type { TailFileOptions } from './tail-follow.ts';
+import { CURSOR } from './tail-lines.ts';
+import { shared } from './tail-shared.ts';
 
 /**
  * Options of {@link tailLog}: where to start and how often to look, the
@@ -183,7 +43,8 @@ export interface TailLogOptions
  *
  * @example
  * ```ts
- * import { serve, tailLog } from 'ssekit/node';
+ * import { serve } from 'ssekit/node';
+ * import { tailLog } from 'ssekit/tail';
  *
  * // GET /logs?level=error&search=timeout
  * await serve((request) => tailLog(request, '/var/log/app.jsonl', { retry: 5000 }));
@@ -203,9 +64,8 @@ export async function tailLog(
     if (error instanceof LogFilterError) return error.response();
     throw error;
   }
-  if (from !== undefined && from !== 'end' && from !== 'start') {
-    throw new SSEOptionError(`tailLog(): from must be 'end' or 'start' (got ${String(from)})`);
-  }
+  if (from !== undefined)
+    need(from === 'end' || from === 'start', 'tailLog: from', "'end' or 'start'", from);
   const found = await stat(path).then(
     (info) => info.isFile(),
     () => false,
@@ -215,40 +75,12 @@ export async function tailLog(
     async function* ({ signal, lastEventId }) {
       // Each line's id is where it ends in the file: a client that reconnects
       // resumes right after the last line it got, losing none written meanwhile.
-      const resume = lastEventId && _CURSOR.test(lastEventId) ? lastEventId : from;
+      const resume = lastEventId && CURSOR.test(lastEventId) ? lastEventId : from;
       // One follower per file, shared by every stream of it; each filters its own.
-      for await (const [line, id] of _shared(path, { signal, from: resume, pollMs })) {
+      for await (const [line, id] of shared(path, { signal, from: resume, pollMs })) {
         if (line !== '' && filter.test(line)) yield { event, id, data: line };
       }
     },
     { ...init, request },
   );
-}
-
-function _rank(level: unknown): number | undefined {
-  if (typeof level === 'number') {
-    // pino: trace 10, debug 20, info 30, warn 40, error 50, fatal 60.
-    return Number.isFinite(level)
-      ? Math.max(0, Math.min(5, Math.floor(level / 10) - 1))
-      : undefined;
-  }
-  if (typeof level !== 'string') return undefined;
-  const name = level.toLowerCase();
-  const rank = LOG_LEVELS.indexOf((name === 'warning' ? 'warn' : name) as LogLevel);
-  return rank < 0 ? undefined : rank;
-}
-
-function _single(params: URLSearchParams, name: string): string | undefined {
-  const values = params.getAll(name);
-  if (values.length > 1)
-    throw new LogFilterError(`give ${name} once (got it ${values.length} times)`);
-  return values[0];
-}
-
-function _text(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function _shorten(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

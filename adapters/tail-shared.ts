@@ -12,15 +12,16 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { _CURSOR, _checkOptions, _follow, _identity, _Lines, _read } from './tail.ts';
+import { follow, pollOptions } from './tail-follow.ts';
+import { CURSOR, identity, Lines, readChunk } from './tail-lines.ts';
 
 type Line = [line: string, cursor: string];
 
 /** Bytes of lines a stream may have waiting; past them it catches up from the file. */
-const _MAX_QUEUED = 1024 * 1024;
+const MAX_QUEUED = 1024 * 1024;
 
 /** One stream's place in a follower. */
-interface _Reader {
+interface Reader {
   queue: Line[];
   bytes: number;
   /** Where the queue starts: the cursor of the last line taken, or a catch-up's end. */
@@ -30,8 +31,8 @@ interface _Reader {
   wake: (() => void) | undefined;
 }
 
-interface _Follower {
-  readers: Set<_Reader>;
+interface Follower {
+  readers: Set<Reader>;
   /** Where the lines sent so far end (the start position before any). */
   last: string;
   ready: Promise<void>;
@@ -40,16 +41,16 @@ interface _Follower {
   failure: { error: unknown } | undefined;
 }
 
-const _followers = new Map<string, _Follower>();
+const followers = new Map<string, Follower>();
 
 /** @internal How many files are being followed now (for tests). */
-export const _followerCount = (): number => _followers.size;
+export const followerCount = (): number => followers.size;
 
 /**
- * @internal `_follow` through the follower shared by every stream of `path`:
+ * @internal `follow` through the follower shared by every stream of `path`:
  * the lines from `from` (`'end'`, `'start'` or a cursor) on, with their cursors.
  */
-export async function* _shared(
+export async function* shared(
   path: string | URL,
   options: {
     signal?: AbortSignal;
@@ -59,13 +60,13 @@ export async function* _shared(
     maxQueued?: number;
   },
 ): AsyncGenerator<Line, void, undefined> {
-  const { signal, from = 'end', maxQueued = _MAX_QUEUED } = options;
-  const { pollMs, maxLineLength } = _checkOptions(options);
+  const { signal, from = 'end', maxQueued = MAX_QUEUED } = options;
+  const { pollMs, maxLineLength } = pollOptions(options);
   if (signal?.aborted) return;
   const file = path instanceof URL ? fileURLToPath(path) : resolve(path);
   const key = `${file}\0${pollMs}\0${maxLineLength}`;
-  const follower = _followers.get(key) ?? _start(key, file, pollMs, maxLineLength, maxQueued);
-  const reader: _Reader = {
+  const follower = followers.get(key) ?? startFollower(key, file, pollMs, maxLineLength, maxQueued);
+  const reader: Reader = {
     queue: [],
     bytes: 0,
     base: undefined,
@@ -86,7 +87,7 @@ export async function* _shared(
         // there; what comes after is queued from now on.
         const [start, end] = [reader.gapFrom, follower.last];
         Object.assign(reader, { gapFrom: undefined, queue: [], bytes: 0, base: end });
-        for await (const line of _readRange(file, start, end, maxLineLength)) {
+        for await (const line of readRange(file, start, end, maxLineLength)) {
           if (signal?.aborted) return;
           yield line;
         }
@@ -106,23 +107,23 @@ export async function* _shared(
   } finally {
     signal?.removeEventListener('abort', onAbort);
     follower.readers.delete(reader);
-    if (follower.readers.size === 0 && _followers.get(key) === follower) {
-      _followers.delete(key);
+    if (follower.readers.size === 0 && followers.get(key) === follower) {
+      followers.delete(key);
       follower.stop.abort();
     }
   }
 }
 
-function _start(
+function startFollower(
   key: string,
   file: string,
   pollMs: number,
   maxLineLength: number,
   maxQueued: number,
-): _Follower {
+): Follower {
   let started!: () => void;
   let failed!: (error: unknown) => void;
-  const follower: _Follower = {
+  const follower: Follower = {
     readers: new Set(),
     last: '0:0',
     ready: new Promise<void>((resolve, reject) => ([started, failed] = [resolve, reject])),
@@ -131,7 +132,7 @@ function _start(
     failure: undefined,
   };
   follower.ready.catch(() => {}); // the readers are told
-  _followers.set(key, follower);
+  followers.set(key, follower);
   const onPosition = (cursor: string) => {
     follower.last = cursor;
     if (follower.started) return;
@@ -141,21 +142,21 @@ function _start(
   };
   (async () => {
     const { signal } = follower.stop;
-    for await (const line of _follow(file, { signal, pollMs, maxLineLength, onPosition })) {
+    for await (const line of follow(file, { signal, pollMs, maxLineLength, onPosition })) {
       follower.last = line[1];
-      for (const reader of follower.readers) _offer(reader, line, maxQueued);
+      for (const reader of follower.readers) offer(reader, line, maxQueued);
     }
   })().catch((error: unknown) => {
     follower.failure = { error };
     failed(error);
-    if (_followers.get(key) === follower) _followers.delete(key);
+    if (followers.get(key) === follower) followers.delete(key);
     for (const reader of follower.readers) reader.wake?.();
   });
   return follower;
 }
 
 /** Queues a line for a reader; one that falls too far behind reads the file instead. */
-function _offer(reader: _Reader, line: Line, maxQueued: number): void {
+function offer(reader: Reader, line: Line, maxQueued: number): void {
   if (reader.gapFrom !== undefined || reader.base === undefined) return; // reading the file
   if (reader.queue.length > 0 && reader.bytes + line[0].length > maxQueued) {
     // A slow stream never holds the others back, nor grows without bound.
@@ -172,25 +173,25 @@ function _offer(reader: _Reader, line: Line, maxQueued: number): void {
  * when `from` is `'start'`, another file (rotated) or past `end`
  * (truncated). Nothing when the file is no longer the one `end` is in.
  */
-async function* _readRange(
+async function* readRange(
   file: string,
   from: string,
   end: string,
   maxLineLength: number,
 ): AsyncGenerator<Line, void, undefined> {
-  const [, endIno = '', endOffset = '0'] = _CURSOR.exec(end) ?? [];
-  const [, fromIno, fromOffset] = _CURSOR.exec(from) ?? [];
+  const [, endIno = '', endOffset = '0'] = CURSOR.exec(end) ?? [];
+  const [, fromIno, fromOffset] = CURSOR.exec(from) ?? [];
   const stop = Number(endOffset);
   let position = fromIno === endIno && Number(fromOffset) <= stop ? Number(fromOffset) : 0;
-  const lines = new _Lines(maxLineLength);
+  const lines = new Lines(maxLineLength);
   const at = (offset: number) => `${endIno}:${offset}`;
   while (position < stop) {
     // Opened for each chunk: a reader paused mid-range holds no file open.
     const handle = await open(file, 'r');
     let chunk: Uint8Array;
     try {
-      if (String(_identity(await handle.stat()).ino) !== endIno) return;
-      ({ chunk } = await _read(handle, position, stop - position));
+      if (String(identity(await handle.stat()).ino) !== endIno) return;
+      ({ chunk } = await readChunk(handle, position, stop - position));
     } finally {
       await handle.close();
     }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isEventStreamType } from '../src/wire/content-type.ts';
 
 /**
  * The `ctx` workerd passes to a module worker's `fetch`.
@@ -43,7 +44,7 @@ export type WorkerHandler<Env = unknown> = (
 // workerd's global; `compatibilityFlags` lists the flags in effect.
 declare const Cloudflare: { compatibilityFlags?: Record<string, boolean> } | undefined;
 
-let _warned = false;
+let warned = false;
 
 /**
  * Wraps a module worker's `fetch`. A worker deployed without the
@@ -77,8 +78,12 @@ export function defineWorker<Env = unknown>(
   return {
     async fetch(request, env, ctx) {
       const response = await handler(request, env, ctx);
-      if (!_warned && hasRequestSignal() === false && _isEventStream(response)) {
-        _warned = true;
+      if (
+        !warned &&
+        hasRequestSignal() === false &&
+        isEventStreamType(response.headers.get('content-type'))
+      ) {
+        warned = true;
         console.warn(
           'ssekit/workers: the enable_request_signal compatibility flag is off, so workerd does not tell this worker when a client disconnects: an event stream\'s source stays parked and its finally and onClose never run. Add compatibility_flags = ["enable_request_signal"] to wrangler.toml.',
         );
@@ -100,8 +105,4 @@ export function defineWorker<Env = unknown>(
 export function hasRequestSignal(): boolean | undefined {
   const flags = typeof Cloudflare === 'object' ? Cloudflare?.compatibilityFlags : undefined;
   return flags ? flags.enable_request_signal === true : undefined;
-}
-
-function _isEventStream(response: Response): boolean {
-  return /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }

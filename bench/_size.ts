@@ -92,17 +92,22 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/node/compress',
     source: "export * from './adapters/node-compress.ts'",
-    // Typed errors for its memory options (the error classes come with them).
-    budget: 1000,
+    // Typed errors for its memory options (the error classes come with them),
+    // and since issue 15 the shared checker (need, describe) that says them.
+    budget: 1200,
   },
-  { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 400 },
-  { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 375 },
+  // Issue 15: Deno and Bun share one body wrapper and the one content-type test.
+  { name: 'ssekit/deno', source: "export * from './adapters/deno.ts'", budget: 440 },
+  { name: 'ssekit/bun', source: "export * from './adapters/bun.ts'", budget: 410 },
   { name: 'ssekit/workers', source: "export * from './adapters/workers.ts'", budget: 440 },
   // The replay script pages and passes over entries it did not write (issue 13).
-  // Issue 15: every entry read back goes through hubEntry's check (see hub).
-  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 3020 },
+  // Issue 15: the shared checker and sleep, and every entry read back checked.
+  { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 3300 },
   // The object serves event streams itself, so the entry carries sseResponse
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
+  // Log tailing, its own entry since issue 15 (ssekit/node re-exports it):
+  // tailLog serves event streams itself, so the entry carries sseResponse.
+  { name: 'ssekit/tail', source: "export * from './adapters/tail.ts'", budget: 8150 },
   {
     name: 'ssekit/durable-objects',
     source: "export * from './adapters/durable-objects.ts'",

@@ -22,7 +22,9 @@ export type {
   SSEResponseInit,
 } from './server/options.ts';
 export { createEventStream, sseResponse } from './server/response.ts';
-export { abortable, sleep } from './server/signal.ts';
+export { abortable, sleep } from './signal.ts';
+export { type EncodeOptions, encodeComment, encodeMessage, preEncode } from './wire/encode.ts';
+export { EncodedMessage } from './wire/encoded.ts';
 export type {
   ControlMessage,
   EventMap,
@@ -31,6 +33,4 @@ export type {
   SSEItem,
   SSEMessage,
   UntypedMessage,
-} from './types.ts';
-export { type EncodeOptions, encodeComment, encodeMessage } from './wire/encode.ts';
-export { EncodedMessage, preEncode } from './wire/encoded.ts';
+} from './wire/message.ts';

@@ -1,8 +1,11 @@
-import type { EventMap } from '../types.ts';
-import type { SSEEvent } from '../wire/parse.ts';
-import { SSEParseError, SSEResponseError } from './errors.ts';
+import { SSEParseError, SSEResponseError } from '../errors.ts';
+import { sleep } from '../signal.ts';
+import { isEventStreamType } from '../wire/content-type.ts';
+import type { SSEEvent } from '../wire/event.ts';
+import type { EventMap } from '../wire/message.ts';
+import { headerBytes } from './last-event-id-header.ts';
 import { readEvents } from './read-events.ts';
-import { backoff, delayOption, headerBytes, isEventStream, retryAfter, wait } from './retry.ts';
+import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
 
 /**
@@ -111,7 +114,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         }
         if (
           response &&
-          (response.status !== 200 || !isEventStream(response.headers.get('content-type')))
+          (response.status !== 200 || !isEventStreamType(response.headers.get('content-type')))
         ) {
           error = new SSEResponseError(response);
           const { status } = response;
@@ -172,7 +175,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
           delay === undefined ? backedOff : Math.max(Math.min(delay, maxRetryDelay), backedOff);
         readyState = 0;
         options.onReconnect?.({ attempt: failures + 1, delay, error });
-        await wait(delay, signal);
+        await sleep(delay, signal);
         attempt++;
       }
     } finally {

@@ -1,5 +1,5 @@
+import { SSEResponseError } from '../errors.ts';
 import { connect } from './connect.ts';
-import { SSEResponseError } from './errors.ts';
 import type { ConnectOptions, SSEConnection } from './types.ts';
 
 /**
@@ -45,28 +45,20 @@ export interface EventSourceEventMap {
 
 type Listener<E> = ((this: EventSource, event: E) => unknown) | { handleEvent(event: E): unknown };
 
-// Listener types as the DOM's EventSource declares them: named events are MessageEvents.
+// Listener types as the DOM's EventSource declares them: named events are
+// MessageEvents. One shape for adding and removing, with their options.
+type ListenerMethod<Options> = {
+  <K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: Listener<EventSourceEventMap[K]>,
+    options?: boolean | Options,
+  ): void;
+  (type: string, listener: Listener<MessageEvent>, options?: boolean | Options): void;
+};
+
 export interface EventSource {
-  addEventListener<K extends keyof EventSourceEventMap>(
-    type: K,
-    listener: Listener<EventSourceEventMap[K]>,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  addEventListener(
-    type: string,
-    listener: Listener<MessageEvent>,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  removeEventListener<K extends keyof EventSourceEventMap>(
-    type: K,
-    listener: Listener<EventSourceEventMap[K]>,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  removeEventListener(
-    type: string,
-    listener: Listener<MessageEvent>,
-    options?: boolean | EventListenerOptions,
-  ): void;
+  addEventListener: ListenerMethod<AddEventListenerOptions>;
+  removeEventListener: ListenerMethod<EventListenerOptions>;
 }
 
 type Handler = ((event: Event) => unknown) | null;

@@ -8,14 +8,10 @@
  * @module
  */
 
-export {
-  createSSEParser,
-  type SSEEvent,
-  type SSEParser,
-  type SSEParserOptions,
-} from '../wire/parse.ts';
+export { SSEParseError, SSEResponseError } from '../errors.ts';
+export type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
+export { createSSEParser } from '../wire/parse.ts';
 export { connect } from './connect.ts';
-export { SSEParseError, SSEResponseError } from './errors.ts';
 export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
 export { type ReadEventsOptions, readEvents } from './read-events.ts';

@@ -1,9 +1,5 @@
-import {
-  createSSEParser,
-  type SSEEvent,
-  type SSEParser,
-  type SSEParserOptions,
-} from '../wire/parse.ts';
+import type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
+import { createSSEParser } from '../wire/parse.ts';
 import { createDecoder } from './decode.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { createSSEParser, type SSEEvent, type SSEParserOptions } from '../wire/parse.ts';
+import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
+import { createSSEParser } from '../wire/parse.ts';
 import { createDecoder } from './decode.ts';
 
 /**

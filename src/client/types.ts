@@ -1,5 +1,5 @@
-import type { EventMap } from '../types.ts';
-import type { SSEEvent } from '../wire/parse.ts';
+import type { SSEEvent } from '../wire/event.ts';
+import type { EventMap } from '../wire/message.ts';
 
 // The types of connect(): its events, options and connection.
 

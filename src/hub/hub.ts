@@ -1,17 +1,12 @@
-import type { EventMap, SSEMessage } from '../types.ts';
-import { encodeMessage } from '../wire/encode.ts';
-import { EncodedMessage, preEncode } from '../wire/encoded.ts';
-import { _need, HubClosedError } from './errors.ts';
+import { need } from '../checks.ts';
+import { HubClosedError } from '../errors.ts';
+import { encodeMessage, preEncode } from '../wire/encode.ts';
+import { EncodedMessage } from '../wire/encoded.ts';
+import type { EventMap, SSEMessage } from '../wire/message.ts';
 import type { HubEntry, HubPageLimits } from './log.ts';
-import {
-  _topics,
-  _validate,
-  type HubCloseOptions,
-  type HubOptions,
-  type HubStats,
-  type SubscribeOptions,
-} from './options.ts';
-import { type _Core, Subscription } from './subscription.ts';
+import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './options.ts';
+import { hubSettings, topicList } from './settings.ts';
+import { type HubCore, Subscription } from './subscription.ts';
 
 /**
  * Fans messages out to subscribers by topic, with replay.
@@ -64,7 +59,7 @@ export interface Hub<Events extends EventMap = EventMap> {
 export function createHub<Events extends EventMap = EventMap>(
   options: HubOptions = {},
 ): Hub<Events> {
-  const settings = _validate(options);
+  const settings = hubSettings(options);
   const { log, serialize, resetEvent } = settings;
   const byTopic = new Map<string, Set<Subscription>>();
   const all = new Set<Subscription>();
@@ -95,7 +90,7 @@ export function createHub<Events extends EventMap = EventMap>(
     for (const subscription of all) if (subscription.deadline <= now) subscription.drain();
   };
 
-  const core: _Core = {
+  const core: HubCore = {
     compare: (a, b) => log.compare(a, b),
     maxQueued: settings.maxQueued,
     maxQueuedBytes: settings.maxQueuedBytes,
@@ -142,20 +137,27 @@ export function createHub<Events extends EventMap = EventMap>(
 
   return {
     publish(topics, message) {
-      if (closing)
+      if (closing) {
         throw new HubClosedError(
-          'publish() after close(): this hub is closed. Publish before closing, or create a new hub.',
+          'publish(): expected an open hub, got one closed by close(). Publish before closing, or create a new hub.',
         );
-      const list = _topics(topics);
-      _need(
-        (message as { id?: unknown } | null)?.id === undefined,
-        'publish(): remove the id; the hub assigns ids from its log, so that they increase across topics and replay works',
-        message,
+      }
+      const list = topicList(topics);
+      const id = (message as { id?: unknown } | null)?.id;
+      need(
+        id === undefined,
+        'publish(): id',
+        'none',
+        id,
+        "Remove it: the hub's log assigns ids, so that they increase across topics.",
       );
-      _need(
+      need(
         !(message instanceof EncodedMessage),
-        'publish(): pass the message itself, not a preEncode() result; the hub encodes it once, with the id its log assigns',
+        'publish(): message',
+        'the message itself',
         message,
+        'Pass the message: the hub encodes it with the id its log assigns.',
+        'a preEncode() result',
       );
       const body = encodeMessage(message, { serialize });
       counts.published++;
@@ -163,7 +165,7 @@ export function createHub<Events extends EventMap = EventMap>(
     },
 
     subscribe(topics, subscribeOptions = {}) {
-      const list = _topics(topics);
+      const list = topicList(topics);
       const { lastEventId } = subscribeOptions;
       // Its signal and close are read later, and only if `sseResponse` does
       // not connect it (see Subscription): a context's are made on first read.
@@ -197,9 +199,10 @@ export function createHub<Events extends EventMap = EventMap>(
 
     close({ grace = 1000, event } = {}) {
       if (closing) return closing;
-      _need(
+      need(
         typeof grace === 'number' && grace >= 0,
-        'close(): grace must be a number of milliseconds, 0 or more',
+        'close(): grace',
+        'a number of milliseconds, 0 or more',
         grace,
       );
       const last =

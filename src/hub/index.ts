@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { HubClosedError } from './errors.ts';
+export { HubClosedError } from '../errors.ts';
 export { createHub, type Hub } from './hub.ts';
 export {
   type HubEntry,

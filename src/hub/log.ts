@@ -1,3 +1,4 @@
+import { isObject, need, needCount } from '../checks.ts';
 import { SSEOptionError } from '../errors.ts';
 import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 
@@ -154,8 +155,45 @@ export function hubEntry(id: string, topics: readonly string[], body: string): H
   return { id, topics, message: fromWireText(text) };
 }
 
-/** True when `entry` was published to one of `topics`. */
-export function _matches(entry: HubEntry, topics: ReadonlySet<string>): boolean {
+/**
+ * How much history a log keeps for replay: the bounds of `createMemoryLog`
+ * and of the durable log of `ssekit/durable-objects`.
+ *
+ * @example
+ * ```ts
+ * const bounds: LogBounds = { maxEntries: 10_000, maxBytes: 64 << 20, maxAge: 10 * 60_000 };
+ * ```
+ */
+export interface LogBounds {
+  /** Entries kept for replay; older ones are dropped. Default 1000. */
+  maxEntries?: number;
+  /** Bytes of messages kept for replay; older ones are dropped. Default 16 MiB. */
+  maxBytes?: number;
+  /** Milliseconds an entry is kept for replay. Default: no age bound. */
+  maxAge?: number;
+}
+
+/** @internal A log's bounds (`what` names its options in messages), checked, with their defaults. */
+export function logBounds(what: string, options: LogBounds): Required<LogBounds> {
+  need(isObject(options), what, 'an object', options);
+  const {
+    maxEntries = 1000,
+    maxBytes = 16 * 1024 * 1024,
+    maxAge = Number.POSITIVE_INFINITY,
+  } = options;
+  needCount('maxEntries', maxEntries);
+  needCount('maxBytes', maxBytes);
+  need(
+    typeof maxAge === 'number' && maxAge > 0,
+    'maxAge',
+    'a number of milliseconds above 0',
+    maxAge,
+  );
+  return { maxEntries, maxBytes, maxAge };
+}
+
+/** @internal True when `entry` was published to one of `topics`. */
+export function matches(entry: HubEntry, topics: ReadonlySet<string>): boolean {
   for (const topic of entry.topics) if (topics.has(topic)) return true;
   return false;
 }

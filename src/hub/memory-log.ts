@@ -1,5 +1,12 @@
-import { _isCount, _need } from './errors.ts';
-import { _matches, type HubEntry, type HubLog, type HubPage, hubEntry } from './log.ts';
+import {
+  type HubEntry,
+  type HubLog,
+  type HubPage,
+  hubEntry,
+  type LogBounds,
+  logBounds,
+  matches,
+} from './log.ts';
 
 /**
  * Bounds of the in-memory log.
@@ -9,14 +16,7 @@ import { _matches, type HubEntry, type HubLog, type HubPage, hubEntry } from './
  * createMemoryLog({ maxEntries: 10_000, maxBytes: 64 << 20, maxAge: 10 * 60_000 });
  * ```
  */
-export interface MemoryLogOptions {
-  /** Entries kept for replay; older ones are dropped. Default 1000. */
-  maxEntries?: number;
-  /** Bytes of messages kept for replay; older ones are dropped. Default 16 MiB. */
-  maxBytes?: number;
-  /** Milliseconds an entry is kept for replay. Default: no age bound. */
-  maxAge?: number;
-}
+export interface MemoryLogOptions extends LogBounds {}
 
 // The counter part of an id as this log writes it: no sign, no leading zero,
 // no exponent or hex, and exact as a number.
@@ -39,23 +39,7 @@ const COUNTER = /^(?:0|[1-9]\d{0,15})$/;
  * ```
  */
 export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
-  _need(
-    typeof options === 'object' && options !== null,
-    'The memory log options must be an object',
-    options,
-  );
-  const {
-    maxEntries = 1000,
-    maxBytes = 16 * 1024 * 1024,
-    maxAge = Number.POSITIVE_INFINITY,
-  } = options;
-  _need(_isCount(maxEntries), 'maxEntries must be a whole number above 0', maxEntries);
-  _need(_isCount(maxBytes), 'maxBytes must be a whole number of bytes above 0', maxBytes);
-  _need(
-    typeof maxAge === 'number' && maxAge > 0,
-    'maxAge must be a number of milliseconds above 0',
-    maxAge,
-  );
+  const { maxEntries, maxBytes, maxAge } = logBounds('createMemoryLog(options)', options);
   const epoch = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
   // entries[n % maxEntries] holds entry n; entries first..last are kept.
   const entries: (HubEntry | undefined)[] = [];
@@ -112,7 +96,7 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
       let size = 0;
       for (let n = from + 1; n <= last; n++) {
         const entry = entries[n % maxEntries]!;
-        if (!_matches(entry, topics)) continue;
+        if (!matches(entry, topics)) continue;
         found.push(entry);
         size += entry.message.bytes.length;
         if ((found.length >= limits.entries || size >= limits.bytes) && n < last) {

@@ -1,7 +1,5 @@
-import type { Serialize, SSEItem } from '../types.ts';
-import { _isCount, _need } from './errors.ts';
+import type { Serialize, SSEItem } from '../wire/message.ts';
 import type { HubLog } from './log.ts';
-import { createMemoryLog } from './memory-log.ts';
 
 /**
  * What a subscriber's queue does when a message would exceed its bounds:
@@ -158,90 +156,4 @@ export interface HubStats {
   disconnected: number;
   /** Subscribers told their `Last-Event-ID` could not be replayed. */
   resets: number;
-}
-
-/** @internal The topics, validated, each once. */
-export function _topics(topics: string | readonly string[]): string[] {
-  const list = typeof topics === 'string' ? [topics] : topics;
-  _need(
-    Array.isArray(list) && list.length > 0,
-    'Topics must be a string or a non-empty array of strings',
-    topics,
-  );
-  for (const topic of list) {
-    _need(
-      typeof topic === 'string' && /^[^\r\n\0]+$/.test(topic),
-      "A topic must be a non-empty string without CR, LF or NUL, such as 'user:42'",
-      topic,
-    );
-  }
-  return list.length === 1 ? [list[0]!] : [...new Set(list)];
-}
-
-export function _validate(options: HubOptions) {
-  _need(
-    typeof options === 'object' && options !== null,
-    'The hub options must be an object',
-    options,
-  );
-  const {
-    log = createMemoryLog(),
-    maxQueued = 1000,
-    maxQueuedBytes = 1024 * 1024,
-    overflow = 'disconnect',
-    resetEvent = 'reset',
-    maxConnectionAge,
-    maxConnectionAgeJitter = 0.2,
-    serialize,
-    onError = (error: unknown) => console.error('ssekit/hub:', error),
-  } = options;
-  _need(
-    typeof log?.append === 'function' &&
-      typeof log.read === 'function' &&
-      typeof log.follow === 'function' &&
-      typeof log.compare === 'function',
-    'log must be a HubLog (append, follow, read, compare): use createMemoryLog() or ssekit/redis',
-    log,
-  );
-  _need(_isCount(maxQueued), 'maxQueued must be a whole number above 0', maxQueued);
-  _need(_isCount(maxQueuedBytes), 'maxQueuedBytes must be a whole number above 0', maxQueuedBytes);
-  _need(
-    typeof overflow === 'function' ||
-      ['disconnect', 'drop-oldest', 'drop-newest'].includes(overflow),
-    "overflow must be 'disconnect', 'drop-oldest', 'drop-newest' or a function",
-    overflow,
-  );
-  _need(
-    typeof resetEvent === 'string' && /^[^\r\n]+$/.test(resetEvent),
-    'resetEvent must be an event name without CR or LF',
-    resetEvent,
-  );
-  _need(
-    maxConnectionAge === undefined ||
-      (typeof maxConnectionAge === 'number' && maxConnectionAge > 0 && maxConnectionAge < 2 ** 31),
-    'maxConnectionAge must be a number of milliseconds above 0',
-    maxConnectionAge,
-  );
-  _need(
-    typeof maxConnectionAgeJitter === 'number' &&
-      maxConnectionAgeJitter >= 0 &&
-      maxConnectionAgeJitter <= 1,
-    'maxConnectionAgeJitter must be a fraction from 0 to 1',
-    maxConnectionAgeJitter,
-  );
-  for (const name of ['serialize', 'onReset', 'onError'] as const) {
-    const value = options[name];
-    _need(value === undefined || typeof value === 'function', `${name} must be a function`, value);
-  }
-  return {
-    log,
-    maxQueued,
-    maxQueuedBytes,
-    overflow,
-    resetEvent,
-    maxConnectionAge,
-    maxConnectionAgeJitter,
-    serialize,
-    onError,
-  };
 }

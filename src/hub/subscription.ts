@@ -5,7 +5,7 @@ import type { HubEntry, HubPage } from './log.ts';
 import type { HubOverflowPolicy } from './options.ts';
 
 /** @internal What a subscription needs from its hub. */
-export interface _Core {
+export interface HubCore {
   compare(a: string, b: string): number;
   maxQueued: number;
   maxQueuedBytes: number;
@@ -31,7 +31,7 @@ const NO_ENTRIES: readonly HubEntry[] = [];
 const WRITE_BYTES = 64 * 1024;
 
 /** @internal Reads one page of a subscriber's replay, after `cursor`. */
-export type _ReadPage = (cursor: string) => HubPage | Promise<HubPage>;
+export type ReadPage = (cursor: string) => HubPage | Promise<HubPage>;
 
 /**
  * One subscriber: an async iterator of encoded messages that replays what
@@ -56,7 +56,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   /** Its topics, each once. */
   readonly topics: readonly string[];
 
-  #core: _Core;
+  #core: HubCore;
   #queue: (HubEntry | undefined)[] = [];
   #head = 0;
   #bytes = 0;
@@ -65,7 +65,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #replay: readonly HubEntry[] = NO_ENTRIES;
   #replayAt = 0;
   #cursor: string | undefined;
-  #read: _ReadPage | undefined;
+  #read: ReadPage | undefined;
   #lastEventId = '';
   #reading = false;
   // Live entries up to this id were in the replay: dropped when they arrive.
@@ -82,7 +82,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** @internal */
   constructor(
-    core: _Core,
+    core: HubCore,
     topics: readonly string[],
     options?: { signal?: AbortSignal | undefined; close?: (() => void) | undefined },
   ) {
@@ -112,7 +112,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   }
 
   /** @internal Replays what came after `lastEventId`, reading pages with `read`. */
-  start(lastEventId: string, read: _ReadPage): void {
+  start(lastEventId: string, read: ReadPage): void {
     this.#lastEventId = this.#cursor = lastEventId;
     this.#read = read;
     this.#fetch();

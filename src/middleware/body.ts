@@ -1,3 +1,5 @@
+import { join } from '../wire/bytes.ts';
+
 /**
  * @internal What {@link readWhole} found: the whole body, or a stream that
  * gives the same bytes as the original (what was read, then the rest).
@@ -32,14 +34,7 @@ export async function readWhole(
     size += result.value.byteLength;
     if (size > options.maxBytes) return { stream: resume(reader, chunks) };
   }
-  if (chunks.length === 1) return { bytes: chunks[0]! };
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { bytes };
+  return { bytes: join(chunks, size) ?? new Uint8Array(0) };
 }
 
 /** The chunks already read, then the pending read, then the rest: pulled, never pushed. */

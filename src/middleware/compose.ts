@@ -1,5 +1,4 @@
-import { SSEOptionError } from '../errors.ts';
-import { describe } from '../wire/encode.ts';
+import { needFunction } from '../checks.ts';
 
 /**
  * A fetch handler, what Workers, Deno's and Bun's `serve`, and
@@ -52,18 +51,10 @@ export function compose(
   ...middleware: Middleware[]
 ): (handler: FetchHandler) => (request: Request) => Promise<Response> {
   middleware.forEach((item, index) => {
-    if (typeof item !== 'function') {
-      throw new SSEOptionError(
-        `compose: middleware ${index} must be a function (request, next) => Response, got ${describe(item)}.`,
-      );
-    }
+    needFunction(`compose: middleware ${index}`, item, 'Pass (request, next) => Response.');
   });
   return (handler) => {
-    if (typeof handler !== 'function') {
-      throw new SSEOptionError(
-        `compose(...)(handler): the handler must be a function (request) => Response, got ${describe(handler)}.`,
-      );
-    }
+    needFunction('compose(...)(handler)', handler, 'Pass (request) => Response.');
     const run = async (index: number, request: Request): Promise<Response> => {
       const current = middleware[index];
       if (current === undefined) return handler(request);

@@ -1,5 +1,4 @@
-import { SSEOptionError } from '../errors.ts';
-import { describe } from '../wire/encode.ts';
+import { need, needFunction } from '../checks.ts';
 import type { Middleware } from './compose.ts';
 import { type Compressor, type ContentEncoding, webCompressor } from './compressor.ts';
 import { isEventStream } from './detect.ts';
@@ -91,44 +90,54 @@ export function compress(options: CompressOptions = {}): Middleware {
     compressible = (type: string) => COMPRESSIBLE.test(type),
     eventStreams = false,
   } = options;
-  if (typeof compressor?.stream !== 'function' || !Array.isArray(compressor.encodings)) {
-    throw new SSEOptionError(
-      `compress: compressor must be an object { encodings, flushes, stream() }, got ${describe(compressor)}.`,
-    );
-  }
+  need(
+    typeof compressor?.stream === 'function' && Array.isArray(compressor.encodings),
+    'compress: compressor',
+    'an object { encodings, flushes, stream() }',
+    compressor,
+    'Pass webCompressor() or nodeCompressor(), or leave it out.',
+  );
   const encodings = (options.encodings ?? compressor.encodings).filter((encoding) =>
     compressor.encodings.includes(encoding),
   );
-  if (!(Number.isSafeInteger(threshold) && threshold >= 0)) {
-    throw new SSEOptionError(
-      `compress: threshold must be a whole number of bytes, 0 or more, got ${describe(threshold)}.`,
-    );
-  }
-  if (typeof compressible !== 'function') {
-    throw new SSEOptionError(
-      `compress: compressible must be a function (contentType) => boolean, got ${describe(compressible)}.`,
-    );
-  }
-  if (eventStreams !== true && eventStreams !== false && eventStreams !== 'reset') {
-    throw new SSEOptionError(
-      `compress: eventStreams must be false, true or 'reset', got ${describe(eventStreams)}.`,
-    );
-  }
-  if (eventStreams && !compressor.flushes) {
-    throw new SSEOptionError(
-      'compress: eventStreams needs a compressor that flushes after every event; CompressionStream cannot. On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',
-    );
-  }
+  need(
+    Number.isSafeInteger(threshold) && threshold >= 0,
+    'compress: threshold',
+    'a whole number of bytes, 0 or more',
+    threshold,
+  );
+  needFunction(
+    'compress: compressible',
+    compressible,
+    'Pass (contentType) => boolean, or leave it out.',
+  );
+  need(
+    eventStreams === true || eventStreams === false || eventStreams === 'reset',
+    'compress: eventStreams',
+    "false, true or 'reset'",
+    eventStreams,
+  );
+  need(
+    !eventStreams || compressor.flushes,
+    'compress: eventStreams',
+    'a compressor that flushes after every event',
+    undefined,
+    'On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',
+    'one that cannot (CompressionStream cannot)',
+  );
   const reset = eventStreams === 'reset';
   // Event streams in reset mode: only the encodings whose context can be reset.
   const eventEncodings = reset
     ? encodings.filter((encoding) => compressor.resets?.includes(encoding))
     : encodings;
-  if (reset && eventEncodings.length === 0) {
-    throw new SSEOptionError(
-      "compress: eventStreams 'reset' needs an encoding the compressor can reset per event (resets), got none. Allow gzip or deflate with nodeCompressor().",
-    );
-  }
+  need(
+    !reset || eventEncodings.length > 0,
+    "compress: eventStreams 'reset'",
+    'an encoding the compressor can reset per event (resets)',
+    undefined,
+    'Allow gzip or deflate with nodeCompressor().',
+    'none',
+  );
   return async (request, next) => {
     const response = await next();
     const { headers } = response;
@@ -158,7 +167,7 @@ export function compress(options: CompressOptions = {}): Middleware {
       const flush = eventStream;
       // A chunk may hold several events (ssekit batches those ready at once):
       // a reset per event needs each event written on its own.
-      if (flush && reset) body = body.pipeThrough(_splitEvents());
+      if (flush && reset) body = body.pipeThrough(splitEvents());
       body = body.pipeThrough(compressor.stream(encoding, { flush, reset: flush && reset }));
       changed.set('content-encoding', encoding);
       changed.delete('content-length');
@@ -220,7 +229,7 @@ function negotiate(
  * CRLF CRLF), so that every event is its own chunk; bytes after the last
  * blank line go on as they are.
  */
-function _splitEvents(): TransformStream<Uint8Array, Uint8Array> {
+function splitEvents(): TransformStream<Uint8Array, Uint8Array> {
   let afterLF = false; // the last byte seen was an LF that ended a line
   return new TransformStream({
     transform(chunk, controller) {

@@ -1,3 +1,5 @@
+import { isEventStreamType } from '../wire/content-type.ts';
+
 /**
  * Anything that carries response headers: a `Response`, or its `Headers`.
  *
@@ -7,10 +9,6 @@
  * ```
  */
 export type HasHeaders = Response | Headers | { headers: Headers };
-
-// "text/event-stream" with any parameters (`; charset=utf-8`), in any case:
-// media types are case-insensitive (RFC 9110, section 8.3.1).
-const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
 
 /**
  * Tells an event stream from other responses by its `content-type`, the one
@@ -30,5 +28,5 @@ const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
  */
 export function isEventStream(response: HasHeaders): boolean {
   const headers = response instanceof Headers ? response : response.headers;
-  return EVENT_STREAM.test(headers.get('content-type') ?? '');
+  return isEventStreamType(headers.get('content-type'));
 }

@@ -1,5 +1,4 @@
-import { SSEOptionError } from '../errors.ts';
-import { describe } from '../wire/encode.ts';
+import { need, needFunction } from '../checks.ts';
 import { readWhole } from './body.ts';
 import type { Middleware } from './compose.ts';
 import { isEventStream } from './detect.ts';
@@ -44,14 +43,17 @@ const KEPT_ON_304 = ['cache-control', 'content-location', 'date', 'etag', 'expir
  */
 export function etag(options: ETagOptions = {}): Middleware {
   const { weak = false, maxBytes = 1024 * 1024, digest = sha1 } = options;
-  if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
-    throw new SSEOptionError(
-      `etag: maxBytes must be a whole number of bytes, 0 or more, got ${describe(maxBytes)}.`,
-    );
-  }
-  if (typeof digest !== 'function') {
-    throw new SSEOptionError(`etag: digest must be a function, got ${describe(digest)}.`);
-  }
+  need(
+    Number.isSafeInteger(maxBytes) && maxBytes >= 0,
+    'etag: maxBytes',
+    'a whole number of bytes, 0 or more',
+    maxBytes,
+  );
+  needFunction(
+    'etag: digest',
+    digest,
+    'Pass (bytes) => Promise<string>, or leave it out for SHA-1.',
+  );
   return async (request, next) => {
     const response = await next();
     if (

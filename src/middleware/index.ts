@@ -15,5 +15,9 @@ export { type CompressOptions, compress } from './compress.ts';
 export { type Compressor, type ContentEncoding, webCompressor } from './compressor.ts';
 export { type HasHeaders, isEventStream } from './detect.ts';
 export { type ETagOptions, etag } from './etag.ts';
-export { type EventTransform, type TransformEventsInit, transformEvents } from './relay.ts';
+export {
+  type EventTransform,
+  type TransformEventsInit,
+  transformEvents,
+} from './transform-events.ts';
 export { filterEvents, type HeartbeatOptions, injectHeartbeat, mapEvents } from './transforms.ts';

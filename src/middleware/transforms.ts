@@ -1,6 +1,5 @@
-import { SSEOptionError } from '../errors.ts';
-import type { SSEItem } from '../types.ts';
-import { describe } from '../wire/encode.ts';
+import { need, needDelay, needFunction } from '../checks.ts';
+import type { SSEItem } from '../wire/message.ts';
 
 /**
  * A `TransformStream` that keeps only the items `predicate` accepts. It sits
@@ -17,7 +16,7 @@ import { describe } from '../wire/encode.ts';
 export function filterEvents<T>(
   predicate: (item: T) => boolean | Promise<boolean>,
 ): TransformStream<T, T> {
-  checkFunction('filterEvents', predicate);
+  needFunction('filterEvents(predicate)', predicate, 'Pass (item) => boolean.');
   return new TransformStream({
     async transform(item, controller) {
       if (await predicate(item)) controller.enqueue(item);
@@ -41,7 +40,7 @@ export function filterEvents<T>(
 export function mapEvents<T, U>(
   map: (item: T) => U | undefined | Promise<U | undefined>,
 ): TransformStream<T, U> {
-  checkFunction('mapEvents', map);
+  needFunction('mapEvents(map)', map, 'Pass (item) => item.');
   return new TransformStream({
     async transform(item, controller) {
       const mapped = await map(item);
@@ -86,16 +85,8 @@ export function injectHeartbeat<T extends SSEItem<any>>(
   options: HeartbeatOptions = {},
 ): TransformStream<T, T | SSEItem<any>> {
   const { interval = 15_000, comment = '' } = options;
-  if (!(typeof interval === 'number' && interval > 0 && interval < 2 ** 31)) {
-    throw new SSEOptionError(
-      `injectHeartbeat: interval must be a number of milliseconds above 0, got ${describe(interval)}.`,
-    );
-  }
-  if (typeof comment !== 'string') {
-    throw new SSEOptionError(
-      `injectHeartbeat: comment must be a string, got ${describe(comment)}.`,
-    );
-  }
+  needDelay('injectHeartbeat: interval', interval);
+  need(typeof comment === 'string', 'injectHeartbeat: comment', 'a string', comment);
   const beat = { comment };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last = Date.now();
@@ -130,10 +121,4 @@ export function injectHeartbeat<T extends SSEItem<any>>(
     cancel: stop,
   };
   return new TransformStream(transformer);
-}
-
-function checkFunction(name: string, value: unknown): void {
-  if (typeof value !== 'function') {
-    throw new SSEOptionError(`${name}: pass a function, got ${describe(value)}.`);
-  }
 }

@@ -1,7 +1,7 @@
-import type { SSEItem } from '../types.ts';
 import { join } from '../wire/bytes.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
+import type { SSEItem } from '../wire/message.ts';
 
 const encoder = new TextEncoder();
 // A pull gathers what the source has ready into one chunk of about this many

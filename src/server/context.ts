@@ -1,4 +1,4 @@
-import type { EventMap, SSEItem } from '../types.ts';
+import type { EventMap, SSEItem } from '../wire/message.ts';
 
 /**
  * The `data` type of a default (`message`) event in a stream typed by
@@ -56,7 +56,7 @@ export interface SSEWriter<Events extends EventMap = EventMap> {
   readonly closed: Promise<void>;
   /** Resolves when the queue has room again. */
   readonly ready: Promise<void>;
-  /** Bytes the queue takes before it overflows (`maxBufferedBytes` minus what is queued). */
+  /** Bytes the queue takes before it overflows (`maxQueuedBytes` minus what is queued). */
   readonly desiredSize: number;
   /** The validated `Last-Event-ID` of the request, if any. */
   readonly lastEventId: string | undefined;

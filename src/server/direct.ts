@@ -98,17 +98,17 @@ const DIRECT = Symbol.for('ssekit.direct/1');
 const REPORTS_LEAVING = Symbol.for('ssekit.reports-leaving/1');
 
 /** @internal Marks the requests of class `RequestClass` as an adapter's (see above). */
-export function _reportsLeaving(RequestClass: { prototype: object }): void {
+export function reportsLeaving(RequestClass: { prototype: object }): void {
   Object.defineProperty(RequestClass.prototype, REPORTS_LEAVING, { value: true });
 }
 
 /** @internal Whether the adapter of `request` reports its client leaving by cancelling. */
-export function _leavingIsReported(request: Request | undefined): boolean {
+export function leavingIsReported(request: Request | undefined): boolean {
   return (request as { [REPORTS_LEAVING]?: boolean } | undefined)?.[REPORTS_LEAVING] === true;
 }
 
 /** @internal Marks `response` as one whose bytes `stream` can write directly. */
-export function _offerDirect(response: Response, stream: DirectStream): Response {
+export function offerDirect(response: Response, stream: DirectStream): Response {
   Object.defineProperty(response, DIRECT, { value: stream });
   return response;
 }

@@ -1,6 +1,6 @@
-import type { EventMap, SSEItem } from '../types.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
+import type { EventMap, SSEItem } from '../wire/message.ts';
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
-import { SSEOptionError } from '../errors.ts';
-import { abortable, sleep } from './signal.ts';
+import { needDelay, needFunction } from '../checks.ts';
+import { abortable, sleep } from '../signal.ts';
 
 /**
  * Options of {@link every}.
@@ -42,16 +42,8 @@ export async function* every<T>(
   fn: (tick: number) => T | PromiseLike<T>,
   options: EveryOptions = {},
 ): AsyncGenerator<Exclude<Awaited<T>, undefined>, void, undefined> {
-  if (!(typeof ms === 'number' && ms > 0 && ms < 2 ** 31)) {
-    throw new SSEOptionError(
-      `every(): ms must be a number of milliseconds above 0 and below 2^31, such as 5000 (got ${String(ms)})`,
-    );
-  }
-  if (typeof fn !== 'function') {
-    throw new SSEOptionError(
-      'every(): pass a function that returns what to send, such as () => stats()',
-    );
-  }
+  needDelay('every(ms)', ms, 'Pass one such as 5000.');
+  needFunction('every(ms, fn)', fn, 'Pass one that returns what to send, such as () => stats().');
   const { signal } = options;
   // Without a signal, abortable() below would need one; a never-aborting one is cheap.
   const stop = signal ?? new AbortController().signal;

@@ -37,6 +37,13 @@ export function lastEventIdFrom(
   if (id === undefined && queryParam) {
     id = new URL(request.url).searchParams.get(queryParam) ?? undefined;
   }
-  if (id === undefined || id.length > maxLength || INVALID.test(id)) return undefined;
-  return id;
+  return validLastEventId(id, maxLength);
+}
+
+/**
+ * @internal `id` when it can be a `Last-Event-ID`: a string without CR, LF
+ * or NUL, at most `maxLength` long; else `undefined` (absent).
+ */
+export function validLastEventId(id: string | undefined, maxLength = 1024): string | undefined {
+  return id === undefined || id.length > maxLength || INVALID.test(id) ? undefined : id;
 }

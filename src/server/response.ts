@@ -1,10 +1,11 @@
-import { SSEOptionError } from '../errors.ts';
-import type { EventMap } from '../types.ts';
-import { describe } from '../wire/encode.ts';
+import { isObject, need } from '../checks.ts';
+import type { EventMap } from '../wire/message.ts';
 import { isOutletSource } from '../wire/outlet.ts';
 import type { SSEContext, SSESource, SSEWriter } from './context.ts';
-import { _offerDirect } from './direct.ts';
-import { isObject, responseHeaders, type SSEResponseInit, validate } from './options.ts';
+import { offerDirect } from './direct.ts';
+import { responseHeaders } from './headers.ts';
+import type { SSEResponseInit } from './options.ts';
+import { streamSettings } from './settings.ts';
 import { EventStream } from './stream.ts';
 
 /**
@@ -80,23 +81,22 @@ export function createEventStream<Events extends EventMap = EventMap>(
 }
 
 function open<Events extends EventMap>(init: SSEResponseInit) {
-  const options = validate(init);
+  const options = streamSettings(init);
   const headers = responseHeaders(init.headers);
   const stream = new EventStream<Events>(options);
   const response = new Response(stream.createBody(), { status: init.status ?? 200, headers });
-  return { stream, response: _offerDirect(response, stream) };
+  return { stream, response: offerDirect(response, stream) };
 }
 
 function checkSource(source: unknown): void {
-  if (
+  need(
     typeof source === 'function' ||
-    isReadableStream(source) ||
-    (isObject(source) && (Symbol.asyncIterator in source || Symbol.iterator in source))
-  ) {
-    return;
-  }
-  throw new SSEOptionError(
-    `The source must be a function (an async generator or a push function), an iterable, an async iterable or a ReadableStream of messages, got ${describe(source)}.`,
+      isReadableStream(source) ||
+      (isObject(source) && (Symbol.asyncIterator in source || Symbol.iterator in source)),
+    'source',
+    'a function (an async generator or a push function), an iterable, an async iterable or a ReadableStream of messages',
+    source,
+    'Pass one of those.',
   );
 }
 

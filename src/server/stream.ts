@@ -1,14 +1,15 @@
-import type { EventMap, SSEItem } from '../types.ts';
+import { sleep } from '../signal.ts';
 import { join } from '../wire/bytes.ts';
 import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
+import type { EventMap, SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
 import type { PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
-import { _leavingIsReported, type DirectSink, type DirectStream } from './direct.ts';
+import { type DirectSink, type DirectStream, leavingIsReported } from './direct.ts';
 import { type Feed, type FeedTarget, OutletFeed, PullFeed, returnQuietly } from './feed.ts';
-import type { CloseInfo, StreamOptions } from './options.ts';
-import { onAbort, sleep } from './signal.ts';
+import type { CloseInfo, OverflowInfo, StreamOptions } from './options.ts';
+import { onAbort } from './signal-watch.ts';
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
@@ -70,7 +71,7 @@ export class EventStream<Events extends EventMap = EventMap>
     this.#preamble =
       options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
     // Told by the request's signal, unless its adapter tells by cancelling.
-    if (!_leavingIsReported(options.request)) {
+    if (!leavingIsReported(options.request)) {
       this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
     }
     this.#listen(options.signal, 'abort');
@@ -115,7 +116,7 @@ export class EventStream<Events extends EventMap = EventMap>
 
   /** Bytes the push queue can take before it overflows; 0 or less means wait for `ready`. */
   get desiredSize(): number {
-    return this.#options.maxBufferedBytes - this.#queuedBytes;
+    return this.#options.maxQueuedBytes - this.#queuedBytes;
   }
 
   /** Resolves when `desiredSize` is above 0 again (or the stream closed). */
@@ -297,18 +298,19 @@ export class EventStream<Events extends EventMap = EventMap>
       this.#enqueue(bytes);
       return true;
     }
-    const { maxBufferedBytes, overflow } = this.#options;
-    if (this.#queuedBytes + bytes.length > maxBufferedBytes) {
+    const { maxQueuedBytes, overflow } = this.#options;
+    if (this.#queuedBytes + bytes.length > maxQueuedBytes) {
       const action =
         typeof overflow === 'function'
-          ? overflow({ size: bytes.length, bufferedBytes: this.#queuedBytes, maxBufferedBytes })
+          ? overflow(overflowInfo(bytes.length, this.#queuedBytes, maxQueuedBytes))
           : overflow;
-      if (action === 'close') {
+      // 'close': the deprecated name of 'disconnect'.
+      if (action === 'disconnect' || action === 'close') {
         this.#finish({ reason: 'overflow' }, false);
         return false;
       }
-      if (action !== 'drop-oldest' || bytes.length > maxBufferedBytes) return false;
-      while (this.#queuedBytes + bytes.length > maxBufferedBytes) {
+      if (action !== 'drop-oldest' || bytes.length > maxQueuedBytes) return false;
+      while (this.#queuedBytes + bytes.length > maxQueuedBytes) {
         this.#queuedBytes -= this.#queue.shift()!.length;
       }
     }
@@ -418,6 +420,17 @@ export class EventStream<Events extends EventMap = EventMap>
       reportError(error);
     }
   }
+}
+
+/** What an overflow callback is told, under the new names and the deprecated ones. */
+function overflowInfo(size: number, queuedBytes: number, maxQueuedBytes: number): OverflowInfo {
+  return {
+    size,
+    queuedBytes,
+    maxQueuedBytes,
+    bufferedBytes: queuedBytes,
+    maxBufferedBytes: maxQueuedBytes,
+  };
 }
 
 function isTimeout(reason: unknown): boolean {

@@ -1,6 +1,7 @@
+import { describe, MAX_DELAY } from '../checks.ts';
 import { SSEFieldError, SSESerializeError } from '../errors.ts';
-import type { Serialize, SSEItem } from '../types.ts';
-import { EncodedMessage } from './encoded.ts';
+import { EncodedMessage, fromWireText } from './encoded.ts';
+import type { EventMap, Serialize, SSEItem } from './message.ts';
 
 // "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
 // (CRLF) character pair, a single U+000A LINE FEED (LF) character, or a single
@@ -10,14 +11,6 @@ import { EncodedMessage } from './encoded.ts';
 const LINE_BREAK = /\r\n|\r|\n/;
 const HAS_LINE_BREAK = /[\r\n]/;
 const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
-
-/**
- * @internal The longest `retry` we send, in ms: 2^31-1, about 24.8 days. A
- * client hands the value to a timer, and timers in Node and browsers take a
- * 32-bit signed delay: a larger one fires after 1 ms instead, so the client
- * would reconnect in a tight loop.
- */
-export const MAX_RETRY = 2 ** 31 - 1;
 
 /**
  * Options shared by every function that turns messages into wire text.
@@ -66,7 +59,7 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
     throw new SSEFieldError(
       'data',
       message,
-      `A message must be a string or an object like { event, data, id, retry, comment }, got ${describe(message)}.`,
+      `message: expected a string or an object like { event, data, id, retry, comment }, got ${describe(message)}. Use { data: value }.`,
     );
   }
   const { event, data, id, retry, comment } = message;
@@ -77,7 +70,7 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
       throw new SSEFieldError(
         'event',
         event,
-        `The event name must be a string without CR or LF, got ${describe(event)}: a line break would end the field and start another. Use a plain name such as 'update'.`,
+        `event: expected a string without CR or LF, got ${describe(event)}. Use a plain name such as 'update'.`,
       );
     }
     text += 'event: ' + event + '\n';
@@ -110,6 +103,26 @@ export function encodeComment(text: string): string {
   return commentLines(text) + '\n';
 }
 
+/**
+ * Encodes a message once for many streams (a broadcast): throws the same
+ * typed errors as `encodeMessage`, then every send of the result costs no
+ * encoding at all.
+ *
+ * @example
+ * ```ts
+ * const message = preEncode({ event: 'price', id: 42, data: { usd: 101.5 } });
+ * for (const writer of writers) writer.send(message);
+ * ```
+ */
+export function preEncode<Events extends EventMap = EventMap>(
+  message: SSEItem<Events>,
+  options?: EncodeOptions,
+): EncodedMessage {
+  return message instanceof EncodedMessage
+    ? message
+    : fromWireText(encodeMessage(message, options));
+}
+
 /** @internal The `id` field's value, validated. Shared with the hub. */
 export function idText(id: unknown): string {
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
@@ -117,19 +130,26 @@ export function idText(id: unknown): string {
   throw new SSEFieldError(
     'id',
     id,
-    `The id must be a finite number or a string without CR, LF or NUL, got ${describe(id)}: browsers ignore an id with NUL, and a line break would inject a field.`,
+    `id: expected a finite number or a string without CR, LF or NUL, got ${describe(id)}. Browsers ignore an id with NUL, and a line break would inject a field.`,
   );
+}
+
+/**
+ * @internal Whether `retry` can be sent: a whole number of milliseconds from
+ * 0 to MAX_DELAY. A client hands it to a timer: past MAX_DELAY the timer
+ * would fire at once, and the client reconnect in a tight loop.
+ */
+export function isRetry(retry: unknown): retry is number {
+  return Number.isInteger(retry) && (retry as number) >= 0 && (retry as number) <= MAX_DELAY;
 }
 
 /** @internal The `retry` field's value, validated. */
 export function retryText(retry: unknown): string {
-  if (typeof retry === 'number' && Number.isInteger(retry) && retry >= 0 && retry <= MAX_RETRY) {
-    return String(retry);
-  }
+  if (isRetry(retry)) return String(retry);
   throw new SSEFieldError(
     'retry',
     retry,
-    `retry must be a whole number of milliseconds from 0 to ${MAX_RETRY}, got ${describe(retry)}. Browsers ignore any other value.`,
+    `retry: expected a whole number of milliseconds from 0 to ${MAX_DELAY}, got ${describe(retry)}. Browsers ignore any other value.`,
   );
 }
 
@@ -145,7 +165,7 @@ function commentLines(comment: unknown): string {
     throw new SSEFieldError(
       'comment',
       comment,
-      `A comment must be a string, got ${describe(comment)}.`,
+      `comment: expected a string, got ${describe(comment)}. Leave it out for none.`,
     );
   }
   let text = '';
@@ -162,13 +182,13 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   } catch (cause) {
     if (cause instanceof SSESerializeError) throw cause;
     throw new SSESerializeError(
-      `Could not serialize data (${causeText(cause)}). Pass a string, a JSON-safe value, or a serialize option that handles this value.`,
+      `data: expected a serializable value, got one the serializer threw on (${causeText(cause)}). Pass a string, a JSON-safe value, or a serialize option that handles it.`,
       { cause },
     );
   }
   if (typeof text !== 'string') {
     throw new SSESerializeError(
-      `The serializer returned ${describe(text)} instead of a string (JSON.stringify does so for functions and symbols). Pass a string or a JSON-safe value.`,
+      `serialize: expected a string, got ${describe(text)} (JSON.stringify returns undefined for functions and symbols). Pass a string or a JSON-safe value.`,
     );
   }
   return text;
@@ -199,15 +219,4 @@ function causeText(cause: unknown): string {
   } catch {
     return 'unreadable';
   }
-}
-
-/** @internal A short description of a bad value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  }
-  if (typeof value === 'bigint') return value + 'n';
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }

@@ -1,6 +1,4 @@
 import { SSEOptionError } from '../errors.ts';
-import type { EventMap, SSEItem } from '../types.ts';
-import { type EncodeOptions, encodeMessage } from './encode.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -45,26 +43,6 @@ export class EncodedMessage {
   get text(): string {
     return decoder.decode(this.bytes);
   }
-}
-
-/**
- * Encodes a message once for many streams (a broadcast): throws the same
- * typed errors as `encodeMessage`, then every send of the result costs no
- * encoding at all.
- *
- * @example
- * ```ts
- * const message = preEncode({ event: 'price', id: 42, data: { usd: 101.5 } });
- * for (const writer of writers) writer.send(message);
- * ```
- */
-export function preEncode<Events extends EventMap = EventMap>(
-  message: SSEItem<Events>,
-  options?: EncodeOptions,
-): EncodedMessage {
-  return message instanceof EncodedMessage
-    ? message
-    : fromWireText(encodeMessage(message, options));
 }
 
 /**

@@ -123,7 +123,7 @@ describe('statuses and content types', () => {
       )) as SSEResponseError;
       expect(error).toBeInstanceOf(SSEResponseError);
       expect(error.status).toBe(status);
-      expect(error.message).toContain(`answered ${status}`);
+      expect(error.message).toContain(`got ${status}`);
       expect(await error.response.text()).toBe(status === 205 ? '' : 'data: no\n\n');
       expect(requests).toHaveLength(1);
     },

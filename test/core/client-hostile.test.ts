@@ -7,7 +7,7 @@ import {
   type ReconnectInfo,
   SSEResponseError,
 } from '../../src/client/index.ts';
-import { backoff } from '../../src/client/retry.ts';
+import { backoff } from '../../src/client/reconnect-delay.ts';
 import { SSEOptionError } from '../../src/index.ts';
 import { collect, mockFetch, type Reply, thrown } from './client-helpers.ts';
 
@@ -201,7 +201,7 @@ describe('EventSource as the standard and the eventsource package have it', () =
     const refused = await new Promise<Event>((resolve) =>
       closed.addEventListener('error', resolve),
     );
-    expect(refused).toMatchObject({ code: 401, message: expect.stringContaining('answered 401') });
+    expect(refused).toMatchObject({ code: 401, message: expect.stringContaining('got 401') });
     const { fetch: down } = mockFetch(new TypeError('fetch failed'));
     const retrying = new EventSource('http://test/', { fetch: down, retryDelay: 1 });
     const failed = await new Promise<Event>((resolve) =>

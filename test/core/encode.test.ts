@@ -82,7 +82,7 @@ describe('encodeMessage', () => {
   ] as const)('%s is rejected with a typed error: %o', (field, message) => {
     const error = fieldError(() => encodeMessage(message as never));
     expect(error.field).toBe(field);
-    expect(error.message).toMatch(/must/);
+    expect(error.message).toMatch(new RegExp(`^${field}: expected`));
   });
 
   test('a message that is not an object or string is rejected', () => {

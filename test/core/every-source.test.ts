@@ -86,7 +86,7 @@ describe('every', () => {
   test('bad arguments are SSEOptionErrors that say what to pass', async () => {
     await expect(every(0, () => 1).next()).rejects.toThrow(SSEOptionError);
     await expect(every(Number.NaN, () => 1).next()).rejects.toThrow(/milliseconds above 0/);
-    await expect(every(10, 'x' as never).next()).rejects.toThrow(/pass a function/);
+    await expect(every(10, 'x' as never).next()).rejects.toThrow(/fn\): expected a function/);
   });
 
   test('as a source: a snapshot at once, then one per interval, ended by the client', async () => {

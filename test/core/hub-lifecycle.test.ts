@@ -118,7 +118,7 @@ describe('close', () => {
     await closing;
     expect(vi.getTimerCount()).toBe(0);
     expect(() => hub.close({ grace: -1 })).not.toThrow(); // already closed: the same promise
-    expect(() => createHub().close({ grace: -1 })).toThrow(/grace must be/);
+    expect(() => createHub().close({ grace: -1 })).toThrow(/grace: expected/);
   });
 });
 

@@ -53,7 +53,7 @@ describe('the memory log is bounded in bytes', () => {
     for (const maxBytes of [0, -1, 1.5, '1000', Number.NaN]) {
       expect(() => createMemoryLog({ maxBytes: maxBytes as number })).toThrow(SSEOptionError);
     }
-    expect(() => createMemoryLog({ maxBytes: 0 })).toThrow(/maxBytes must be a whole number/);
+    expect(() => createMemoryLog({ maxBytes: 0 })).toThrow(/maxBytes: expected a whole number/);
   });
 
   test('ids this log would not have written get a reset, not a replay', async () => {
@@ -158,7 +158,7 @@ describe('the hub checks its log', () => {
     };
     expect(() => createHub({ log: log as unknown as HubLog })).toThrow(SSEOptionError);
     expect(() => createHub({ log: log as unknown as HubLog })).toThrow(
-      /log must be a HubLog \(append, follow, read, compare\)/,
+      /log: expected a HubLog \(append, follow, read, compare\)/,
     );
   });
 });

@@ -123,10 +123,10 @@ describe('compress', () => {
     expect(() => compress({ compressor, eventStreams: true })).toThrow(/nodeCompressor/);
     expect(() =>
       compress({ compressor: markingCompressor().compressor, eventStreams: 'reset' }),
-    ).toThrow(/'reset' needs an encoding/);
+    ).toThrow(/'reset': expected an encoding/);
     expect(() => compress({ threshold: -1 })).toThrow(/threshold/);
     expect(() => compress({ compressible: /json/ as any })).toThrow(
-      /compressible must be a function/,
+      /compressible: expected a function/,
     );
     expect(() => compress({ compressor: {} as any })).toThrow(SSEOptionError);
   });

@@ -109,6 +109,6 @@ describe('etag', () => {
 
   test('bad options are refused', () => {
     expect(() => etag({ maxBytes: -1 })).toThrow(SSEOptionError);
-    expect(() => etag({ digest: 'sha1' as any })).toThrow(/digest must be a function/);
+    expect(() => etag({ digest: 'sha1' as any })).toThrow(/digest: expected a function/);
   });
 });

@@ -142,7 +142,7 @@ describe('transformEvents', () => {
   test('wrong arguments are refused with a typed error', () => {
     expect(() => transformEvents('x' as any)).toThrow(SSEOptionError);
     expect(() => transformEvents(upstreamBytes(''), {}, (() => {}) as any)).toThrow(
-      /transform 0 must be a TransformStream/,
+      /transform 0: expected a TransformStream/,
     );
   });
 });

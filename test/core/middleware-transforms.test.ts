@@ -56,7 +56,7 @@ describe('filterEvents and mapEvents', () => {
 
   test('non-functions are refused with a typed error', () => {
     expect(() => filterEvents(1 as any)).toThrow(SSEOptionError);
-    expect(() => mapEvents('x' as any)).toThrow(/pass a function/);
+    expect(() => mapEvents('x' as any)).toThrow(/expected a function/);
   });
 });
 
@@ -111,7 +111,7 @@ describe('injectHeartbeat', () => {
 
   test('bad options are refused', () => {
     expect(() => injectHeartbeat({ interval: 0 })).toThrow(SSEOptionError);
-    expect(() => injectHeartbeat({ comment: 1 as any })).toThrow(/comment must be a string/);
+    expect(() => injectHeartbeat({ comment: 1 as any })).toThrow(/comment: expected a string/);
   });
 });
 
@@ -161,7 +161,7 @@ describe('compose', () => {
   });
 
   test('non-functions are refused with a typed error', () => {
-    expect(() => compose({} as any)).toThrow(/middleware 0 must be a function/);
+    expect(() => compose({} as any)).toThrow(/middleware 0: expected a function/);
     expect(() => compose()('x' as any)).toThrow(SSEOptionError);
   });
 });

@@ -1,6 +1,7 @@
 import { createDecoder } from '../../src/client/decode.ts';
 import { SSEParserStream, type SSEParserStreamOptions } from '../../src/client/index.ts';
-import { createSSEParser, type SSEEvent } from '../../src/wire/parse.ts';
+import type { SSEEvent } from '../../src/wire/event.ts';
+import { createSSEParser } from '../../src/wire/parse.ts';
 import parserCases from '../fixtures/conformance/eventsource-parser-cases.json';
 import wptCases from '../fixtures/conformance/wpt-format-cases.json';
 

@@ -45,13 +45,13 @@ describe('a stalled reader', () => {
   // Nobody reads, not even the preamble: every write waits in the bounded
   // queue, 120 bytes, ten 12-byte messages.
   function stalled(init: Parameters<typeof createEventStream>[0]) {
-    const { response, writer } = createEventStream({ maxBufferedBytes: 120, ...init });
+    const { response, writer } = createEventStream({ maxQueuedBytes: 120, ...init });
     let accepted = 0;
     for (let n = 0; n < 1000; n++) if (writer.data(String(n).padStart(4, '0'))) accepted++;
     return { response, writer, accepted };
   }
 
-  test("'close' (the default) drops what is queued and ends the body at once: the client resumes", async () => {
+  test("'disconnect' (the default) drops what is queued and ends the body at once: the client resumes", async () => {
     const onClose = vi.fn();
     const { response, writer, accepted } = stalled({ onClose });
     expect(accepted).toBe(10);
@@ -63,8 +63,8 @@ describe('a stalled reader', () => {
     await expect(response.text()).rejects.toThrow(/overflow/);
   });
 
-  test("'close' on a reader that took some: the next read fails, nothing queued arrives", async () => {
-    const { response, writer } = createEventStream({ maxBufferedBytes: 24 });
+  test("'disconnect' on a reader that took some: the next read fails, nothing queued arrives", async () => {
+    const { response, writer } = createEventStream({ maxQueuedBytes: 24 });
     const reader = chunkReader(response);
     expect(await reader.next()).toBe(':\n\n');
     writer.data('0000'); // straight into the body: the reader has not asked for it
@@ -97,17 +97,52 @@ describe('a stalled reader', () => {
     const { writer, accepted } = stalled({
       overflow: (info) => {
         seen.push(info);
-        return seen.length < 3 ? 'drop-newest' : 'close';
+        return seen.length < 3 ? 'drop-newest' : 'disconnect';
       },
     });
     expect(accepted).toBe(10);
     expect(seen).toHaveLength(3);
-    expect(seen[0]).toEqual({ size: 12, bufferedBytes: 120, maxBufferedBytes: 120 });
+    expect(seen[0]).toMatchObject({ size: 12, queuedBytes: 120, maxQueuedBytes: 120 });
     expect(writer.signal.aborted).toBe(true);
   });
 
+  test("the names before issue 15 still work, deprecated: maxBufferedBytes, bufferedBytes and overflow 'close'", async () => {
+    const seen: OverflowInfo[] = [];
+    const onClose = vi.fn();
+    const { response, writer } = createEventStream({
+      maxBufferedBytes: 120,
+      overflow: (info) => {
+        seen.push(info);
+        return seen.length < 3 ? 'drop-newest' : 'close';
+      },
+      onClose,
+    });
+    let accepted = 0;
+    for (let n = 0; n < 1000; n++) if (writer.data(String(n).padStart(4, '0'))) accepted++;
+    expect(accepted).toBe(10); // the old name bounds the queue
+    expect(seen[0]).toEqual({
+      size: 12,
+      queuedBytes: 120,
+      maxQueuedBytes: 120,
+      bufferedBytes: 120,
+      maxBufferedBytes: 120,
+    });
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'overflow' }); // 'close' disconnects
+    await expect(response.text()).rejects.toThrow(/overflow/);
+    // As the policy itself, and the old name of the bound in its message.
+    const closing = createEventStream({ maxBufferedBytes: 12, overflow: 'close' });
+    closing.writer.data('0000');
+    expect(closing.writer.data('0001')).toBe(false);
+    expect(closing.writer.signal.aborted).toBe(true);
+    expect(() => createEventStream({ maxBufferedBytes: 0 })).toThrow(/^maxQueuedBytes: expected/);
+    // The new name wins over the old one.
+    expect(createEventStream({ maxQueuedBytes: 24, maxBufferedBytes: 12 }).writer.desiredSize).toBe(
+      24,
+    );
+  });
+
   test('ready and desiredSize tell a producer when to wait', async () => {
-    const { response, writer } = createEventStream({ maxBufferedBytes: 24 });
+    const { response, writer } = createEventStream({ maxQueuedBytes: 24 });
     const reader = chunkReader(response);
     await reader.next();
     writer.data('0000'); // straight into the body
@@ -128,7 +163,7 @@ describe('a stalled reader', () => {
 
   test('a producer that awaits ready never overflows and loses nothing', async () => {
     const onClose = vi.fn();
-    const { response, writer } = createEventStream({ maxBufferedBytes: 64, onClose });
+    const { response, writer } = createEventStream({ maxQueuedBytes: 64, onClose });
     const producing = (async () => {
       for (let n = 0; n < 500; n++) {
         await writer.ready;

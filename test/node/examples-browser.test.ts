@@ -72,7 +72,7 @@ test.runIf(available)(
     await expect
       .poll(() => page.locator('#problem').textContent())
       .toBe(
-        "400: level must be one of trace, debug, info, warn, error, fatal or all (got 'loud')\n",
+        '400: level: expected one of trace, debug, info, warn, error, fatal or all, got "loud". Pick one of those.\n',
       );
     expect(await status(page).textContent()).toBe('disconnected');
     await page.close();

@@ -54,7 +54,7 @@ describe('compress({ eventStreams }) and a secret earlier in the stream', () => 
     expect(() => compress({ compressor, eventStreams: 'reset' })).toThrow(SSEOptionError);
     expect(() => compress({ compressor, eventStreams: 'reset' })).toThrow(/gzip or deflate/);
     expect(() => compress({ compressor, eventStreams: 'yes' as any })).toThrow(
-      /eventStreams must be false, true or 'reset'/,
+      /eventStreams: expected false, true or 'reset'/,
     );
   });
 });
@@ -62,7 +62,7 @@ describe('compress({ eventStreams }) and a secret earlier in the stream', () => 
 describe('nodeCompressor memory options', () => {
   test('bad numbers are SSEOptionErrors that name the option and its range', () => {
     expect(() => nodeCompressor({ events: { windowBits: 16 } })).toThrow(
-      /events\.windowBits .* from 9 to 15, got 16/,
+      /events\.windowBits: expected .* from 9 to 15 .*, got 16/,
     );
     expect(() => nodeCompressor({ events: { memLevel: 0 } })).toThrow(SSEOptionError);
     expect(() => nodeCompressor({ events: { brotliWindow: 30 } })).toThrow(/brotliWindow/);

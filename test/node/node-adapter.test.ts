@@ -280,17 +280,17 @@ async function stalledClient(init: SSEResponseInit, options: NodeHandlerOptions)
 }
 
 describe('a client that stops reading', () => {
-  test("an overflow with 'close' destroys the connection at once; nothing stays buffered", async () => {
+  test("an overflow with 'disconnect' destroys the connection at once; nothing stays buffered", async () => {
     // The policy closes only once Node has waited for 'drain' through 100
     // overflowing writes: the pump is parked on a drain that never comes.
     let server: ServerResponse | undefined;
     let overflows = 0;
     const overflow = () => {
       if (!server?.writableNeedDrain) overflows = 0;
-      return ++overflows > 100 ? 'close' : 'drop-newest';
+      return ++overflows > 100 ? 'disconnect' : 'drop-newest';
     };
     const { res, reason, socketClosed, stop } = await stalledClient(
-      { maxBufferedBytes: 256 * 1024, overflow },
+      { maxQueuedBytes: 256 * 1024, overflow },
       { writeTimeout: false }, // the overflow alone must let go
     );
     server = res;
@@ -310,7 +310,7 @@ describe('a client that stops reading', () => {
 
   test('writeTimeout destroys a socket that accepts nothing, whatever the overflow policy', async () => {
     const { res, reason, socketClosed, stop } = await stalledClient(
-      { overflow: 'drop-newest', maxBufferedBytes: 256 * 1024 },
+      { overflow: 'drop-newest', maxQueuedBytes: 256 * 1024 },
       { writeTimeout: 200 },
     );
     try {
@@ -331,7 +331,7 @@ describe('a client that stops reading', () => {
       return setTimer(fn, ms);
     }) as typeof setTimeout);
     const { reason, stop } = await stalledClient(
-      { maxBufferedBytes: 256 * 1024 },
+      { maxQueuedBytes: 256 * 1024 },
       { writeTimeout: Number.MAX_VALUE },
     );
     try {

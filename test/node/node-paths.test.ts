@@ -163,7 +163,7 @@ describe.each<Path>(['direct', 'body'])('toNodeHandler, %s path', (path) => {
     const { onClose, promise } = closed();
     let writer!: ReturnType<typeof createEventStream>['writer'];
     const { port } = await serve((request) => {
-      const stream = createEventStream({ request, maxBufferedBytes: 64 * 1024, onClose });
+      const stream = createEventStream({ request, maxQueuedBytes: 64 * 1024, onClose });
       writer = stream.writer;
       return stream.response;
     }, path);

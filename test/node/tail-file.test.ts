@@ -9,7 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { tailFile } from '../../adapters/node.ts';
+import { tailFile } from '../../adapters/tail.ts';
 import { SSEOptionError } from '../../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssekit-tail-'));
@@ -172,7 +172,7 @@ test('a line that never ends is yielded as it is so far: memory stays bounded', 
 test('bad options are SSEOptionErrors; a missing file rejects with its fs error', async () => {
   await expect(tailFile('x', { pollMs: 0 }).next()).rejects.toThrow(SSEOptionError);
   await expect(tailFile('x', { from: 'middle' as never }).next()).rejects.toThrow(
-    /from must be 'end' or 'start'/,
+    /from: expected 'end' or 'start'/,
   );
   await expect(tailFile(join(dir, 'missing.log')).next()).rejects.toMatchObject({
     code: 'ENOENT',

@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { tailLog } from '../../adapters/node.ts';
-import { _followerCount, _shared } from '../../adapters/tail-shared.ts';
+import { tailLog } from '../../adapters/tail.ts';
+import { followerCount, shared } from '../../adapters/tail-shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssekit-tail-shared-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,7 +70,7 @@ test('50 log streams of one file: one open file, every stream its own lines', as
   streams.push(resumed, fromStart);
   await until(() => resumed.state.data.length === 1);
   expect(openOn(path)).toBe(1);
-  expect(_followerCount()).toBe(1);
+  expect(followerCount()).toBe(1);
 
   const written = [line('info', 'disk ok'), line('warn', 'cpu hot'), line('error', 'disk full')];
   for (const text of written) appendFileSync(path, `${text}\n`);
@@ -93,7 +93,7 @@ test('50 log streams of one file: one open file, every stream its own lines', as
   for (const s of streams) s.leave.abort();
   await Promise.all(streams.map((s) => s.done));
   await until(() => openOn(path) === 0);
-  expect(_followerCount()).toBe(0);
+  expect(followerCount()).toBe(0);
 });
 
 test('a reader that falls behind reads the file instead: no line lost, the others unhurried', async () => {
@@ -101,10 +101,10 @@ test('a reader that falls behind reads the file instead: no line lost, the other
   writeFileSync(path, '');
   const stop = new AbortController();
   const options = { signal: stop.signal, pollMs: 10, maxQueued: 64 };
-  const slow = _shared(path, options)[Symbol.asyncIterator]();
+  const slow = shared(path, options)[Symbol.asyncIterator]();
   const fast: string[] = [];
   const fastDone = (async () => {
-    for await (const [text] of _shared(path, options)) fast.push(text);
+    for await (const [text] of shared(path, options)) fast.push(text);
   })();
   const first = slow.next(); // joins, and waits for a line
   await wait(30);
@@ -131,14 +131,14 @@ test("from 'start' joins a running follower: the whole file once, then live", as
   const stop = new AbortController();
   const live: string[] = [];
   const liveDone = (async () => {
-    for await (const [text] of _shared(path, { signal: stop.signal, pollMs: 10 })) live.push(text);
+    for await (const [text] of shared(path, { signal: stop.signal, pollMs: 10 })) live.push(text);
   })();
   await wait(30);
   appendFileSync(path, 'c\n');
   await until(() => live.length === 1);
   const all: string[] = [];
   const allDone = (async () => {
-    for await (const [text] of _shared(path, { signal: stop.signal, pollMs: 10, from: 'start' }))
+    for await (const [text] of shared(path, { signal: stop.signal, pollMs: 10, from: 'start' }))
       all.push(text);
   })();
   await until(() => all.length === 3);
@@ -146,8 +146,8 @@ test("from 'start' joins a running follower: the whole file once, then live", as
   await until(() => all.length === 4 && live.length === 2);
   expect(all).toEqual(['a', 'b', 'c', 'd']);
   expect(live).toEqual(['c', 'd']);
-  expect(_followerCount()).toBe(1);
+  expect(followerCount()).toBe(1);
   stop.abort();
   await Promise.all([liveDone, allDone]);
-  expect(_followerCount()).toBe(0);
+  expect(followerCount()).toBe(0);
 });

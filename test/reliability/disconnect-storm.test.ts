@@ -59,7 +59,7 @@ function app(request: Request): Response {
     }, common);
   }
   if (route === '/push') {
-    const { response, writer } = createEventStream({ ...common, maxBufferedBytes: 64 * 1024 });
+    const { response, writer } = createEventStream({ ...common, maxQueuedBytes: 64 * 1024 });
     const timer = setInterval(() => writer.event('tick', burst), 2);
     writer.closed.then(() => {
       clearInterval(timer);

@@ -187,8 +187,8 @@ const init = fc.record(
     status: option(fc.integer({ min: 199, max: 600 })),
     heartbeat: option(fc.integer({ min: -1, max: 2 ** 31 }), fc.constant(false)),
     retry: option(fc.integer({ min: -5, max: 2 ** 53 })),
-    maxBufferedBytes: option(fc.integer({ min: -5, max: 2 ** 30 })),
-    overflow: option(fc.constantFrom('close', 'drop-oldest', 'drop-newest')),
+    maxQueuedBytes: option(fc.integer({ min: -5, max: 2 ** 30 })),
+    overflow: option(fc.constantFrom('disconnect', 'drop-oldest', 'drop-newest')),
     headers: option(
       fc.dictionary(fc.constantFrom('x-a', 'connection', 'cache-control'), fc.string(), {
         maxKeys: 2,

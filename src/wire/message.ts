@@ -1,4 +1,7 @@
-import type { EncodedMessage } from './wire/encoded.ts';
+import type { EncodedMessage } from './encoded.ts';
+
+// The messages a stream carries, as the caller writes them. What the wire
+// layer encodes, so it lives here: every layer above imports them from wire/.
 
 /**
  * A map from event names to the type of their `data`, used to type a stream

@@ -1,4 +1,12 @@
 /**
+ * Waiting that honours an `AbortSignal`: the helpers every layer uses (the
+ * server's streams and `every`, the client's reconnection, log tailing) and
+ * that `ssekit` exports for sources to use.
+ *
+ * @module
+ */
+
+/**
  * Makes any promise honour an `AbortSignal`: the returned promise settles like
  * `promise`, or rejects with `signal.reason` as soon as the signal aborts.
  * JavaScript cannot interrupt an `await`; a generator parked on a promise that
@@ -60,38 +68,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-interface Watch {
-  callbacks: Set<() => void>;
-  listener: () => void;
-}
-const watches = new WeakMap<AbortSignal, Watch>();
-
-/**
- * @internal Calls `callback` when `signal` aborts, and returns the function
- * that stops watching. However many streams share one signal (a server's
- * shutdown signal passed to every stream), it carries a single listener, so
- * there is no per-stream listener on it and no leak warning from runtimes
- * that count them; the listener goes when the last watcher does.
- */
-export function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let watch = watches.get(signal);
-  if (!watch) {
-    const callbacks = new Set<() => void>();
-    const listener = () => {
-      watches.delete(signal);
-      for (const watcher of callbacks) watcher();
-    };
-    watch = { callbacks, listener };
-    watches.set(signal, watch);
-    signal.addEventListener('abort', listener, { once: true });
-  }
-  const { callbacks, listener } = watch;
-  callbacks.add(callback);
-  return () => {
-    if (!callbacks.delete(callback) || callbacks.size > 0) return;
-    watches.delete(signal);
-    signal.removeEventListener('abort', listener);
-  };
 }

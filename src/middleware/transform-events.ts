@@ -1,7 +1,10 @@
+import { need } from '../checks.ts';
 import { SSEParserStream } from '../client/parser-stream.ts';
-import { EncodedMessage, SSEOptionError, type SSEResponseInit, sseResponse } from '../index.ts';
-import { describe } from '../wire/encode.ts';
-import type { SSEParserOptions } from '../wire/parse.ts';
+import { HOP_BY_HOP } from '../server/headers.ts';
+import type { SSEResponseInit } from '../server/options.ts';
+import { sseResponse } from '../server/response.ts';
+import { EncodedMessage } from '../wire/encoded.ts';
+import type { SSEParserOptions } from '../wire/event.ts';
 import { isEventStream } from './detect.ts';
 
 /**
@@ -38,11 +41,7 @@ const UPSTREAM_ONLY = [
   'content-encoding',
   'content-range',
   'etag',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
+  ...HOP_BY_HOP,
 ];
 
 /**
@@ -92,20 +91,26 @@ export function transformEvents(
   response: Response,
   ...rest: (TransformEventsInit | EventTransform)[]
 ): Response {
-  if (typeof (response as Response)?.headers?.get !== 'function') {
-    throw new SSEOptionError(`transformEvents: pass a Response, got ${describe(response)}.`);
-  }
+  need(
+    typeof (response as Response)?.headers?.get === 'function',
+    'transformEvents(response)',
+    'a Response',
+    response,
+    'Pass the upstream response, such as await fetch(url).',
+  );
   const { maxLineLength, maxEventLength, ...init } = (
     rest[0] !== undefined && !isTransform(rest[0]) ? rest.shift() : {}
   ) as TransformEventsInit;
   // Checked now, before a stream is made, like every other option.
   const parser = new SSEParserStream({ maxLineLength, maxEventLength });
   rest.forEach((transform, index) => {
-    if (!isTransform(transform)) {
-      throw new SSEOptionError(
-        `transformEvents: transform ${index} must be a TransformStream (or any { readable, writable } pair), got ${describe(transform)}.`,
-      );
-    }
+    need(
+      isTransform(transform),
+      `transformEvents: transform ${index}`,
+      'a TransformStream (or any { readable, writable } pair)',
+      transform,
+      'Pass stages such as filterEvents(keep).',
+    );
   });
   if (!isEventStream(response) || response.body === null) return response;
   let events: ReadableStream = response.body.pipeThrough(parser);

@@ -1,0 +1,241 @@
+/// <reference types="node" />
+/**
+ * A Fetch `Response` written into Node's response: the status and headers
+ * at once (HTTP/1-only headers kept from HTTP/2 clients), then the bytes,
+ * directly from an ssekit stream (see `directStream`) or by reading the
+ * body, with Node's backpressure and the write timeout either way.
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import { MAX_DELAY, need } from '../src/checks.ts';
+import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
+import { HOP_BY_HOP } from '../src/server/headers.ts';
+import type { NodeRequest } from './node-request.ts';
+
+/** @internal A response as `node:http` or the `node:http2` compat API hands it over. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** @internal What `respond` started: its end, and how a shutdown ends it at once. */
+export interface Sending {
+  done: Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * @internal Sends `response` on `res`: directly when ssekit made it, else by reading
+ * its body. `undefined` when there was nothing to stream.
+ */
+export function respond(
+  response: Response,
+  req: NodeRequest,
+  res: NodeResponse,
+  writeTimeout: number,
+): Sending | undefined {
+  writeHead(req, res, response);
+  const direct = directStream(response);
+  if (direct) {
+    const connection = new DirectConnection(res, direct, writeTimeout);
+    if (connection.done) return connection as Sending;
+  }
+  if (response.body) return pump(response.body, res, writeTimeout);
+  res.end();
+}
+
+function writeHead(req: NodeRequest, res: NodeResponse, response: Response): void {
+  const http2 = req.httpVersionMajor >= 2;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (http2 && HOP_BY_HOP.includes(name)) continue;
+    headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
+  }
+  (res as ServerResponse).writeHead(response.status, headers);
+  // Without this Node holds the headers until the first body write.
+  (res as ServerResponse).flushHeaders();
+}
+
+/**
+ * The direct path (see `directStream`): the stream writes its bytes into the
+ * response itself, with Node's own backpressure. One object a connection,
+ * its listeners made when first needed. `done` settles when the response is
+ * over; it is unset when the stream finished before it could attach (its
+ * bytes are then in the body: read that).
+ *
+ * A write that fills the socket starts the write timeout: if the bytes Node
+ * holds do not go down for that long, the stream closes as 'timeout' and the
+ * socket is destroyed.
+ */
+class DirectConnection implements DirectSink {
+  done: Promise<void> | undefined;
+  #res: NodeResponse;
+  #direct: DirectStream;
+  #timeout: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #held = 0;
+  #resolve: (() => void) | undefined;
+  #onDrain: (() => void) | undefined;
+
+  constructor(res: NodeResponse, direct: DirectStream, timeout: number) {
+    this.#res = res;
+    this.#direct = direct;
+    this.#timeout = timeout;
+    if (!direct.attach(this)) return;
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    res.on('close', this.#closed);
+    if (res.destroyed) direct.cancel(); // gone before the first write
+  }
+
+  write(bytes: Uint8Array): boolean {
+    const more = (this.#res as ServerResponse).write(bytes);
+    if (!more) this.#stalled();
+    return more;
+  }
+
+  end(): void {
+    this.#res.end();
+    // What end() could not flush yet is held too: the same bound applies.
+    if (!this.#res.writableFinished) this.#stalled();
+  }
+
+  destroy(): void {
+    this.#res.destroy();
+  }
+
+  /** A server shutdown: the stream closes, the response ends cleanly. */
+  shutdown(): void {
+    this.#direct.cancel();
+    this.#res.end();
+  }
+
+  #closed = (): void => {
+    clearTimeout(this.#timer);
+    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
+    // Before end(): the client left (or the socket was cut); the stream closes.
+    if (!this.#res.writableEnded) this.#direct.cancel();
+    this.#resolve?.();
+  };
+
+  /** The socket is full: wait for 'drain', and time the wait. */
+  #stalled(): void {
+    this.#onDrain ??= () => {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#direct.drained();
+    };
+    this.#res.once('drain', this.#onDrain);
+    if (!this.#timeout || this.#timer) return;
+    this.#held = this.#res.writableLength;
+    this.#timer = setTimeout(() => this.#check(), this.#timeout);
+  }
+
+  #check(): void {
+    const held = this.#res.writableLength;
+    if (held > 0 && held >= this.#held) {
+      this.#direct.cancel('timeout');
+      this.#res.destroy();
+      return;
+    }
+    this.#held = held; // slow, not stalled: another full timeout
+    this.#timer = setTimeout(() => this.#check(), this.#timeout);
+  }
+}
+
+/** @internal The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
+export function writeTimeoutOption(value: unknown): number {
+  if (value === undefined) return 30_000;
+  if (value === false || value === 0) return 0;
+  need(
+    typeof value === 'number' && value > 0,
+    'writeTimeout',
+    'milliseconds above 0, or false to turn it off',
+    value,
+  );
+  return Math.min(value as number, MAX_DELAY);
+}
+
+/** The body path: reads `body` and writes it, with backpressure and the write timeout. */
+function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout: number): Sending {
+  const reader = body.getReader();
+  // A client that leaves cancels the body: the source's signal aborts and its
+  // `finally` runs. After a normal end 'close' comes too late to matter.
+  let gone = false;
+  const cancel = (reason?: unknown) => {
+    if (gone) return;
+    gone = true;
+    reader.cancel(reason).catch(() => {});
+  };
+  // A client that accepts nothing for writeTimeout: the body learns why
+  // (a TimeoutError), and what Node holds for the client is dropped.
+  const stalled = () => {
+    cancel(new DOMException('The client accepted no bytes within writeTimeout.', 'TimeoutError'));
+    res.destroy();
+  };
+  if (res.destroyed) cancel();
+  res.once('close', cancel);
+  // A body that errors (a push writer's overflow) cuts the connection at
+  // once, even while a write waits for 'drain': the backlog is dropped, not
+  // delivered to a client that stopped reading.
+  reader.closed.catch(() => res.destroy());
+  const run = async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || gone) break;
+        if (!(res as ServerResponse).write(value))
+          await settled(res, 'drain', writeTimeout, stalled);
+      }
+      if (!gone) {
+        res.end();
+        // What end() could not flush yet is held too: the same bound applies.
+        if (!res.writableFinished) void settled(res, 'finish', writeTimeout, () => res.destroy());
+      }
+    } catch (error) {
+      // An overflow's AbortError is the stream's own doing, told to onClose.
+      if (!gone && (error as Error)?.name !== 'AbortError') {
+        console.error('ssekit/node: the response body failed:', error);
+      }
+      res.destroy();
+    } finally {
+      res.off('close', cancel);
+    }
+  };
+  // A shutdown: the body is cancelled (an ssekit stream closes at once) and
+  // the response ends cleanly.
+  const shutdown = () => {
+    cancel();
+    res.end();
+  };
+  return { done: run(), shutdown };
+}
+
+/**
+ * Resolves on `event` ('drain' or 'finish'), or on 'close': after a destroy
+ * they never come. With a timeout, calls `stalled` when the bytes Node holds
+ * for the client did not go down for `timeout` ms; a slow client that takes
+ * some gets another `timeout`.
+ */
+function settled(
+  res: NodeResponse,
+  event: 'drain' | 'finish',
+  timeout: number,
+  stalled: () => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let held = res.writableLength;
+    const check = () => {
+      const now = res.writableLength;
+      if (now > 0 && now >= held) return stalled(); // 'close' follows and settles
+      held = now;
+      timer = setTimeout(check, timeout);
+    };
+    const settle = () => {
+      clearTimeout(timer);
+      res.off(event, settle).off('close', settle);
+      resolve();
+    };
+    res.once(event, settle).once('close', settle);
+    if (timeout) timer = setTimeout(check, timeout);
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * The checks every module makes of what it is passed, and the one voice of
+ * their messages: "<option>: expected …, got …. <what to do>". A check that
+ * fails throws an `SSEOptionError` before anything is set up.
+ *
+ * Internal: below the wire layer, imported by every other.
+ *
+ * @module
+ */
+import { SSEOptionError } from './errors.ts';
+
+/**
+ * @internal The longest delay a timer takes, in milliseconds: 2^31-1, about
+ * 24.8 days. Timers in browsers, Node, Deno, Bun and workerd take a 32-bit
+ * signed delay: a longer one fires after 1 ms instead.
+ */
+export const MAX_DELAY = 2 ** 31 - 1;
+
+const DEFAULT = 'Leave it out for the default.';
+
+/**
+ * @internal Throws an `SSEOptionError` that reads "`option`: expected
+ * `expected`, got <value>. `advice`", unless `ok`. `got` describes the value
+ * where {@link describe} would not say enough.
+ */
+export function need(
+  ok: unknown,
+  option: string,
+  expected: string,
+  value: unknown,
+  advice = DEFAULT,
+  got?: string,
+): asserts ok {
+  if (!ok) {
+    throw new SSEOptionError(
+      `${option}: expected ${expected}, got ${got ?? describe(value)}. ${advice}`,
+    );
+  }
+}
+
+/** @internal A function, or an `SSEOptionError`. */
+export function needFunction(option: string, value: unknown, advice?: string): void {
+  need(typeof value === 'function', option, 'a function', value, advice);
+}
+
+/** @internal A whole number above 0 (a count, a size in bytes), or an `SSEOptionError`. */
+export function needCount(option: string, value: unknown, advice?: string): void {
+  need(isCount(value), option, 'a whole number above 0', value, advice);
+}
+
+/** @internal What {@link needDelay} expects, in its messages. */
+export const DELAY = 'a number of milliseconds above 0, at most 2147483647';
+
+/** @internal A delay a timer can wait (see {@link isDelay}), or an `SSEOptionError`. */
+export function needDelay(option: string, value: unknown, advice?: string): void {
+  need(isDelay(value), option, DELAY, value, advice);
+}
+
+/** @internal An object (not null); arrays and functions count. */
+export function isObject(value: unknown): value is Record<PropertyKey, any> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** @internal A whole number above 0. */
+export function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+/** @internal A number of milliseconds above 0 that a timer can wait ({@link MAX_DELAY} at most). */
+export function isDelay(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= MAX_DELAY;
+}
+
+/** @internal A short description of a bad value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  }
+  if (typeof value === 'bigint') return value + 'n';
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
