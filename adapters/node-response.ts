@@ -14,7 +14,7 @@ import { type DirectSink, type DirectStream, directStream } from '../src/server/
 import { HOP_BY_HOP } from '../src/server/headers.ts';
 import type { NodeRequest } from './node-request.ts';
 
-/** @internal A response as `node:http` or the `node:http2` compat API hands it over. */
+/** A response as `node:http` or the `node:http2` compat API hands it over (public signatures name it). */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /** @internal What `respond` started: its end, and how a shutdown ends it at once. */

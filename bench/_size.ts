@@ -56,11 +56,11 @@ export interface Budget {
 export const BUDGETS: Budget[] = [
   // Issue 13 (hostile peers) grew the core: the retry bound, data that is never
   // serializable, an overflow that errors the body, the 'timeout' close reason.
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5700 },
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5850 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 5230,
+    budget: 5420,
     target: 1900,
   },
   // Issue 13 (hostile peers) grew the reader: limits checked when made,
@@ -81,7 +81,7 @@ export const BUDGETS: Budget[] = [
   // Paged replay (issue 13): the subscription reads its replay page by page.
   // Issue 15: hubEntry checks the text it is given (one message, one id line)
   // and EncodedMessage refuses raw text; both add a check and a message.
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5320, target: 3000 },
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5560, target: 3000 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
   { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9400 },

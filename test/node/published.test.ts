@@ -57,7 +57,11 @@ const read = (file: string) => readFileSync(join(out, file), 'utf8');
 const SPECIFIER =
   /\bfrom\s*["']([^"']+)["']|\bimport\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g;
 function specifiers(file: string): string[] {
-  return [...read(file).matchAll(SPECIFIER)].map((match) => match.slice(1).find(Boolean)!);
+  // A module name has no spaces or commas: a match inside a message's text
+  // (`… from ", "`) is not an import.
+  return [...read(file).matchAll(SPECIFIER)]
+    .map((match) => match.slice(1).find(Boolean)!)
+    .filter((specifier) => /^[\w@.:/-]+$/.test(specifier));
 }
 
 /** The modules outside the package that an entry reaches, through its chunks. */
