@@ -1,12 +1,15 @@
 /**
  * ssekit on Bun: `Bun.serve` closes any connection that is idle for 10 s
  * (`idleTimeout`), an event stream between two events included. This adapter
- * lifts that limit for event streams only, with `server.timeout(request, 0)`,
- * and keeps each stream's request referenced until the stream ends, so its
- * `signal` can still report the client leaving.
+ * lifts that limit for event streams only, with `server.timeout(request, 0)`.
+ * An ssekit stream takes the direct path into a Bun direct stream
+ * (`bun-direct.ts`); any other event stream keeps its request referenced
+ * until it ends, so its `signal` can still report the client leaving.
  *
  * @module
  */
+import { directStream } from '../src/server/direct.ts';
+import { directBody } from './bun-direct.ts';
 import { watchStreamEnd } from './stream-end.ts';
 
 /**
@@ -68,6 +71,13 @@ const open = new Set<Request>();
 export function toBunHandler(handler: BunHandler): BunHandler {
   return async (request, server) => {
     const response = await handler(request, server);
+    // An ssekit stream is written into Bun's direct stream: no web stream of
+    // ours is read, and Bun's `cancel` reports the client leaving.
+    const direct = directStream(response);
+    if (direct) {
+      server.timeout(request, 0);
+      return new Response(directBody(direct, response), response);
+    }
     const watched = watchStreamEnd(response, () => open.delete(request));
     if (watched !== response) {
       server.timeout(request, 0);

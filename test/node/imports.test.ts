@@ -55,6 +55,9 @@ const INTERNAL: Record<string, readonly string[]> = {
   'adapters/node-request.ts': ['src/server/direct.ts'],
   // The Compressor interface it implements.
   'adapters/node-compress.ts': ['src/middleware/compressor.ts'],
+  // The direct path protocol (@internal): Bun's direct streams as its sink.
+  'adapters/bun.ts': ['src/server/direct.ts'],
+  'adapters/bun-direct.ts': ['src/server/direct.ts'],
   // The content-type test, for the adapters that handle event streams apart.
   'adapters/stream-end.ts': ['src/wire/content-type.ts'],
   'adapters/workers.ts': ['src/wire/content-type.ts'],
