@@ -130,9 +130,10 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
     await quit();
   });
 
-  test('an entry another program added is skipped and reported; following goes on', async () => {
+  /** A hub on a fresh key whose log reports to `errors`, one message already read live. */
+  async function followed(suffix: string) {
     const { client, quit } = await connect();
-    const key = `test:${name}:foreign`;
+    const key = `test:${name}:${suffix}`;
     const errors: unknown[] = [];
     const hub = createHub({
       log: createRedisLog({ client, key, onError: (error) => errors.push(error) }),
@@ -140,6 +141,11 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
     const live = hub.subscribe('t');
     const first = await hub.publish('t', 'one');
     expect(data(await take(live, 1))).toEqual(['one']);
+    return { client, quit, key, errors, hub, live, first };
+  }
+
+  test('an entry another program added is skipped and reported; following goes on', async () => {
+    const { client, quit, key, errors, hub, live, first } = await followed('foreign');
     const foreign = String(await command(client, ['XADD', key, '*', 'other', 'fields']));
     const second = await hub.publish('t', 'two');
     expect(await take(live, 1)).toEqual([`id: ${second}\ndata: two\n\n`]);
@@ -159,15 +165,7 @@ describe.runIf(available).each(clients)('Redis log with %s', (name, connect) => 
   });
 
   test('an entry shaped like ours whose body is not one message is skipped too', async () => {
-    const { client, quit } = await connect();
-    const key = `test:${name}:forged`;
-    const errors: unknown[] = [];
-    const hub = createHub({
-      log: createRedisLog({ client, key, onError: (error) => errors.push(error) }),
-    });
-    const live = hub.subscribe('t');
-    const first = await hub.publish('t', 'one');
-    expect(data(await take(live, 1))).toEqual(['one']);
+    const { client, quit, key, errors, hub, live, first } = await followed('forged');
     const forged = 'data: a\n\nevent: forged\ndata: b\n\n';
     const id = String(await command(client, ['XADD', key, '*', 'p', first, 't', 't', 'b', forged]));
     const second = await hub.publish('t', 'two');
