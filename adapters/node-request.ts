@@ -12,7 +12,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { reportsLeaving } from '../src/server/direct.ts';
 
-/** A request as `node:http` or the `node:http2` compat API hands it over (public signatures name it). */
+/**
+ * A request as `node:http` or the `node:http2` compat API hands it over:
+ * what `toNodeHandler`'s listener takes.
+ *
+ * @example
+ * ```ts
+ * const listener: (req: NodeRequest, res: NodeResponse) => Promise<void> = toNodeHandler(app);
+ * ```
+ */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 
 // How to drop the rest of a request body that the handler began to read.

@@ -14,13 +14,26 @@ import { type DirectSink, type DirectStream, directStream } from '../src/server/
 import { HOP_BY_HOP } from '../src/server/headers.ts';
 import type { NodeRequest } from './node-request.ts';
 
-/** A response as `node:http` or the `node:http2` compat API hands it over (public signatures name it). */
+/**
+ * A response as `node:http` or the `node:http2` compat API hands it over:
+ * what `toNodeHandler`'s listener writes to.
+ *
+ * @example
+ * ```ts
+ * http2.createServer((req: NodeRequest, res: NodeResponse) => toNodeHandler(app)(req, res));
+ * ```
+ */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /** @internal What `respond` started: its end, and how a shutdown ends it at once. */
 export interface Sending {
   done: Promise<void>;
   shutdown(): void;
+}
+
+/** Whether the connection of `res` is closed (HTTP/2 compat responses have no `destroyed`). */
+function isGone(res: NodeResponse): boolean {
+  return res.destroyed || (res as Http2ServerResponse).stream?.destroyed === true;
 }
 
 /**
@@ -34,6 +47,12 @@ export function respond(
   writeTimeout: number,
 ): Sending | undefined {
   writeHead(req, res, response);
+  // The client left while the handler worked: 'close' came and went, so
+  // nothing below would hear of it. The body's cancel ends the stream.
+  if (isGone(res)) {
+    response.body?.cancel().catch(() => {});
+    return undefined;
+  }
   const direct = directStream(response);
   if (direct) {
     const connection = new DirectConnection(res, direct, writeTimeout);
@@ -83,7 +102,6 @@ class DirectConnection implements DirectSink {
     if (!direct.attach(this)) return;
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     res.on('close', this.#closed);
-    if (res.destroyed) direct.cancel(); // gone before the first write
   }
 
   write(bytes: Uint8Array): boolean {
@@ -171,7 +189,7 @@ function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout:
     cancel(new DOMException('The client accepted no bytes within writeTimeout.', 'TimeoutError'));
     res.destroy();
   };
-  if (res.destroyed) cancel();
+  if (isGone(res)) cancel();
   res.once('close', cancel);
   // A body that errors (a push writer's overflow) cuts the connection at
   // once, even while a write waits for 'drain': the backlog is dropped, not

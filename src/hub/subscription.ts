@@ -75,7 +75,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   #close: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
-  // Given by `sseResponse` (see server/outlet.ts): messages are written
+  // Given by `sseResponse` (see wire/outlet.ts): messages are written
   // through it as their shared bytes, not pulled one promise at a time.
   #outlet: Outlet | undefined;
   #options: { signal?: AbortSignal | undefined; close?: (() => void) | undefined } | undefined;
@@ -173,7 +173,9 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** @internal `sseResponse` takes it as a source that writes by itself. */
   [OUTLET](outlet: Outlet): void {
-    this.#outlet = outlet;
+    // Over already (the hub closed, an overflow, a signal): nothing to send.
+    if (this.#state === OVER) outlet.ended();
+    else this.#outlet = outlet;
   }
 
   /**

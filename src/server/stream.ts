@@ -88,6 +88,9 @@ export class EventStream<Events extends EventMap = EventMap>
         start: (controller) => {
           this.#controller = controller;
           this.#enqueue(this.#preamble);
+          // Closed before its body existed (a signal already aborted): the
+          // body ends after its first byte.
+          if (this.#done) controller.close();
         },
         pull: () => this.#demand(),
         // A consumer that gave up on a client accepting nothing (the Node
@@ -180,8 +183,9 @@ export class EventStream<Events extends EventMap = EventMap>
   /** @internal Takes a source that delivers by itself (see `wire/outlet.ts`). */
   connect(source: OutletSource): void {
     if (this.#done) return void returnQuietly(source);
-    source[OUTLET](this);
+    // The feed first: a source that is already over ends the stream at once.
     this.#feed = new OutletFeed(source);
+    source[OUTLET](this);
   }
 
   /** @internal The consumer takes bytes now: what an outlet source asks before it writes. */

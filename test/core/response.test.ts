@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { createHub } from '../../src/hub/index.ts';
 import {
   abortable,
   type CloseInfo,
@@ -571,5 +572,23 @@ describe('a signal shared by many streams', () => {
     const response = sseResponse(async (ctx) => ctx.closed, { signal: later.signal });
     await response.body!.cancel();
     expect(laterRemove).toHaveBeenCalledOnce();
+  });
+});
+
+describe.each(PATHS)('a stream that ends before anyone reads it (%s path)', (path) => {
+  test('an already aborted signal: the body still ends, after its first byte', async () => {
+    const onClose = vi.fn();
+    const response = sseResponse(async function* () {}, { signal: AbortSignal.abort(), onClose });
+    expect(await textOf(response, path)).toBe(':\n\n');
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'abort' });
+  });
+
+  test('a hub subscription that is already over ends its stream', async () => {
+    const hub = createHub();
+    await hub.close();
+    const onClose = vi.fn();
+    const response = sseResponse(() => hub.subscribe('t'), { onClose, heartbeat: 10 });
+    expect(await textOf(response, path)).toBe(':\n\n');
+    expect(onClose).toHaveBeenCalledExactlyOnceWith({ reason: 'end' });
   });
 });

@@ -223,3 +223,36 @@ describe.each<Path>(['direct', 'body'])('toNodeHandler, %s path', (path) => {
     expect(writes[0]).toBe(2);
   });
 });
+
+describe.each<Path>(['direct', 'body'])(
+  'a client that leaves before the response (%s path)',
+  (path) => {
+    test('ends the stream once, and the handler promise settles', async () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const { onClose, promise } = closed();
+      const settled: Promise<void>[] = [];
+      const listener = toNodeHandler(async (request) => {
+        await gate; // an auth check, say, while the client leaves
+        const response = sseResponse(
+          // biome-ignore lint/correctness/useYield: a source that never yields is the point
+          async function* ({ signal }) {
+            await sleep(60_000, signal);
+          },
+          { request, onClose, heartbeat: 50 },
+        );
+        return path === 'body' ? new Response(response.body, response) : response;
+      });
+      const server = createServer((req, res) => void settled.push(listener(req, res)));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const c = client((server.address() as AddressInfo).port);
+      while (settled.length === 0) await sleep(5);
+      c.socket.destroy();
+      await sleep(50);
+      open();
+      expect(await promise).toEqual({ reason: 'disconnect' });
+      await settled[0];
+    });
+  },
+);
