@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { reportsLeaving } from '../src/server/direct.ts';
+import { ON_LEAVE } from '../src/server/direct.ts';
 
 /**
  * A request as `node:http` or the `node:http2` compat API hands it over:
@@ -38,6 +38,8 @@ export class LazyRequest {
   #headers: Headers | undefined;
   #abort: AbortController | undefined;
   #aborted = false;
+  // Told when the client leaves, without a signal: see ON_LEAVE.
+  #leaving: (() => void)[] | undefined;
   #request: Request | undefined;
 
   constructor(req: NodeRequest) {
@@ -82,8 +84,25 @@ export class LazyRequest {
 
   /** The adapter: the client left, or a shutdown. */
   static abort(request: LazyRequest): void {
+    if (request.#aborted) return;
     request.#aborted = true;
     request.#abort?.abort();
+    const leaving = request.#leaving;
+    request.#leaving = undefined;
+    if (leaving) for (const callback of leaving) callback();
+  }
+
+  /** @internal The engine's light watch of the client leaving (see `ON_LEAVE`). */
+  [ON_LEAVE](callback: () => void): () => void {
+    if (this.#aborted) {
+      callback();
+      return () => {};
+    }
+    (this.#leaving ??= []).push(callback);
+    return () => {
+      const index = this.#leaving?.indexOf(callback) ?? -1;
+      if (index >= 0) this.#leaving!.splice(index, 1);
+    };
   }
 
   /** Drops what is left of a body the handler did not read to its end. */
@@ -137,8 +156,6 @@ export class LazyRequest {
       }
     }
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
-    // toNodeHandler cancels every response when its client leaves.
-    reportsLeaving(LazyRequest);
   }
 }
 

@@ -92,19 +92,31 @@ export interface DirectStream {
 // same process (an ESM and a CJS build, say) still takes the direct path.
 const DIRECT = Symbol.for('ssekit.direct/1');
 
-// On an adapter's request class: the adapter cancels every response it
-// sends when the client leaves (on either path) and ends it on a shutdown,
-// so an engine need not watch the request's signal.
-const REPORTS_LEAVING = Symbol.for('ssekit.reports-leaving/1');
+// On an adapter's request: `request[ON_LEAVE](callback)` calls `callback`
+// when the client leaves (or at once if it has), and returns what stops it.
+// The engine watches that instead of making and listening to the request's
+// `signal`: an abort listener on every connection is memory.
+const ON_LEAVE = Symbol.for('ssekit.on-leave/1');
 
-/** @internal Marks the requests of class `RequestClass` as an adapter's (see above). */
-export function reportsLeaving(RequestClass: { prototype: object }): void {
-  Object.defineProperty(RequestClass.prototype, REPORTS_LEAVING, { value: true });
-}
+/** @internal What an adapter's request offers under `ON_LEAVE` (see above). */
+export type OnLeave = (callback: () => void) => () => void;
 
-/** @internal Whether the adapter of `request` reports its client leaving by cancelling. */
-export function leavingIsReported(request: Request | undefined): boolean {
-  return (request as { [REPORTS_LEAVING]?: boolean } | undefined)?.[REPORTS_LEAVING] === true;
+/** @internal The key an adapter's request puts its `OnLeave` under. */
+export { ON_LEAVE };
+
+/**
+ * @internal Calls `callback` once when the client of `request` leaves, the
+ * light way when its adapter offers one; returns what stops watching, or
+ * `undefined` when there is nothing to watch.
+ */
+export function onLeave(
+  request: Request | undefined,
+  callback: () => void,
+  watchSignal: (signal: AbortSignal) => (() => void) | undefined,
+): (() => void) | undefined {
+  if (!request) return undefined;
+  const light = (request as { [ON_LEAVE]?: OnLeave })[ON_LEAVE];
+  return typeof light === 'function' ? light.call(request, callback) : watchSignal(request.signal);
 }
 
 /** @internal Marks `response` as one whose bytes `stream` can write directly. */

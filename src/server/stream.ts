@@ -6,7 +6,7 @@ import type { EventMap, SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
 import type { PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
-import { type DirectSink, type DirectStream, leavingIsReported } from './direct.ts';
+import { type DirectSink, type DirectStream, onLeave } from './direct.ts';
 import { type Feed, type FeedTarget, OutletFeed, PullFeed, returnQuietly } from './feed.ts';
 import type { CloseInfo, OverflowInfo, StreamOptions } from './options.ts';
 import { onAbort } from './signal-watch.ts';
@@ -70,10 +70,15 @@ export class EventStream<Events extends EventMap = EventMap>
     // (Bun, Node) send them now, whatever the source does.
     this.#preamble =
       options.retry === undefined ? HEARTBEAT : encoder.encode(`retry: ${options.retry}\n\n`);
-    // Told by the request's signal, unless its adapter tells by cancelling.
-    if (!leavingIsReported(options.request)) {
-      this.#unwatchRequest = this.#listen(options.request?.signal, 'disconnect');
-    }
+    // The request's signal tells of a client that left; on the direct path
+    // the adapter tells, and the watch goes at attach.
+    const unwatch = onLeave(
+      options.request,
+      () => this.#finish({ reason: 'disconnect' }, false),
+      (signal) => this.#listen(signal, 'disconnect'),
+    );
+    if (unwatch) this.#cleanups.push(unwatch);
+    this.#unwatchRequest = unwatch;
     this.#listen(options.signal, 'abort');
     if (options.heartbeat !== false && !this.#done) this.#schedule(options.heartbeat);
   }

@@ -49,10 +49,10 @@ const INTERNAL: Record<string, readonly string[]> = {
     'src/server/signal-watch.ts',
     'src/wire/content-type.ts',
   ],
+  // The light watch of a client leaving (direct path protocol).
+  'adapters/node-request.ts': ['src/server/direct.ts'],
   // The direct path protocol (@internal) and the connection-only header list.
   'adapters/node-response.ts': ['src/server/direct.ts', 'src/server/headers.ts'],
-  // Tells the engine that this request reports every end (direct path protocol).
-  'adapters/node-request.ts': ['src/server/direct.ts'],
   // The Compressor interface it implements.
   'adapters/node-compress.ts': ['src/middleware/compressor.ts'],
   // The direct path protocol (@internal): Bun's direct streams as its sink.

@@ -256,3 +256,17 @@ describe.each<Path>(['direct', 'body'])(
     });
   },
 );
+
+test("a stream made with the adapter's request but never returned still ends when its client leaves", async () => {
+  const { onClose, promise } = closed();
+  const { port } = await serve((request) => {
+    createEventStream({ request, onClose }); // kept aside, another response sent
+    return new Response(
+      new ReadableStream({ start: (controller) => controller.enqueue(new Uint8Array([111, 107])) }),
+    );
+  }, 'direct');
+  const c = client(port);
+  await c.until((text) => text.includes('ok'));
+  c.socket.destroy();
+  expect(await promise).toEqual({ reason: 'disconnect' });
+});
