@@ -9,6 +9,12 @@ export interface Contender {
   run: () => Promise<number>;
   /** A limit: reported for scale, never counted as a peer. */
   limit?: boolean;
+  /**
+   * The same work as ssekit's, written by hand with nothing in between (the
+   * events serialized one by one, as a source hands them over): what no
+   * library on this runtime can beat. Never counted as a peer.
+   */
+  byHand?: boolean;
   /** ssekit itself. */
   ours?: boolean;
 }
@@ -18,6 +24,7 @@ export interface Figures {
   median: number;
   runs: number[];
   limit?: boolean;
+  byHand?: boolean;
   ours?: boolean;
 }
 
@@ -39,27 +46,36 @@ export async function compare(contenders: Contender[], rounds = 5): Promise<Figu
       runs.get(contender)!.push(units / ((performance.now() - start) / 1000));
     }
   }
-  return contenders.map(({ name, limit, ours }) => {
+  return contenders.map(({ name, limit, byHand, ours }) => {
     const values = runs.get(contenders.find((c) => c.name === name)!)!;
-    return { name, median: median(values), runs: values, limit, ours };
+    return { name, median: median(values), runs: values, limit, byHand, ours };
   });
 }
 
-/** Prints a markdown table: median rate, ratio to the best peer and to the limit. */
+/**
+ * Prints a markdown table: median rate, ratio to the best peer and to the
+ * limit, and, when there are by-hand rows, to the fastest of them.
+ */
 export function report(title: string, unit: string, figures: Figures[]): string {
-  const peers = figures.filter((f) => !f.ours && !f.limit);
+  const peers = figures.filter((f) => !f.ours && !f.limit && !f.byHand);
   const best = Math.max(...peers.map((f) => f.median));
   const limit = figures.find((f) => f.limit)?.median;
+  const hands = figures.filter((f) => f.byHand).map((f) => f.median);
+  const hand = hands.length ? Math.max(...hands) : undefined;
+  const percent = (value: number, of: number | undefined) =>
+    of ? `${((value / of) * 100).toFixed(1)}%` : '';
   const lines = [
     `### ${title}`,
     '',
-    `| contender | median ${unit}/s | × best peer | % of limit |`,
-    '|---|---:|---:|---:|',
+    `| contender | median ${unit}/s | × best peer | % of limit |${hand ? ' % of by hand |' : ''}`,
+    `|---|---:|---:|---:|${hand ? '---:|' : ''}`,
     ...figures.map(
       (f) =>
         `| ${f.ours ? `**${f.name}**` : f.name} | ${Math.round(f.median).toLocaleString('en-US')} | ${
           f.limit ? '' : (f.median / best).toFixed(2)
-        } | ${limit && !f.limit ? ((f.median / limit) * 100).toFixed(1) + '%' : ''} |`,
+        } | ${f.limit ? '' : percent(f.median, limit)} |${
+          hand ? ` ${f.limit ? '' : percent(f.median, hand)} |` : ''
+        }`,
     ),
     '',
   ];

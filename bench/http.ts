@@ -2,14 +2,23 @@
 // (a second process, bench/_http-client.mjs) reading as fast as it can.
 // Every server runs in this process on its own port; the same 200,000
 // events (event name, numeric id, ~100 bytes of JSON) end each response.
+//
+// Two references bound what any server can do. The limit writes the bytes
+// serialized beforehand: only the transport. "By hand" servers do the same
+// work as ssekit's source with nothing in between: each event serialized as
+// it is produced (JSON.stringify and the wire text), gathered into writes of
+// about 16 KiB, from a plain loop and from an async generator. No library
+// that takes events as values can beat them, so they say how much of the
+// gap to the limit is the work itself.
 import { fork } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createSession } from 'better-sse';
 import { toNodeHandler as h3Node } from 'h3';
 import { toNodeHandler } from '../adapters/node.ts';
-import { encodeMessage, sseResponse } from '../src/index.ts';
+import { encodeMessage, preEncode, sseResponse } from '../src/index.ts';
 import { compare, report } from './_harness.ts';
 import { h3App, honoApp, payload } from './_workload.ts';
 
@@ -31,6 +40,31 @@ for (let id = 0, text = ''; id < COUNT; id++) {
   }
 }
 
+// The same events encoded beforehand, for ssekit with a source that yields
+// pre-encoded messages (what a broadcast or a replay hands the stream).
+const encoded = Array.from({ length: COUNT }, (_, id) =>
+  preEncode({ event: 'update', id, data: payload }),
+);
+
+/**
+ * A hand-written writer: serializes each event as it comes and writes about
+ * 16 KiB at a time; `add` returns a promise when the socket is full.
+ */
+function byHand(res: ServerResponse) {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let text = '';
+  return {
+    add(id: number, data: unknown): Promise<unknown> | undefined {
+      text += `event: update\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+      if (text.length < 16 * 1024) return;
+      const full = !res.write(text);
+      text = '';
+      return full ? once(res, 'drain') : undefined;
+    },
+    end: () => res.end(text),
+  };
+}
+
 const servers: Record<string, Server> = {
   ssekit: createServer(
     toNodeHandler((request) =>
@@ -42,6 +76,35 @@ const servers: Record<string, Server> = {
       ),
     ),
   ),
+  ssekitEncoded: createServer(
+    toNodeHandler((request) =>
+      sseResponse(
+        function* () {
+          yield* encoded;
+        },
+        { request, heartbeat: false },
+      ),
+    ),
+  ),
+  byHandLoop: createServer(async (_req, res) => {
+    const out = byHand(res);
+    for (let id = 0; id < COUNT; id++) {
+      const full = out.add(id, payload);
+      if (full) await full;
+    }
+    out.end();
+  }),
+  byHandGenerator: createServer(async (_req, res) => {
+    const out = byHand(res);
+    const events = (async function* () {
+      for (let id = 0; id < COUNT; id++) yield { id, data: payload };
+    })();
+    for await (const { id, data } of events) {
+      const full = out.add(id, data);
+      if (full) await full;
+    }
+    out.end();
+  }),
   hono: createServer(getRequestListener(hono.fetch)),
   h3: createServer(h3Node(h3)),
   betterSse: createServer(async (req, res) => {
@@ -88,9 +151,24 @@ const fetchEvents = (name: string) =>
 const figures = await compare(
   [
     { name: 'ssekit toNodeHandler(sseResponse)', ours: true, run: () => fetchEvents('ssekit') },
+    {
+      name: 'ssekit toNodeHandler(sseResponse), a source of preEncode()d messages',
+      ours: true,
+      run: () => fetchEvents('ssekitEncoded'),
+    },
     { name: 'hono streamSSE on @hono/node-server', run: () => fetchEvents('hono') },
     { name: 'h3 EventStream on toNodeHandler', run: () => fetchEvents('h3') },
     { name: 'better-sse session on node:http', run: () => fetchEvents('betterSse') },
+    {
+      name: 'by hand: node:http, JSON per event from a loop',
+      byHand: true,
+      run: () => fetchEvents('byHandLoop'),
+    },
+    {
+      name: 'by hand: node:http, JSON per event from an async generator',
+      byHand: true,
+      run: () => fetchEvents('byHandGenerator'),
+    },
     {
       name: 'limit: node:http writing pre-encoded bytes',
       limit: true,
