@@ -1,5 +1,5 @@
-import { DELAY, isDelay, isObject, MAX_DELAY, need, needCount, needFunction } from '../checks.ts';
-import { isRetry } from '../wire/encode.ts';
+import { DELAY, isDelay, isObject, need, needCount, needFunction } from '../checks.ts';
+import { isRetry, RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
 import type { SSEResponseInit, StreamOptions } from './options.ts';
 
@@ -26,7 +26,7 @@ export function streamSettings(init: SSEResponseInit): StreamOptions {
   );
   need(heartbeat === false || isDelay(heartbeat), 'heartbeat', DELAY + ', or false', heartbeat);
   if (retry !== undefined) {
-    need(isRetry(retry), 'retry', `a whole number of milliseconds from 0 to ${MAX_DELAY}`, retry);
+    need(isRetry(retry), 'retry', RETRY, retry);
   }
   needCount('maxQueuedBytes', maxQueuedBytes);
   // 'close', the deprecated name of 'disconnect', is taken by the stream as is.
