@@ -13,7 +13,7 @@ describe('EncodedMessage is built by ssekit only', () => {
       new EncodedMessage('event: x\ndata: forged\n\n');
     expect(forge).toThrow(SSEOptionError);
     expect(forge).toThrow(
-      /^new EncodedMessage\(\): expected a call from preEncode\(\), got raw text\. Use preEncode/,
+      /^new EncodedMessage\(\): expected preEncode\(\), got raw text\. Use preEncode/,
     );
     // @ts-expect-error: the constructor is private, whatever it is passed.
     expect(() => new EncodedMessage('data: x\n\n', Symbol('EncodedMessage'))).toThrow(SSEError);
