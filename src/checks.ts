@@ -14,7 +14,7 @@ import { SSEOptionError } from './errors.ts';
  * 24.8 days. Timers in browsers, Node, Deno, Bun and workerd take a 32-bit
  * signed delay: a longer one fires after 1 ms instead.
  */
-export const MAX_DELAY = 2 ** 31 - 1;
+export const MAX_DELAY = 2_147_483_647;
 
 const DEFAULT = 'Leave it out for the default.';
 
@@ -36,6 +36,14 @@ export function need(
       `${option}: expected ${expected}, got ${got ?? describe(value)}. ${advice}`,
     );
   }
+}
+
+/**
+ * @internal The `SSEOptionError` of {@link need}, `got` said by the caller:
+ * for a small entry that can do without {@link describe}.
+ */
+export function refuse(option: string, expected: string, got: string, advice = DEFAULT): never {
+  throw new SSEOptionError(`${option}: expected ${expected}, got ${got}. ${advice}`);
 }
 
 /** @internal A function, or an `SSEOptionError`. */
