@@ -20,8 +20,7 @@ const DEFAULT = 'Leave it out for the default.';
 
 /**
  * @internal Throws an `SSEOptionError` that reads "`option`: expected
- * `expected`, got <value>. `advice`", unless `ok`. `got` describes the value
- * where {@link describe} would not say enough.
+ * `expected`, got <value>. `advice`", unless `ok`.
  */
 export function need(
   ok: unknown,
@@ -29,18 +28,16 @@ export function need(
   expected: string,
   value: unknown,
   advice = DEFAULT,
-  got?: string,
 ): asserts ok {
   if (!ok) {
-    throw new SSEOptionError(
-      `${option}: expected ${expected}, got ${got ?? describe(value)}. ${advice}`,
-    );
+    throw new SSEOptionError(`${option}: expected ${expected}, got ${describe(value)}. ${advice}`);
   }
 }
 
 /**
  * @internal The `SSEOptionError` of {@link need}, `got` said by the caller:
- * for a small entry that can do without {@link describe}.
+ * where {@link describe} would not say enough, or a small entry does
+ * without it.
  */
 export function refuse(option: string, expected: string, got: string, advice = DEFAULT): never {
   throw new SSEOptionError(`${option}: expected ${expected}, got ${got}. ${advice}`);

@@ -148,10 +148,9 @@ export function createHub<Events extends EventMap = EventMap>(
       need(
         !(message instanceof EncodedMessage),
         'publish(): message',
-        'a message',
+        'a message, not a preEncode() result',
         message,
         'Pass the message itself.',
-        'a preEncode() result',
       );
       const body = encodeMessage(message, { serialize });
       counts.published++;
