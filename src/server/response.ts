@@ -96,7 +96,7 @@ function checkSource(source: unknown): void {
     'source',
     'a function, an iterable, an async iterable or a ReadableStream',
     source,
-    'Pass an async generator function, for one.',
+    'Pass one of those.',
   );
 }
 

@@ -20,7 +20,7 @@ export function streamSettings(init: SSEResponseInit): StreamOptions {
       status <= 599 &&
       !NULL_BODY_STATUS.includes(status),
     'status',
-    'an HTTP status from 200 to 599 that allows a body',
+    'a status from 200 to 599 with a body',
     status,
     'EventSource accepts only 200.',
   );

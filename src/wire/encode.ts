@@ -209,7 +209,7 @@ function unsendable(data: unknown): string | undefined {
           ? 'a Promise'
           : '';
   if (kind) {
-    return `data: expected a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send { data: await value }' : 'Send a value made from it'}.`;
+    return `data: expected a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send the awaited value' : SEND}.`;
   }
 }
 
