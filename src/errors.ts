@@ -179,8 +179,7 @@ export class RedisForeignEntryError extends SSEError {
           .join(', ')
       : typeof fields;
     super(
-      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), which was skipped. ` +
-        'Add to this stream only through hub.publish(), or give the hub a key of its own.',
+      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), skipped. Add to it only through the hub.`,
     );
     this.id = id;
   }

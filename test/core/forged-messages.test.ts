@@ -49,7 +49,7 @@ describe('hubEntry takes one message without an id, nothing else', () => {
   ])('a body with %s throws SSEOptionError', (_, body) => {
     expect(() => hubEntry('1', ['t'], body as string)).toThrow(SSEOptionError);
     expect(() => hubEntry('1', ['t'], body as string)).toThrow(
-      /^hubEntry\(\): expected one message's wire text after an id .*, got other text\. Pass the body/,
+      /^hubEntry\(\): expected an id .* and one message's text, got other text\. Pass the body/,
     );
   });
 
