@@ -3,7 +3,8 @@ import { isRetry, RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
 import type { SSEResponseInit, StreamOptions } from './options.ts';
 
-const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+// Statuses from 200 to 599 that have no body (101 and 103 are below 200).
+const NULL_BODY_STATUS = [204, 205, 304];
 
 /**
  * @internal The options of `sseResponse` and `createEventStream`, checked,
