@@ -17,7 +17,7 @@ import {
   type Deflate,
   type Gzip,
 } from 'node:zlib';
-import { need } from '../src/checks.ts';
+import { refuse } from '../src/checks.ts';
 import type { Compressor, ContentEncoding } from '../src/middleware/compressor.ts';
 
 /**
@@ -54,15 +54,6 @@ export interface NodeCompressorOptions {
 }
 
 /** The range each number option may take, and what it is. */
-const RANGES = {
-  level: [1, 9, 'gzip and deflate level'],
-  brotliQuality: [0, 11, 'brotli quality'],
-  'events.windowBits': [9, 15, 'zlib window (bits)'],
-  'events.memLevel': [1, 9, 'zlib memLevel'],
-  'events.brotliWindow': [10, 24, 'brotli window (bits)'],
-  'events.brotliQuality': [0, 11, 'brotli quality'],
-} as const;
-
 // Output buffer of an event stream's compressor: events are small, and a
 // bigger output is just split into more chunks.
 const EVENT_CHUNK = 4096;
@@ -94,22 +85,21 @@ export function nodeCompressor(options: NodeCompressorOptions = {}): Compressor 
   const events = options.events ?? {};
   const { windowBits = 12, memLevel = 5, brotliWindow = 12 } = events;
   const eventBrotliQuality = events.brotliQuality ?? 3;
-  const numbers = {
-    level,
-    brotliQuality,
-    'events.windowBits': windowBits,
-    'events.memLevel': memLevel,
-    'events.brotliWindow': brotliWindow,
-    'events.brotliQuality': eventBrotliQuality,
-  };
-  for (const [name, [min, max, what]] of Object.entries(RANGES)) {
-    const value = numbers[name as keyof typeof numbers];
-    need(
-      Number.isInteger(value) && value >= min && value <= max,
-      `nodeCompressor: ${name}`,
-      `a whole number from ${min} to ${max} (${what})`,
-      value,
-    );
+  // Each number option and its range: [name, value, min, max].
+  const numbers = [
+    ['level', level, 1, 9],
+    ['brotliQuality', brotliQuality, 0, 11],
+    ['events.windowBits', windowBits, 9, 15],
+    ['events.memLevel', memLevel, 1, 9],
+    ['events.brotliWindow', brotliWindow, 10, 24],
+    ['events.brotliQuality', eventBrotliQuality, 0, 11],
+  ] as const;
+  for (const [name, value, min, max] of numbers) {
+    // Typed as numbers: String() says a wrong one well enough, and
+    // keeps describe() out of this small entry.
+    if (!(Number.isInteger(value) && value >= min && value <= max)) {
+      refuse(`nodeCompressor: ${name}`, `a whole number from ${min} to ${max}`, String(value));
+    }
   }
   return {
     encodings,

@@ -85,7 +85,7 @@ export function defineWorker<Env = unknown>(
       ) {
         warned = true;
         console.warn(
-          'ssekit/workers: the enable_request_signal compatibility flag is off, so workerd does not tell this worker when a client disconnects: an event stream\'s source stays parked and its finally and onClose never run. Add compatibility_flags = ["enable_request_signal"] to wrangler.toml.',
+          'ssekit/workers: the enable_request_signal compatibility flag is off, so no client that leaves is seen: its stream\'s finally and onClose never run. Add compatibility_flags = ["enable_request_signal"] to wrangler.toml.',
         );
       }
       return response;

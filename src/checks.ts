@@ -14,14 +14,13 @@ import { SSEOptionError } from './errors.ts';
  * 24.8 days. Timers in browsers, Node, Deno, Bun and workerd take a 32-bit
  * signed delay: a longer one fires after 1 ms instead.
  */
-export const MAX_DELAY = 2 ** 31 - 1;
+export const MAX_DELAY = 2_147_483_647;
 
 const DEFAULT = 'Leave it out for the default.';
 
 /**
  * @internal Throws an `SSEOptionError` that reads "`option`: expected
- * `expected`, got <value>. `advice`", unless `ok`. `got` describes the value
- * where {@link describe} would not say enough.
+ * `expected`, got <value>. `advice`", unless `ok`.
  */
 export function need(
   ok: unknown,
@@ -29,13 +28,19 @@ export function need(
   expected: string,
   value: unknown,
   advice = DEFAULT,
-  got?: string,
 ): asserts ok {
   if (!ok) {
-    throw new SSEOptionError(
-      `${option}: expected ${expected}, got ${got ?? describe(value)}. ${advice}`,
-    );
+    throw new SSEOptionError(`${option}: expected ${expected}, got ${describe(value)}. ${advice}`);
   }
+}
+
+/**
+ * @internal The `SSEOptionError` of {@link need}, `got` said by the caller:
+ * where {@link describe} would not say enough, or a small entry does
+ * without it.
+ */
+export function refuse(option: string, expected: string, got: string, advice = DEFAULT): never {
+  throw new SSEOptionError(`${option}: expected ${expected}, got ${got}. ${advice}`);
 }
 
 /** @internal A function, or an `SSEOptionError`. */

@@ -40,9 +40,9 @@ export class SSEError extends Error {
 export class SSEFieldError extends SSEError {
   override name = 'SSEFieldError';
   /** The field that was rejected. */
-  readonly field: 'event' | 'id' | 'retry' | 'data' | 'comment';
+  declare readonly field: 'event' | 'id' | 'retry' | 'data' | 'comment';
   /** The value that was rejected. */
-  readonly value: unknown;
+  declare readonly value: unknown;
 
   constructor(field: SSEFieldError['field'], value: unknown, message: string) {
     super(message);
@@ -96,7 +96,7 @@ export class SSEOptionError extends SSEError {
 export class SSEParseError extends SSEError {
   override name = 'SSEParseError';
   /** What went wrong. */
-  readonly reason: 'line-too-long' | 'event-too-long' | 'invalid-json';
+  declare readonly reason: 'line-too-long' | 'event-too-long' | 'invalid-json';
 
   constructor(reason: SSEParseError['reason'], message: string, options?: ErrorOptions) {
     super(message, options);
@@ -122,9 +122,9 @@ export class SSEParseError extends SSEError {
 export class SSEResponseError extends SSEError {
   override name = 'SSEResponseError';
   /** The HTTP status of the response. */
-  readonly status: number;
+  declare readonly status: number;
   /** The response, body unread. */
-  readonly response: Response;
+  declare readonly response: Response;
 
   constructor(response: Response) {
     super(
@@ -167,7 +167,7 @@ export class HubClosedError extends SSEError {
 export class RedisForeignEntryError extends SSEError {
   override name = 'RedisForeignEntryError';
   /** The entry's stream id. */
-  readonly id: string;
+  declare readonly id: string;
 
   /** @internal */
   constructor(key: string, id: string, fields: unknown) {
@@ -179,8 +179,7 @@ export class RedisForeignEntryError extends SSEError {
           .join(', ')
       : typeof fields;
     super(
-      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), which was skipped. ` +
-        'Add to this stream only through hub.publish(), or give the hub a key of its own.',
+      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), skipped. Add to it only through the hub.`,
     );
     this.id = id;
   }

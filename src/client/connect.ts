@@ -204,7 +204,7 @@ function parseJSON(event: SSEEvent): SSEClientEvent<string, unknown> {
   } catch (cause) {
     throw new SSEParseError(
       'invalid-json',
-      `Event '${event.event}' data is not JSON (${(cause as Error).message}): leave json off for text.`,
+      `data: expected JSON, got other text in event '${event.event}' (${(cause as Error).message}). Leave json off for text.`,
       { cause },
     );
   }

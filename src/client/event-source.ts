@@ -115,7 +115,7 @@ export class EventSource extends EventTarget {
     } catch {
       // "If urlRecord is failure, then throw a "SyntaxError" DOMException."
       throw new DOMException(
-        `EventSource: expected a valid URL, got ${JSON.stringify(String(url))}. Pass an absolute URL, or a path where there is a page.`,
+        `EventSource: expected a valid URL, got ${JSON.stringify(String(url))}. Pass an absolute URL.`,
         'SyntaxError',
       );
     }

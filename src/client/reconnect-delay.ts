@@ -36,7 +36,7 @@ export function delayOption(name: string, value: number | undefined, fallback: n
   need(
     typeof value === 'number' && value >= 0,
     `connect: ${name}`,
-    'a number of milliseconds of at least 0',
+    'a number of milliseconds, 0 or more',
     value,
   );
   return Math.min(value, MAX_DELAY);

@@ -139,25 +139,18 @@ export function createHub<Events extends EventMap = EventMap>(
     publish(topics, message) {
       if (closing) {
         throw new HubClosedError(
-          'publish(): expected an open hub, got one closed by close(). Publish before closing, or create a new hub.',
+          'publish(): expected an open hub, got a closed one. Publish before close().',
         );
       }
       const list = topicList(topics);
       const id = (message as { id?: unknown } | null)?.id;
-      need(
-        id === undefined,
-        'publish(): id',
-        'none',
-        id,
-        "Remove it: the hub's log assigns ids, so that they increase across topics.",
-      );
+      need(id === undefined, 'publish(): id', 'none', id, "Remove it: the hub's log assigns ids.");
       need(
         !(message instanceof EncodedMessage),
         'publish(): message',
-        'the message itself',
+        'a message, not a preEncode() result',
         message,
-        'Pass the message: the hub encodes it with the id its log assigns.',
-        'a preEncode() result',
+        'Pass the message itself.',
       );
       const body = encodeMessage(message, { serialize });
       counts.published++;

@@ -149,7 +149,7 @@ export function hubEntry(id: string, topics: readonly string[], body: string): H
   // is the last (an earlier one would dispatch, and start another message).
   if (/[\n\0]/.test(id) || /\r|\nid[:\n]/.test(text) || text.indexOf('\n\n') !== text.length - 2) {
     throw new SSEOptionError(
-      "hubEntry(): expected one message's wire text after an id without CR, LF or NUL, got other text. Pass the body append() received.",
+      "hubEntry(): expected an id without CR, LF or NUL and one message's text, got other text. Pass the body append() received.",
     );
   }
   return { id, topics, message: fromWireText(text) };

@@ -1,4 +1,4 @@
-import { need, needFunction } from '../checks.ts';
+import { need, needFunction, refuse } from '../checks.ts';
 import type { Middleware } from './compose.ts';
 import { type Compressor, type ContentEncoding, webCompressor } from './compressor.ts';
 import { isEventStream } from './detect.ts';
@@ -117,27 +117,27 @@ export function compress(options: CompressOptions = {}): Middleware {
     "false, true or 'reset'",
     eventStreams,
   );
-  need(
-    !eventStreams || compressor.flushes,
-    'compress: eventStreams',
-    'a compressor that flushes after every event',
-    undefined,
-    'On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',
-    'one that cannot (CompressionStream cannot)',
-  );
+  if (eventStreams && !compressor.flushes) {
+    refuse(
+      'compress: eventStreams',
+      'a compressor that flushes after every event',
+      'one that cannot (CompressionStream cannot)',
+      'On Node, Bun or Deno pass compressor: nodeCompressor() from ssekit/node/compress, or leave eventStreams off.',
+    );
+  }
   const reset = eventStreams === 'reset';
   // Event streams in reset mode: only the encodings whose context can be reset.
   const eventEncodings = reset
     ? encodings.filter((encoding) => compressor.resets?.includes(encoding))
     : encodings;
-  need(
-    !reset || eventEncodings.length > 0,
-    "compress: eventStreams 'reset'",
-    'an encoding the compressor can reset per event (resets)',
-    undefined,
-    'Allow gzip or deflate with nodeCompressor().',
-    'none',
-  );
+  if (reset && eventEncodings.length === 0) {
+    refuse(
+      "compress: eventStreams 'reset'",
+      'an encoding the compressor can reset per event (resets)',
+      'none',
+      'Allow gzip or deflate with nodeCompressor().',
+    );
+  }
   return async (request, next) => {
     const response = await next();
     const { headers } = response;

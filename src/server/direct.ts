@@ -90,13 +90,13 @@ export interface DirectStream {
 
 // A registered symbol: a response made by another copy of ssekit in the
 // same process (an ESM and a CJS build, say) still takes the direct path.
-const DIRECT = Symbol.for('ssekit.direct/1');
+const DIRECT = /* @__PURE__ */ Symbol.for('ssekit.direct/1');
 
 // On an adapter's request: `request[ON_LEAVE](callback)` calls `callback`
 // when the client leaves (or at once if it has), and returns what stops it.
 // The engine watches that instead of making and listening to the request's
 // `signal`: an abort listener on every connection is memory.
-const ON_LEAVE = Symbol.for('ssekit.on-leave/1');
+const ON_LEAVE = /* @__PURE__ */ Symbol.for('ssekit.on-leave/1');
 
 /** @internal What an adapter's request offers under `ON_LEAVE` (see above). */
 export type OnLeave = (callback: () => void) => () => void;

@@ -43,7 +43,7 @@ export async function* every<T>(
   options: EveryOptions = {},
 ): AsyncGenerator<Exclude<Awaited<T>, undefined>, void, undefined> {
   needDelay('every(ms)', ms, 'Pass one such as 5000.');
-  needFunction('every(ms, fn)', fn, 'Pass one that returns what to send, such as () => stats().');
+  needFunction('every(ms, fn)', fn, 'Pass one such as () => stats().');
   const { signal } = options;
   // Without a signal, abortable() below would need one; a never-aborting one is cheap.
   const stop = signal ?? new AbortController().signal;

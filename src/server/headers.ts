@@ -40,7 +40,7 @@ export function responseHeaders(extra: HeadersInit | undefined): Headers {
       'headers',
       'no hop-by-hop header',
       name,
-      "Remove it: HTTP/2 forbids it (Node's http2 throws, Safari drops the stream) and the server sets what HTTP/1.1 needs.",
+      'Remove it: HTTP/2 forbids it.',
     );
     headers.set(name, value);
   }

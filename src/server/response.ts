@@ -94,7 +94,7 @@ function checkSource(source: unknown): void {
       isReadableStream(source) ||
       (isObject(source) && (Symbol.asyncIterator in source || Symbol.iterator in source)),
     'source',
-    'a function (an async generator or a push function), an iterable, an async iterable or a ReadableStream of messages',
+    'a function, an iterable, an async iterable or a ReadableStream',
     source,
     'Pass one of those.',
   );

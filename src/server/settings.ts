@@ -1,9 +1,10 @@
-import { DELAY, isDelay, isObject, MAX_DELAY, need, needCount, needFunction } from '../checks.ts';
-import { isRetry } from '../wire/encode.ts';
+import { DELAY, isDelay, isObject, need, needCount, needFunction } from '../checks.ts';
+import { isRetry, RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
 import type { SSEResponseInit, StreamOptions } from './options.ts';
 
-const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+// Statuses from 200 to 599 that have no body (101 and 103 are below 200).
+const NULL_BODY_STATUS = [204, 205, 304];
 
 /**
  * @internal The options of `sseResponse` and `createEventStream`, checked,
@@ -20,13 +21,13 @@ export function streamSettings(init: SSEResponseInit): StreamOptions {
       status <= 599 &&
       !NULL_BODY_STATUS.includes(status),
     'status',
-    'an HTTP status from 200 to 599 that allows a body',
+    'a status from 200 to 599 with a body',
     status,
     'EventSource accepts only 200.',
   );
   need(heartbeat === false || isDelay(heartbeat), 'heartbeat', DELAY + ', or false', heartbeat);
   if (retry !== undefined) {
-    need(isRetry(retry), 'retry', `a whole number of milliseconds from 0 to ${MAX_DELAY}`, retry);
+    need(isRetry(retry), 'retry', RETRY, retry);
   }
   needCount('maxQueuedBytes', maxQueuedBytes);
   // 'close', the deprecated name of 'disconnect', is taken by the stream as is.

@@ -12,6 +12,11 @@ const LINE_BREAK = /\r\n|\r|\n/;
 const HAS_LINE_BREAK = /[\r\n]/;
 const HAS_LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
+/** @internal What a `retry` must be, in messages. */
+export const RETRY = `a whole number of milliseconds from 0 to ${MAX_DELAY}`;
+// The advice of every message about data that cannot be sent.
+const SEND = 'Pass a string or a JSON-safe value';
+
 /**
  * Options shared by every function that turns messages into wire text.
  *
@@ -59,7 +64,7 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
     throw new SSEFieldError(
       'data',
       message,
-      `message: expected a string or an object like { event, data, id, retry, comment }, got ${describe(message)}. Use { data: value }.`,
+      `message: expected a string or { data, event, id, retry, comment }, got ${describe(message)}. Use { data: value }.`,
     );
   }
   const { event, data, id, retry, comment } = message;
@@ -70,7 +75,7 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
       throw new SSEFieldError(
         'event',
         event,
-        `event: expected a string without CR or LF, got ${describe(event)}. Use a plain name such as 'update'.`,
+        `event: expected a string without CR or LF, got ${describe(event)}. Use one such as 'update'.`,
       );
     }
     text += 'event: ' + event + '\n';
@@ -130,7 +135,7 @@ export function idText(id: unknown): string {
   throw new SSEFieldError(
     'id',
     id,
-    `id: expected a finite number or a string without CR, LF or NUL, got ${describe(id)}. Browsers ignore an id with NUL, and a line break would inject a field.`,
+    `id: expected a finite number or a string without CR, LF or NUL, got ${describe(id)}. Use one such as 42.`,
   );
 }
 
@@ -149,7 +154,7 @@ export function retryText(retry: unknown): string {
   throw new SSEFieldError(
     'retry',
     retry,
-    `retry: expected a whole number of milliseconds from 0 to ${MAX_DELAY}, got ${describe(retry)}. Browsers ignore any other value.`,
+    `retry: expected ${RETRY}, got ${describe(retry)}. Leave it out for none.`,
   );
 }
 
@@ -182,14 +187,12 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   } catch (cause) {
     if (cause instanceof SSESerializeError) throw cause;
     throw new SSESerializeError(
-      `data: expected a serializable value, got one the serializer threw on (${causeText(cause)}). Pass a string, a JSON-safe value, or a serialize option that handles it.`,
+      `data: expected a serializable value, got one that threw (${causeText(cause)}). ${SEND}, or a serialize option for it.`,
       { cause },
     );
   }
   if (typeof text !== 'string') {
-    throw new SSESerializeError(
-      `serialize: expected a string, got ${describe(text)} (JSON.stringify returns undefined for functions and symbols). Pass a string or a JSON-safe value.`,
-    );
+    throw new SSESerializeError(`serialize: expected a string, got ${describe(text)}. ${SEND}.`);
   }
   return text;
 }
@@ -206,7 +209,7 @@ function unsendable(data: unknown): string | undefined {
           ? 'a Promise'
           : '';
   if (kind) {
-    return `data: expected a string or a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send { data: await value }' : 'Send a value made from it'}.`;
+    return `data: expected a serializable value, got ${kind}. ${kind === 'a Promise' ? 'Send the awaited value' : SEND}.`;
   }
 }
 

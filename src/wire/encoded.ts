@@ -29,7 +29,7 @@ export class EncodedMessage {
   private constructor(text: string, token: symbol) {
     if (token !== TRUSTED) {
       throw new SSEOptionError(
-        'new EncodedMessage(): expected a call from preEncode(), got raw text. Use preEncode(message).',
+        'new EncodedMessage(): expected preEncode(), got raw text. Use preEncode(message).',
       );
     }
     this.bytes = encoder.encode(text);

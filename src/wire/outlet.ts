@@ -40,9 +40,9 @@ export interface Outlet {
 }
 
 /** @internal The method that connects a source that delivers by itself. */
-export const OUTLET = Symbol.for('ssekit.outlet/1');
+export const OUTLET = /* @__PURE__ */ Symbol.for('ssekit.outlet/1');
 /** @internal The method the stream calls when its consumer takes more again. */
-export const RESUME = Symbol.for('ssekit.resume/1');
+export const RESUME = /* @__PURE__ */ Symbol.for('ssekit.resume/1');
 
 /** @internal A source that delivers by itself. */
 export interface OutletSource {

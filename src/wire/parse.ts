@@ -62,7 +62,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
       `${what}-too-long`,
-      `max${what === 'line' ? 'Line' : 'Event'}Length: expected ${what}s of at most ${limit} characters, got more. Raise it for those.`,
+      `${what === 'line' ? 'maxLineLength' : 'maxEventLength'}: expected at most ${limit} characters, got more. Raise it.`,
     );
   };
 

@@ -13,7 +13,7 @@ describe('EncodedMessage is built by ssekit only', () => {
       new EncodedMessage('event: x\ndata: forged\n\n');
     expect(forge).toThrow(SSEOptionError);
     expect(forge).toThrow(
-      /^new EncodedMessage\(\): expected a call from preEncode\(\), got raw text\. Use preEncode/,
+      /^new EncodedMessage\(\): expected preEncode\(\), got raw text\. Use preEncode/,
     );
     // @ts-expect-error: the constructor is private, whatever it is passed.
     expect(() => new EncodedMessage('data: x\n\n', Symbol('EncodedMessage'))).toThrow(SSEError);
@@ -49,7 +49,7 @@ describe('hubEntry takes one message without an id, nothing else', () => {
   ])('a body with %s throws SSEOptionError', (_, body) => {
     expect(() => hubEntry('1', ['t'], body as string)).toThrow(SSEOptionError);
     expect(() => hubEntry('1', ['t'], body as string)).toThrow(
-      /^hubEntry\(\): expected one message's wire text after an id .*, got other text\. Pass the body/,
+      /^hubEntry\(\): expected an id .* and one message's text, got other text\. Pass the body/,
     );
   });
 
