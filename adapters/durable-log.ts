@@ -9,32 +9,7 @@
 import { need } from '../src/checks.ts';
 import type { HubEntry, HubLog, HubPage, LogBounds } from '../src/hub/log.ts';
 import { hubEntry, logBounds } from '../src/hub/log.ts';
-
-/**
- * What a query of `ctx.storage.sql` returns (the part the log uses).
- *
- * @example
- * ```ts
- * const rows = ctx.storage.sql.exec('SELECT id FROM notes WHERE id > ?', 10).toArray();
- * ```
- */
-export interface SqlCursorLike {
-  toArray(): Record<string, unknown>[];
-}
-
-/**
- * A Durable Object's storage, as much of it as the log uses: `sql` (SQLite
- * storage only) and, where workerd has it, `transactionSync`.
- *
- * @example
- * ```ts
- * const storage: DurableStorageLike = this.ctx.storage;
- * ```
- */
-export interface DurableStorageLike {
-  sql?: { exec(query: string, ...bindings: unknown[]): SqlCursorLike };
-  transactionSync?<T>(closure: () => T): T;
-}
+import type { DurableStorageLike } from './durable-storage.ts';
 
 /**
  * Bounds of the durable log, as those of `createMemoryLog`, and the name of

@@ -10,8 +10,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { MAX_DELAY, need } from '../src/checks.ts';
-import { type DirectSink, type DirectStream, directStream } from '../src/server/direct.ts';
+import { directStream } from '../src/server/direct.ts';
 import { HOP_BY_HOP } from '../src/server/headers.ts';
+import { DirectConnection } from './node-direct.ts';
 import type { NodeRequest } from './node-request.ts';
 
 /**
@@ -72,91 +73,6 @@ function writeHead(req: NodeRequest, res: NodeResponse, response: Response): voi
   (res as ServerResponse).writeHead(response.status, headers);
   // Without this Node holds the headers until the first body write.
   (res as ServerResponse).flushHeaders();
-}
-
-/**
- * The direct path (see `directStream`): the stream writes its bytes into the
- * response itself, with Node's own backpressure. One object a connection,
- * its listeners made when first needed. `done` settles when the response is
- * over; it is unset when the stream finished before it could attach (its
- * bytes are then in the body: read that).
- *
- * A write that fills the socket starts the write timeout: if the bytes Node
- * holds do not go down for that long, the stream closes as 'timeout' and the
- * socket is destroyed.
- */
-class DirectConnection implements DirectSink {
-  done: Promise<void> | undefined;
-  #res: NodeResponse;
-  #direct: DirectStream;
-  #timeout: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #held = 0;
-  #resolve: (() => void) | undefined;
-  #onDrain: (() => void) | undefined;
-
-  constructor(res: NodeResponse, direct: DirectStream, timeout: number) {
-    this.#res = res;
-    this.#direct = direct;
-    this.#timeout = timeout;
-    if (!direct.attach(this)) return;
-    this.done = new Promise((resolve) => (this.#resolve = resolve));
-    res.on('close', this.#closed);
-  }
-
-  write(bytes: Uint8Array): boolean {
-    const more = (this.#res as ServerResponse).write(bytes);
-    if (!more) this.#stalled();
-    return more;
-  }
-
-  end(): void {
-    this.#res.end();
-    // What end() could not flush yet is held too: the same bound applies.
-    if (!this.#res.writableFinished) this.#stalled();
-  }
-
-  destroy(): void {
-    this.#res.destroy();
-  }
-
-  /** A server shutdown: the stream closes, the response ends cleanly. */
-  shutdown(): void {
-    this.#direct.cancel();
-    this.#res.end();
-  }
-
-  #closed = (): void => {
-    clearTimeout(this.#timer);
-    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
-    // Before end(): the client left (or the socket was cut); the stream closes.
-    if (!this.#res.writableEnded) this.#direct.cancel();
-    this.#resolve?.();
-  };
-
-  /** The socket is full: wait for 'drain', and time the wait. */
-  #stalled(): void {
-    this.#onDrain ??= () => {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#direct.drained();
-    };
-    this.#res.once('drain', this.#onDrain);
-    if (!this.#timeout || this.#timer) return;
-    this.#held = this.#res.writableLength;
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
-  }
-
-  #check(): void {
-    const held = this.#res.writableLength;
-    if (held > 0 && held >= this.#held) {
-      this.#direct.cancel('timeout');
-      this.#res.destroy();
-      return;
-    }
-    this.#held = held; // slow, not stalled: another full timeout
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
-  }
 }
 
 /** @internal The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */

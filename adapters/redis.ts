@@ -23,49 +23,14 @@ import { need, needCount } from '../src/checks.ts';
 import { RedisForeignEntryError } from '../src/errors.ts';
 import type { HubEntry, HubLog, HubPage } from '../src/hub/index.ts';
 import { sleep } from '../src/signal.ts';
+import { commander, type RedisClientLike } from './redis-client.ts';
 import { PUBLISH, REPLAY, REPLAY_SCAN } from './redis-scripts.ts';
 import { compareIds, ourEntry, replayCursor, streamEntries } from './redis-stream.ts';
+import { type RedisTrim, trimArguments } from './redis-trim.ts';
 
 export { RedisForeignEntryError } from '../src/errors.ts';
-
-/**
- * The part of a Redis client the log uses: ioredis's `call(name, ...args)` or
- * node-redis's `sendCommand([name, ...args])`, plus `duplicate()` for the
- * follower's own connection.
- *
- * @example
- * ```ts
- * const client: RedisClientLike = new Redis(url); // ioredis
- * const other: RedisClientLike = await createClient({ url }).connect(); // node-redis
- * ```
- */
-export interface RedisClientLike {
-  call?(command: string, ...args: string[]): Promise<unknown>;
-  sendCommand?(args: string[]): Promise<unknown>;
-  duplicate?(): RedisClientLike;
-  connect?(): Promise<unknown>;
-  disconnect?(): unknown;
-  on?(event: 'error', listener: (error: unknown) => void): unknown;
-  off?(event: 'error', listener: (error: unknown) => void): unknown;
-  listenerCount?(event: 'error'): number;
-  isOpen?: boolean;
-  status?: string;
-}
-
-/**
- * How the stream is kept short. `XADD` trims with `~` (approximate, cheap):
- * Redis keeps at least what you ask for, sometimes a little more.
- * - `{ maxLen }`: `MAXLEN ~ n`, the last n entries of all topics.
- * - `{ maxAge }`: `MINID ~ now - maxAge`, the entries of the last maxAge ms
- *   (by the publishing process's clock).
- * - `false`: never trimmed (trim it yourself).
- *
- * @example
- * ```ts
- * createRedisLog({ client, trim: { maxAge: 15 * 60_000 } }); // a 15-minute replay window
- * ```
- */
-export type RedisTrim = { maxLen: number } | { maxAge: number } | false;
+export type { RedisClientLike } from './redis-client.ts';
+export type { RedisTrim } from './redis-trim.ts';
 
 /**
  * Options of {@link createRedisLog}.
@@ -242,38 +207,4 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     compare: compareIds,
     close: stop,
   };
-}
-
-/** Runs a command on an ioredis client (`call`) or a node-redis one (`sendCommand`). */
-function commander(client: RedisClientLike, name: string) {
-  if (typeof client?.call === 'function') {
-    return (args: string[]) => client.call!(args[0]!, ...args.slice(1));
-  }
-  if (typeof client?.sendCommand === 'function')
-    return (args: string[]) => client.sendCommand!(args);
-  need(
-    false,
-    name,
-    'a Redis client: an ioredis client (with call) or a node-redis client (with sendCommand)',
-    client,
-    'Pass a connected client.',
-  );
-}
-
-/** The trim arguments of `XADD`: made on each publish, since `maxAge` depends on the time. */
-function trimArguments(trim: RedisTrim): () => string[] {
-  if (trim === false) return () => [];
-  if ('maxLen' in trim && Number.isSafeInteger(trim.maxLen) && trim.maxLen > 0) {
-    const args = ['MAXLEN', '~', String(trim.maxLen)];
-    return () => args;
-  }
-  if ('maxAge' in trim && Number.isSafeInteger(trim.maxAge) && trim.maxAge > 0) {
-    return () => ['MINID', '~', `${Date.now() - trim.maxAge}-0`];
-  }
-  need(
-    false,
-    'trim',
-    '{ maxLen: n } (MAXLEN ~ n), { maxAge: ms } (MINID ~ now - ms) or false, with a whole number above 0',
-    trim,
-  );
 }

@@ -3,10 +3,11 @@ import { HubClosedError } from '../errors.ts';
 import { encodeMessage, preEncode } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 import type { EventMap, SSEMessage } from '../wire/message.ts';
+import type { HubCore } from './hub-core.ts';
 import type { HubEntry, HubPageLimits } from './log.ts';
 import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './options.ts';
 import { hubSettings, topicList } from './settings.ts';
-import { type HubCore, Subscription } from './subscription.ts';
+import { Subscription } from './subscription.ts';
 
 /**
  * Fans messages out to subscribers by topic, with replay.

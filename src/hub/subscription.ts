@@ -1,24 +1,8 @@
 import { join } from '../wire/bytes.ts';
 import type { EncodedMessage } from '../wire/encoded.ts';
 import { OUTLET, type Outlet, RESUME } from '../wire/outlet.ts';
+import type { HubCore, ReadPage } from './hub-core.ts';
 import type { HubEntry, HubPage } from './log.ts';
-import type { HubOverflowPolicy } from './options.ts';
-
-/** @internal What a subscription needs from its hub. */
-export interface HubCore {
-  compare(a: string, b: string): number;
-  maxQueued: number;
-  maxQueuedBytes: number;
-  overflow: HubOverflowPolicy;
-  counts: { delivered: number; replayed: number; dropped: number; disconnected: number };
-  /** The subscription leaves the topics: no more live messages. */
-  detach(subscription: Subscription): void;
-  /** The subscription is over: nothing of it is left. */
-  done(subscription: Subscription): void;
-  /** A pseudo-entry telling the client its cursor cannot be replayed. */
-  reset(subscription: Subscription, cursor: string, head: string | undefined): HubEntry;
-  fail(error: unknown): void;
-}
 
 type Result = IteratorResult<EncodedMessage, undefined>;
 const DONE: Result = { done: true, value: undefined };
@@ -29,9 +13,6 @@ const OVER = 2;
 const NO_ENTRIES: readonly HubEntry[] = [];
 // What one write to a stream's outlet carries at most when messages wait.
 const WRITE_BYTES = 64 * 1024;
-
-/** @internal Reads one page of a subscriber's replay, after `cursor`. */
-export type ReadPage = (cursor: string) => HubPage | Promise<HubPage>;
 
 /**
  * One subscriber: an async iterator of encoded messages that replays what

@@ -53,6 +53,8 @@ const INTERNAL: Record<string, readonly string[]> = {
   'adapters/node-request.ts': ['src/server/direct.ts'],
   // The direct path protocol (@internal) and the connection-only header list.
   'adapters/node-response.ts': ['src/server/direct.ts', 'src/server/headers.ts'],
+  // The direct path protocol (@internal): Node's response as its sink.
+  'adapters/node-direct.ts': ['src/server/direct.ts'],
   // The Compressor interface it implements.
   'adapters/node-compress.ts': ['src/middleware/compressor.ts'],
   // The direct path protocol (@internal): Bun's direct streams as its sink.
@@ -65,8 +67,9 @@ const INTERNAL: Record<string, readonly string[]> = {
   'adapters/tail-log.ts': ['src/server/options.ts', 'src/server/response.ts'],
   // Joins the bytes of a line that spans reads.
   'adapters/tail-lines.ts': ['src/wire/bytes.ts'],
-  // The hub and the server pieces an object assembles.
-  'adapters/durable-objects.ts': [
+  // The hub and the server pieces an object assembles (adapters/durable-objects.ts,
+  // the SSEHub class, reaches src/ through its entries only).
+  'adapters/durable-hub.ts': [
     'src/hub/hub.ts',
     'src/hub/log.ts',
     'src/hub/options.ts',

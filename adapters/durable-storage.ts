@@ -1,0 +1,47 @@
+/**
+ * What ssekit uses of a Durable Object: its `ctx` and the SQLite storage in
+ * it, as much as the hub and its log touch (workerd's own types are not
+ * needed to build against ssekit).
+ *
+ * @module
+ */
+
+/**
+ * The `ctx` workerd hands a Durable Object (the part ssekit uses).
+ *
+ * @example
+ * ```ts
+ * constructor(ctx: DurableObjectStateLike, env: Env) { super(ctx, env); }
+ * ```
+ */
+export interface DurableObjectStateLike {
+  storage: DurableStorageLike;
+  /** Ends this instance; the next call starts a new one (storage is kept). */
+  abort?(reason?: string): void;
+}
+
+/**
+ * What a query of `ctx.storage.sql` returns (the part the log uses).
+ *
+ * @example
+ * ```ts
+ * const rows = ctx.storage.sql.exec('SELECT id FROM notes WHERE id > ?', 10).toArray();
+ * ```
+ */
+export interface SqlCursorLike {
+  toArray(): Record<string, unknown>[];
+}
+
+/**
+ * A Durable Object's storage, as much of it as the log uses: `sql` (SQLite
+ * storage only) and, where workerd has it, `transactionSync`.
+ *
+ * @example
+ * ```ts
+ * const storage: DurableStorageLike = this.ctx.storage;
+ * ```
+ */
+export interface DurableStorageLike {
+  sql?: { exec(query: string, ...bindings: unknown[]): SqlCursorLike };
+  transactionSync?<T>(closure: () => T): T;
+}
