@@ -95,10 +95,12 @@ export function nodeCompressor(options: NodeCompressorOptions = {}): Compressor 
     ['events.brotliQuality', eventBrotliQuality, 0, 11],
   ] as const;
   for (const [name, value, min, max] of numbers) {
-    // Typed as numbers: String() says a wrong one well enough, and
-    // keeps describe() out of this small entry.
     if (!(Number.isInteger(value) && value >= min && value <= max)) {
-      refuse(`nodeCompressor: ${name}`, `a whole number from ${min} to ${max}`, String(value));
+      // Said here rather than by describe(), which this small entry does
+      // without: a number as it is, anything else by its type, so that '6'
+      // (from an environment variable, say) does not read as a 6 refused.
+      const got = typeof value === 'number' ? value : typeof value;
+      refuse(`nodeCompressor: ${name}`, `a whole number from ${min} to ${max}`, got);
     }
   }
   return {

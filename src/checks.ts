@@ -39,7 +39,12 @@ export function need(
  * where {@link describe} would not say enough, or a small entry does
  * without it.
  */
-export function refuse(option: string, expected: string, got: string, advice = DEFAULT): never {
+export function refuse(
+  option: string,
+  expected: string,
+  got: string | number,
+  advice = DEFAULT,
+): never {
   throw new SSEOptionError(`${option}: expected ${expected}, got ${got}. ${advice}`);
 }
 

@@ -179,7 +179,7 @@ export class RedisForeignEntryError extends SSEError {
           .join(', ')
       : typeof fields;
     super(
-      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), skipped. Add to it only through the hub.`,
+      `Stream '${key}': expected entries written by ssekit/redis, got entry ${id} (fields: ${names}), skipped. Add to it only through the hub, or give the hub a key of its own.`,
     );
     this.id = id;
   }

@@ -1,4 +1,4 @@
-import { need } from '../checks.ts';
+import { need, refuse } from '../checks.ts';
 import { HubClosedError } from '../errors.ts';
 import { encodeMessage, preEncode } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
@@ -146,13 +146,14 @@ export function createHub<Events extends EventMap = EventMap>(
       const list = topicList(topics);
       const id = (message as { id?: unknown } | null)?.id;
       need(id === undefined, 'publish(): id', 'none', id, "Remove it: the hub's log assigns ids.");
-      need(
-        !(message instanceof EncodedMessage),
-        'publish(): message',
-        'a message, not a preEncode() result',
-        message,
-        'Pass the message itself.',
-      );
+      if (message instanceof EncodedMessage) {
+        refuse(
+          'publish(): message',
+          'the message itself',
+          'a preEncode() result',
+          'Pass the message: the hub encodes it with its id.',
+        );
+      }
       const body = encodeMessage(message, { serialize });
       counts.published++;
       return Promise.resolve(log.append(list, body));

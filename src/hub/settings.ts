@@ -46,7 +46,7 @@ export function hubSettings(options: HubOptions) {
     'log',
     'a HubLog (append, follow, read, compare)',
     log,
-    'Use createMemoryLog() or createRedisLog().',
+    'Use createMemoryLog(), or createRedisLog() from ssekit/redis.',
   );
   needCount('maxQueued', maxQueued);
   needCount('maxQueuedBytes', maxQueuedBytes);
@@ -60,7 +60,7 @@ export function hubSettings(options: HubOptions) {
   need(
     typeof resetEvent === 'string' && /^[^\r\n]+$/.test(resetEvent),
     'resetEvent',
-    'a string without CR or LF',
+    'a non-empty string without CR or LF',
     resetEvent,
   );
   if (maxConnectionAge !== undefined) needDelay('maxConnectionAge', maxConnectionAge);

@@ -192,7 +192,9 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
     );
   }
   if (typeof text !== 'string') {
-    throw new SSESerializeError(`serialize: expected a string, got ${describe(text)}. ${SEND}.`);
+    throw new SSESerializeError(
+      `serialize: expected a string, got ${describe(text)}. ${SEND}, or a serialize that returns a string.`,
+    );
   }
   return text;
 }

@@ -99,6 +99,10 @@ describe('encodeMessage', () => {
     expect(() => encodeMessage({ data: 1 }, { serialize: () => 1 as never })).toThrow(
       SSESerializeError,
     );
+    // The option at fault is named, with what to do about it.
+    expect(() => encodeMessage({ data: 1 }, { serialize: () => 1 as never })).toThrow(
+      /serialize: expected a string, got 1\. .*a serialize that returns a string/,
+    );
   });
 
   test.each([

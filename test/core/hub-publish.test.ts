@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { createHub, createMemoryLog, HubClosedError } from '../../src/hub/index.ts';
-import { EncodedMessage, SSEFieldError, SSEOptionError, sseResponse } from '../../src/index.ts';
+import {
+  EncodedMessage,
+  preEncode,
+  SSEFieldError,
+  SSEOptionError,
+  sseResponse,
+} from '../../src/index.ts';
 import { take } from './hub-helpers.ts';
 
 describe('publish', () => {
@@ -84,6 +90,14 @@ describe('publish', () => {
     expect(() => createHub({ overflow: 'close' as never })).toThrow(/overflow: expected/);
     expect(() => createHub({ maxConnectionAgeJitter: 2 })).toThrow(/fraction/);
     expect(() => createMemoryLog({ maxEntries: 1.5 })).toThrow(/maxEntries/);
+    // The messages say what was wrong and what to do.
+    expect(() => hub.publish('t', preEncode('x') as never)).toThrow(
+      /publish\(\): message: expected the message itself, got a preEncode\(\) result\. Pass the message/,
+    );
+    expect(() => createHub({ resetEvent: '' })).toThrow(
+      /resetEvent: expected a non-empty string without CR or LF, got ""/,
+    );
+    expect(() => createHub({ log: {} as never })).toThrow(/createRedisLog\(\) from ssekit\/redis/);
     const id = await hub.publish('t', 'fine');
     expect(id.endsWith('-1')).toBe(true);
     expect(await take(subscription, 1)).toEqual([`id: ${id}\ndata: fine\n\n`]);

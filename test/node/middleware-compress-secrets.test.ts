@@ -70,6 +70,14 @@ describe('nodeCompressor memory options', () => {
     expect(() => nodeCompressor({ level: 10 })).toThrow(/level/);
   });
 
+  test('a value of the wrong type is an SSEOptionError that shows it as it is', () => {
+    // A string (from an environment variable, say) is named as one, so '6' does not read as 6 refused.
+    expect(() => nodeCompressor({ level: '6' as any })).toThrow(/level: expected .*, got string\./);
+    // An object without a prototype cannot be turned into text: still the typed error.
+    expect(() => nodeCompressor({ level: Object.create(null) })).toThrow(SSEOptionError);
+    expect(() => nodeCompressor({ level: Object.create(null) })).toThrow(/got object\./);
+  });
+
   test('a smaller window still decodes, and streams compress as before', async () => {
     const compressor = nodeCompressor({ events: { windowBits: 9, memLevel: 1 } });
     const app = compose(compress({ compressor, eventStreams: true }))(() =>
