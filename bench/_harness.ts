@@ -17,6 +17,11 @@ export interface Contender {
   byHand?: boolean;
   /** ssekit itself. */
   ours?: boolean;
+  /**
+   * Given its bytes serialized beforehand, as the limit is: compared with the
+   * limit only, never with peers or by-hand servers that serialize as they go.
+   */
+  preEncoded?: boolean;
 }
 
 export interface Figures {
@@ -26,6 +31,7 @@ export interface Figures {
   limit?: boolean;
   byHand?: boolean;
   ours?: boolean;
+  preEncoded?: boolean;
 }
 
 const median = (values: number[]) => {
@@ -46,9 +52,9 @@ export async function compare(contenders: Contender[], rounds = 5): Promise<Figu
       runs.get(contender)!.push(units / ((performance.now() - start) / 1000));
     }
   }
-  return contenders.map(({ name, limit, byHand, ours }) => {
+  return contenders.map(({ name, limit, byHand, ours, preEncoded }) => {
     const values = runs.get(contenders.find((c) => c.name === name)!)!;
-    return { name, median: median(values), runs: values, limit, byHand, ours };
+    return { name, median: median(values), runs: values, limit, byHand, ours, preEncoded };
   });
 }
 
@@ -57,7 +63,7 @@ export async function compare(contenders: Contender[], rounds = 5): Promise<Figu
  * limit, and, when there are by-hand rows, to the fastest of them.
  */
 export function report(title: string, unit: string, figures: Figures[]): string {
-  const peers = figures.filter((f) => !f.ours && !f.limit && !f.byHand);
+  const peers = figures.filter((f) => !f.ours && !f.limit && !f.byHand && !f.preEncoded);
   const best = Math.max(...peers.map((f) => f.median));
   const limit = figures.find((f) => f.limit)?.median;
   const hands = figures.filter((f) => f.byHand).map((f) => f.median);
@@ -72,9 +78,9 @@ export function report(title: string, unit: string, figures: Figures[]): string 
     ...figures.map(
       (f) =>
         `| ${f.ours ? `**${f.name}**` : f.name} | ${Math.round(f.median).toLocaleString('en-US')} | ${
-          f.limit ? '' : (f.median / best).toFixed(2)
+          f.limit || f.preEncoded ? '' : (f.median / best).toFixed(2)
         } | ${f.limit ? '' : percent(f.median, limit)} |${
-          hand ? ` ${f.limit ? '' : percent(f.median, hand)} |` : ''
+          hand ? ` ${f.limit || f.preEncoded ? '' : percent(f.median, hand)} |` : ''
         }`,
     ),
     '',
