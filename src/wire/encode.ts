@@ -135,7 +135,7 @@ export function idText(id: unknown): string {
   throw new SSEFieldError(
     'id',
     id,
-    `id: expected a finite number or a string without CR, LF or NUL, got ${describe(id)}. Use one such as 42.`,
+    `id: expected a finite number or a string without CR, LF or NUL, got ${describe(id)}. Use a number.`,
   );
 }
 
@@ -187,13 +187,13 @@ function serializeData(data: unknown, serialize: Serialize = JSON.stringify): st
   } catch (cause) {
     if (cause instanceof SSESerializeError) throw cause;
     throw new SSESerializeError(
-      `data: expected a serializable value, got one that threw (${causeText(cause)}). ${SEND}, or a serialize option for it.`,
+      `data: expected a serializable value, got one that threw (${causeText(cause)}). ${SEND}, or a serialize for it.`,
       { cause },
     );
   }
   if (typeof text !== 'string') {
     throw new SSESerializeError(
-      `serialize: expected a string, got ${describe(text)}. ${SEND}, or a serialize that returns a string.`,
+      `serialize: expected a string, got ${describe(text)}. ${SEND}, or fix serialize.`,
     );
   }
   return text;

@@ -101,7 +101,7 @@ describe('encodeMessage', () => {
     );
     // The option at fault is named, with what to do about it.
     expect(() => encodeMessage({ data: 1 }, { serialize: () => 1 as never })).toThrow(
-      /serialize: expected a string, got 1\. .*a serialize that returns a string/,
+      /serialize: expected a string, got 1\. .*or fix serialize/,
     );
   });
 
