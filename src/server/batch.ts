@@ -7,11 +7,30 @@ const encoder = new TextEncoder();
 // A pull gathers what the source has ready into one chunk of about this many
 // UTF-16 units: one write per batch instead of one per event.
 const BATCH_UNITS = 16 * 1024;
-// How many microtask turns a pull waits for the source's next item before it
-// sends what it has. An async generator that yields without awaiting settles
-// in two; anything slower waits on I/O or a timer, and then the batch goes
-// out at once, so no event is delayed.
+// Where there is no `process.nextTick`, how many microtask turns pass
+// without a new item before a pull sends what it holds. An async generator
+// that yields without awaiting settles in two or three.
 const READY_TURNS = 6;
+
+// Node, Bun and Deno (not a browser's `process` shim, whose tick is a timer).
+const host = (
+  globalThis as {
+    process?: { versions?: { node?: string }; nextTick(callback: () => void): void };
+  }
+).process;
+
+/**
+ * Calls `callback` once the microtasks queued now (and those they queue) have
+ * run, before any I/O or timer: `process.nextTick` where the runtime has one,
+ * else a few microtask turns.
+ */
+const afterMicrotasks: (callback: () => void) => void = host?.versions?.node
+  ? host.nextTick
+  : (callback) => {
+      let turns = READY_TURNS;
+      const turn = () => (--turns ? queueMicrotask(turn) : callback());
+      queueMicrotask(turn);
+    };
 
 /** @internal One step of a pulled source. */
 export type Pulled = IteratorResult<SSEItem<any>>;
@@ -26,26 +45,41 @@ export interface PullIterator {
 export interface Batch {
   /** The encoded messages that were ready, if any. */
   bytes: Uint8Array | undefined;
-  /** The next item, asked for but not ready yet: the next pull starts there. */
-  pending: PromiseLike<Pulled> | undefined;
+  /** The next item, asked for but not sent yet: the next pull starts there. */
+  pending: Pulled | PromiseLike<Pulled> | undefined;
   /** The source is finished: it ended, or its `next()` threw. */
   finished: boolean;
   /** Set when the source threw or yielded an invalid message. */
   failure: { error: unknown } | undefined;
 }
 
+/** @internal Where a pull sends what it holds when its source stops producing. */
+export interface BatchOutput {
+  /** Sends bytes now. */
+  emit(bytes: Uint8Array): void;
+  /** The consumer takes bytes now. */
+  writable(): boolean;
+}
+
 /**
  * @internal Reads what `iterator` has ready, up to about 16 KiB, and encodes
  * it as one chunk. A batch that is one pre-encoded message is its shared
- * bytes, without a copy; several are joined as bytes, never re-encoded. Resolves `undefined` when `isClosed()` turned true
- * while it waited: then nothing may be written.
+ * bytes, without a copy; several are joined as bytes, never re-encoded.
+ * Resolves `undefined` when `isClosed()` turned true while it waited: then
+ * nothing may be written.
+ *
+ * An async source's next item is awaited directly. When the source stops
+ * producing (the microtasks have run and it waits on I/O or a timer), what
+ * the pull holds goes to `output` at once, so no event waits for the next;
+ * if that fills the consumer, the pull returns with the next item in hand.
  */
 export async function readBatch(
   iterator: PullIterator,
   sync: boolean,
-  pending: PromiseLike<Pulled> | undefined,
+  pending: Pulled | PromiseLike<Pulled> | undefined,
   options: EncodeOptions,
   isClosed: () => boolean,
+  output: BatchOutput,
 ): Promise<Batch | undefined> {
   // The first item is awaited before anything else is allocated: a stream
   // idles here between messages, and what is alive while it idles (times
@@ -61,7 +95,7 @@ export async function readBatch(
   }
   // Pre-encoded messages join the batch as their shared bytes, never
   // re-encoded per stream; other messages are encoded as text, once per batch.
-  const parts: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
   let partBytes = 0;
   let text = '';
   const settleText = () => {
@@ -71,16 +105,33 @@ export async function readBatch(
     partBytes += bytes.byteLength;
     text = '';
   };
-  const batch = (
-    finished: boolean,
-    failure?: { error: unknown },
-    next?: PromiseLike<Pulled>,
-  ): Batch => {
+  const take = () => {
     settleText();
-    return { bytes: join(parts, partBytes), pending: next, finished, failure };
+    const bytes = join(parts, partBytes);
+    parts = [];
+    partBytes = 0;
+    return bytes;
   };
-  // Settles with each next item; created once per batch, not per item.
-  let probe: Probe | undefined;
+  const batch = (finished: boolean, failure?: { error: unknown }, next?: Pulled): Batch => ({
+    bytes: take(),
+    pending: next,
+    finished,
+    failure,
+  });
+  // `waiting`: a flush is scheduled; `arrived`: an item came since it was.
+  // A flush that finds a new item waits again, so a burst is one chunk.
+  let waiting = false;
+  let arrived = false;
+  const flush = (): void => {
+    if (arrived) {
+      arrived = false;
+      afterMicrotasks(flush);
+    } else {
+      waiting = false;
+      const bytes = isClosed() ? undefined : take();
+      if (bytes) output.emit(bytes);
+    }
+  };
   for (;;) {
     if (isClosed()) return undefined;
     if (result.done) return batch(true);
@@ -105,38 +156,20 @@ export async function readBatch(
       result = next as Pulled;
       continue;
     }
-    probe ??= new Probe();
-    probe.watch(next as PromiseLike<Pulled>);
-    for (let turn = 0; turn < READY_TURNS && probe.state === PENDING; turn++) await undefined;
-    if (probe.state === PENDING) {
-      return isClosed() ? undefined : batch(false, undefined, next as PromiseLike<Pulled>);
+    if (!waiting) {
+      waiting = true;
+      afterMicrotasks(flush);
     }
-    if (probe.state === FAILED) return isClosed() ? undefined : batch(true, probe.failure);
-    result = probe.result!;
-  }
-}
-
-const PENDING = 0;
-const SETTLED = 1;
-const FAILED = 2;
-
-/** Watches one promise at a time without allocating per promise. */
-class Probe {
-  state = PENDING;
-  result: Pulled | undefined;
-  failure: { error: unknown } | undefined;
-  #settle = (result: Pulled) => {
-    this.result = result;
-    this.state = SETTLED;
-  };
-  #fail = (error: unknown) => {
-    this.failure = { error };
-    this.state = FAILED;
-  };
-
-  watch(promise: PromiseLike<Pulled>): void {
-    this.state = PENDING;
-    this.result = undefined;
-    promise.then(this.#settle, this.#fail);
+    try {
+      result = await next;
+    } catch (error) {
+      return isClosed() ? undefined : batch(true, { error });
+    }
+    arrived = waiting;
+    // A flush while it waited filled the consumer: stop, the item in hand,
+    // and send nothing more until it takes more.
+    if (!waiting && !result.done && !isClosed() && !output.writable()) {
+      return batch(false, undefined, result);
+    }
   }
 }

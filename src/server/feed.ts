@@ -1,6 +1,6 @@
 import type { EncodeOptions } from '../wire/encode.ts';
 import { type OutletSource, RESUME } from '../wire/outlet.ts';
-import { type Pulled, type PullIterator, readBatch } from './batch.ts';
+import { type BatchOutput, type Pulled, type PullIterator, readBatch } from './batch.ts';
 
 /**
  * @internal What a stream asks of whatever feeds it: a pulled source
@@ -14,9 +14,7 @@ export interface Feed {
 }
 
 /** @internal Where a feed delivers: the stream it feeds. */
-export interface FeedTarget {
-  /** Sends bytes the consumer asked for. */
-  emit(bytes: Uint8Array): void;
+export interface FeedTarget extends BatchOutput {
   /** The source failed. */
   fail(error: unknown): void;
   /** The source ended. */
@@ -30,7 +28,7 @@ export interface FeedTarget {
 export class PullFeed implements Feed {
   #iterator: PullIterator | undefined;
   #sync: boolean;
-  #pending: PromiseLike<Pulled> | undefined;
+  #pending: Pulled | PromiseLike<Pulled> | undefined;
   #target: FeedTarget;
   #options: EncodeOptions;
   #isClosed: () => boolean;
@@ -63,16 +61,27 @@ export class PullFeed implements Feed {
     if (iterator) returnQuietly(iterator);
   }
 
-  async #read(iterator: PullIterator, pending: PromiseLike<Pulled> | undefined): Promise<void> {
-    const batch = await readBatch(iterator, this.#sync, pending, this.#options, this.#isClosed);
+  async #read(
+    iterator: PullIterator,
+    pending: Pulled | PromiseLike<Pulled> | undefined,
+  ): Promise<void> {
+    const target = this.#target;
+    const batch = await readBatch(
+      iterator,
+      this.#sync,
+      pending,
+      this.#options,
+      this.#isClosed,
+      target,
+    );
     if (!batch) return;
     this.#pending = batch.pending;
     // A finished iterator has nothing to return(); an unfinished one is
     // returned by the close path, so its `finally` runs.
     if (batch.finished) this.#iterator = undefined;
-    if (batch.bytes) this.#target.emit(batch.bytes);
-    if (batch.failure) this.#target.fail(batch.failure.error);
-    else if (batch.finished) this.#target.ended();
+    if (batch.bytes) target.emit(batch.bytes);
+    if (batch.failure) target.fail(batch.failure.error);
+    else if (batch.finished) target.ended();
   }
 }
 
