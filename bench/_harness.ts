@@ -18,10 +18,12 @@ export interface Contender {
   /** ssekit itself. */
   ours?: boolean;
   /**
-   * Given its bytes serialized beforehand, as the limit is: compared with the
-   * limit only, never with peers or by-hand servers that serialize as they go.
+   * Given its bytes serialized beforehand, as the limit is: never compared
+   * with peers or by-hand servers that serialize as they go.
    */
   preEncoded?: boolean;
+  /** The by-hand contender that does the same work: the "% of by hand" column. */
+  sameWorkAs?: string;
 }
 
 export interface Figures {
@@ -32,6 +34,7 @@ export interface Figures {
   byHand?: boolean;
   ours?: boolean;
   preEncoded?: boolean;
+  sameWorkAs?: string;
 }
 
 const median = (values: number[]) => {
@@ -52,22 +55,25 @@ export async function compare(contenders: Contender[], rounds = 5): Promise<Figu
       runs.get(contender)!.push(units / ((performance.now() - start) / 1000));
     }
   }
-  return contenders.map(({ name, limit, byHand, ours, preEncoded }) => {
-    const values = runs.get(contenders.find((c) => c.name === name)!)!;
-    return { name, median: median(values), runs: values, limit, byHand, ours, preEncoded };
+  return contenders.map(({ run: _, ...contender }) => {
+    const values = runs.get(contenders.find((c) => c.name === contender.name)!)!;
+    return { ...contender, median: median(values), runs: values };
   });
 }
 
 /**
  * Prints a markdown table: median rate, ratio to the best peer and to the
- * limit, and, when there are by-hand rows, to the fastest of them.
+ * limit, and, when there are by-hand rows, to the one doing the same work
+ * (`sameWorkAs`), else to the fastest that serializes as it goes.
  */
 export function report(title: string, unit: string, figures: Figures[]): string {
   const peers = figures.filter((f) => !f.ours && !f.limit && !f.byHand && !f.preEncoded);
   const best = Math.max(...peers.map((f) => f.median));
   const limit = figures.find((f) => f.limit)?.median;
-  const hands = figures.filter((f) => f.byHand).map((f) => f.median);
+  const hands = figures.filter((f) => f.byHand && !f.preEncoded).map((f) => f.median);
   const hand = hands.length ? Math.max(...hands) : undefined;
+  const byHandOf = (f: Figures) =>
+    f.sameWorkAs ? figures.find((g) => g.name === f.sameWorkAs)?.median : f.preEncoded ? 0 : hand;
   const percent = (value: number, of: number | undefined) =>
     of ? `${((value / of) * 100).toFixed(1)}%` : '';
   const lines = [
@@ -80,7 +86,7 @@ export function report(title: string, unit: string, figures: Figures[]): string 
         `| ${f.ours ? `**${f.name}**` : f.name} | ${Math.round(f.median).toLocaleString('en-US')} | ${
           f.limit || f.preEncoded ? '' : (f.median / best).toFixed(2)
         } | ${f.limit ? '' : percent(f.median, limit)} |${
-          hand ? ` ${f.limit || f.preEncoded ? '' : percent(f.median, hand)} |` : ''
+          hand ? ` ${f.limit ? '' : percent(f.median, byHandOf(f))} |` : ''
         }`,
     ),
     '',

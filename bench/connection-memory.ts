@@ -58,6 +58,18 @@ const layers: [string, RequestListener][] = [
     ) as RequestListener,
   ],
   [
+    'toNodeHandler(sseResponse), a source that sent an event and waits',
+    toNodeHandler((request) =>
+      sseResponse(
+        async function* () {
+          yield { data: 'hello' };
+          await new Promise(() => {});
+        },
+        { request, heartbeat: false },
+      ),
+    ) as RequestListener,
+  ],
+  [
     'toNodeHandler(sseResponse) on a hub subscription',
     toNodeHandler((request) =>
       sseResponse((context) => hub.subscribe('prices', context), { request, heartbeat: false }),
