@@ -12,7 +12,9 @@ const BATCH_UNITS = 16 * 1024;
 // that yields without awaiting settles in two or three.
 const READY_TURNS = 6;
 
-// Node, Bun and Deno (not a browser's `process` shim, whose tick is a timer).
+// Node, Bun and Deno, found by feature, not imported: the core stays web
+// standard (a browser's `process` shim has no `versions.node`; its tick is a
+// timer).
 const host = (
   globalThis as {
     process?: { versions?: { node?: string }; nextTick(callback: () => void): void };
@@ -45,8 +47,8 @@ export interface PullIterator {
 export interface Batch {
   /** The encoded messages that were ready, if any. */
   bytes: Uint8Array | undefined;
-  /** The next item, asked for but not sent yet: the next pull starts there. */
-  pending: Pulled | PromiseLike<Pulled> | undefined;
+  /** The next item, in hand but not sent (the consumer filled up): the next pull starts there. */
+  pending: Pulled | undefined;
   /** The source is finished: it ended, or its `next()` threw. */
   finished: boolean;
   /** Set when the source threw or yielded an invalid message. */
@@ -76,7 +78,7 @@ export interface BatchOutput {
 export async function readBatch(
   iterator: PullIterator,
   sync: boolean,
-  pending: Pulled | PromiseLike<Pulled> | undefined,
+  pending: Pulled | undefined,
   options: EncodeOptions,
   isClosed: () => boolean,
   output: BatchOutput,

@@ -28,7 +28,7 @@ export interface FeedTarget extends BatchOutput {
 export class PullFeed implements Feed {
   #iterator: PullIterator | undefined;
   #sync: boolean;
-  #pending: Pulled | PromiseLike<Pulled> | undefined;
+  #pending: Pulled | undefined;
   #target: FeedTarget;
   #options: EncodeOptions;
   #isClosed: () => boolean;
@@ -61,10 +61,7 @@ export class PullFeed implements Feed {
     if (iterator) returnQuietly(iterator);
   }
 
-  async #read(
-    iterator: PullIterator,
-    pending: Pulled | PromiseLike<Pulled> | undefined,
-  ): Promise<void> {
+  async #read(iterator: PullIterator, pending: Pulled | undefined): Promise<void> {
     const target = this.#target;
     const batch = await readBatch(
       iterator,

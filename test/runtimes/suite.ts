@@ -99,6 +99,18 @@ export function runtimeSuite(runtime: Runtime): void {
       expect(fresh.events.at(-1)).toEqual({ event: 'echo', id: 'next', data: '(none)' });
     });
 
+    test('what a source yields before it waits arrives before the wait ends', async () => {
+      const stream = await open(url, '/burst?ms=3000');
+      await stream.until((s) => s.events.some((e) => e.event === 'last'), 2000);
+      const events = stream.events.filter((e) => e.event);
+      expect(events.map((e) => e.data)).toEqual([
+        ...Array.from({ length: 40 }, (_, n) => `${n + 1}`),
+        'before the wait',
+      ]);
+      expect(events.some((e) => e.event === 'late')).toBe(false);
+      stream.disconnect();
+    });
+
     test('a heartbeat comment arrives after idleness', async () => {
       const stream = await open(url, '/heartbeat?ms=150');
       await stream.until((s) => s.text === ':\n\n');
