@@ -46,13 +46,13 @@ export interface PullIterator {
 /** @internal What one pull read from a source. */
 export interface Batch {
   /** The encoded messages that were ready, if any. */
-  bytes: Uint8Array | undefined;
+  bytes?: Uint8Array;
   /** The next item, in hand but not sent (the consumer filled up): the next pull starts there. */
-  pending: Pulled | undefined;
+  pending?: Pulled;
   /** The source is finished: it ended, or its `next()` threw. */
   finished: boolean;
   /** Set when the source threw or yielded an invalid message. */
-  failure: { error: unknown } | undefined;
+  failure?: { error: unknown };
 }
 
 /** @internal Where a pull sends what it holds when its source stops producing. */
@@ -91,9 +91,7 @@ export async function readBatch(
     const next = pending ?? iterator.next();
     result = sync ? (next as Pulled) : await next;
   } catch (error) {
-    return isClosed()
-      ? undefined
-      : { bytes: undefined, pending: undefined, finished: true, failure: { error } };
+    return isClosed() ? undefined : { finished: true, failure: { error } };
   }
   // Pre-encoded messages join the batch as their shared bytes, never
   // re-encoded per stream; other messages are encoded as text, once per batch.
