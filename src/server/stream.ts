@@ -4,11 +4,11 @@ import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 import type { EventMap, SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
-import type { PullIterator } from './batch.ts';
 import type { MessageData } from './context.ts';
 import { type DirectSink, type DirectStream, onLeave } from './direct.ts';
-import { type Feed, type FeedTarget, OutletFeed, PullFeed, returnQuietly } from './feed.ts';
+import { type Feed, type FeedTarget, OutletFeed, returnQuietly } from './feed.ts';
 import type { CloseInfo, OverflowInfo, StreamOptions } from './options.ts';
+import { PullFeed, type PullIterator } from './pull-feed.ts';
 import { onAbort } from './signal-watch.ts';
 
 const encoder = new TextEncoder();
@@ -325,6 +325,8 @@ export class EventStream<Events extends EventMap = EventMap>
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
+    // A read under way must not keep the stream from asking again for this.
+    this.#feed?.wake?.();
     return true;
   }
 
@@ -390,6 +392,9 @@ export class EventStream<Events extends EventMap = EventMap>
   /** The one close path: every way a stream ends comes here, once. */
   #finish(info: CloseInfo, flush: boolean): void {
     if (this.#done) return;
+    // A graceful close sends what a read holds first: events the source
+    // yielded before it closed the stream.
+    if (flush) this.#feed?.settle?.();
     this.#done = true;
     clearTimeout(this.#timer);
     for (const cleanup of this.#cleanups) cleanup();

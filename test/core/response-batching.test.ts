@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import * as main from '../../src/index.ts';
+import { directStream } from '../../src/server/direct.ts';
 import { chunkReader, PATHS, type Path, settle } from './_helpers.ts';
 
 // A pull awaits an async source's items directly and sends what it holds
@@ -8,18 +9,32 @@ import { chunkReader, PATHS, type Path, settle } from './_helpers.ts';
 // turns elsewhere (a Worker, a browser): both are tested, the second with
 // the core loaded afresh while `process` looks like a browser's.
 const realProcess = globalThis.process;
-vi.stubGlobal('process', { ...realProcess, versions: {} });
-vi.resetModules();
-const withoutTick: typeof main = await import('../../src/index.ts');
-vi.stubGlobal('process', realProcess);
-vi.unstubAllGlobals();
-vi.resetModules();
+/** A fresh copy of the core, loaded while `process` is `fake`. */
+async function coreWith(fake: object): Promise<typeof main> {
+  vi.stubGlobal('process', fake);
+  vi.resetModules();
+  const core: typeof main = await import('../../src/index.ts');
+  vi.stubGlobal('process', realProcess);
+  vi.unstubAllGlobals();
+  vi.resetModules();
+  return core;
+}
+const withoutTick = await coreWith({ ...realProcess, versions: {}, release: undefined });
+// workerd with nodejs_compat: a `process` that reports a Node version but
+// is not Node, and whose nextTick is a single microtask.
+const lookalike = await coreWith({
+  ...realProcess,
+  versions: { node: '22.0.0' },
+  release: undefined,
+  nextTick: (callback: () => void) => queueMicrotask(callback),
+});
 
 afterAll(() => vi.unstubAllGlobals());
 
 const SCHEDULERS = [
   ['process.nextTick', main],
   ['microtask turns', withoutTick],
+  ['microtask turns, a Node look-alike', lookalike],
 ] as const;
 
 const cases = SCHEDULERS.flatMap(([scheduler, core]) =>
@@ -51,8 +66,8 @@ const turns = async (count: number) => {
 };
 
 describe.each(cases)('what a pull gathers (%s, %s path)', (scheduler, path: Path, core) => {
-  test('the core under test finds "stops producing" the way it says', () => {
-    // The second copy must not see a tick: otherwise both rows test one thing.
+  test('the core under test is the copy it says', () => {
+    // The copies must differ: otherwise the rows test one thing.
     expect(core === main).toBe(scheduler === 'process.nextTick');
   });
 
@@ -140,4 +155,137 @@ describe.each(cases)('what a pull gathers (%s, %s path)', (scheduler, path: Path
     await reader.next();
     expect((await reader.rest()).join('')).toBe('data: a\n\nevent: error\ndata: gone\n\n');
   });
+
+  test('what the source yielded before it closes the stream arrives, however soon it closes', async () => {
+    for (const turnsBeforeClose of [0, 20]) {
+      const response = core.sseResponse(async function* (ctx) {
+        yield 'a';
+        await turns(turnsBeforeClose);
+        ctx.close();
+      });
+      const text = (await chunkReader(response, path).rest()).join('');
+      expect(text).toBe(':\n\ndata: a\n\n');
+    }
+  });
+
+  test('the push writer is not held behind a pull that waits: a slow reader gets every update', async () => {
+    const response = core.sseResponse(
+      async function* (ctx) {
+        let n = 0;
+        const timer = setInterval(() => ctx.event('update', ++n), 2);
+        try {
+          yield { event: 'state', data: 'snapshot' };
+          await ctx.closed; // live updates through the writer from now on
+        } finally {
+          clearInterval(timer);
+        }
+      },
+      { heartbeat: false },
+    );
+    const reader = chunkReader(response, path);
+    let text = '';
+    for (const until = Date.now() + 250; Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 15)); // slower than the updates
+      const chunk = await Promise.race([
+        reader.next(),
+        new Promise<'late'>((resolve) => setTimeout(resolve, 500, 'late')),
+      ]);
+      if (chunk === 'late') throw new Error(`the stream stalled after: ${text}`);
+      text += chunk ?? '';
+    }
+    await reader.cancel();
+    const updates = [...text.matchAll(/data: (\d+)/g)].map((match) => Number(match[1]));
+    expect(text.startsWith(':\n\nevent: state\ndata: snapshot\n\n')).toBe(true);
+    expect(updates.length).toBeGreaterThan(20);
+    expect(updates).toEqual(Array.from({ length: updates.length }, (_, i) => i + 1));
+  });
+
+  test('bursts through the push writer beside a parked pull all arrive', async () => {
+    const response = core.sseResponse(
+      async function* (ctx) {
+        let n = 0;
+        const timer = setInterval(() => {
+          for (let i = 0; i < 3; i++) ctx.event('update', ++n);
+        }, 20);
+        try {
+          yield { event: 'state', data: 'snapshot' };
+          await ctx.closed;
+        } finally {
+          clearInterval(timer);
+        }
+      },
+      { heartbeat: false },
+    );
+    const reader = chunkReader(response, path);
+    const text = (await readUntil(reader, 'data: 15\n\n', 2000)).join('');
+    await reader.cancel();
+    expect([...text.matchAll(/data: (\d+)/g)].map((match) => Number(match[1]))).toEqual(
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
+  });
+
+  if (path === 'direct') {
+    test('nothing is written into a full sink, not even what a read held, until drained()', async () => {
+      const response = core.sseResponse(
+        async function* (ctx) {
+          yield 'a';
+          ctx.comment('x'); // fills the sink while the read holds 'a'
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          yield 'b';
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        },
+        { heartbeat: false },
+      );
+      const direct = directStream(response)!;
+      const writes: string[] = [];
+      let full = false;
+      direct.attach({
+        write(bytes) {
+          writes.push(`${full ? 'while full: ' : ''}${new TextDecoder().decode(bytes)}`);
+          full = writes.length > 1; // the preamble fits, then the sink is full
+          return !full;
+        },
+        end: () => writes.push('end'),
+        destroy: () => writes.push('destroy'),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(writes).toEqual([':\n\n', ': x\n\n']);
+      for (let round = 0; round < 3; round++) {
+        full = false;
+        direct.drained();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(writes.join('')).toBe(':\n\n: x\n\ndata: a\n\ndata: b\n\nend');
+      expect(writes.filter((write) => write.startsWith('while full'))).toEqual([]);
+    });
+
+    test('a sink whose write throws does not take the process down', async () => {
+      const uncaught: unknown[] = [];
+      const record = (error: unknown) => uncaught.push(error);
+      realProcess.on('uncaughtException', record);
+      try {
+        const response = core.sseResponse(
+          async function* () {
+            yield 'a';
+            await new Promise((resolve) => setTimeout(resolve, 30));
+          },
+          { heartbeat: false },
+        );
+        let writes = 0;
+        directStream(response)!.attach({
+          write() {
+            if (writes++ > 0) throw new Error('socket gone');
+            return true;
+          },
+          end() {},
+          destroy() {},
+        });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(writes).toBe(2); // the preamble, then 'a', which threw
+      } finally {
+        realProcess.off('uncaughtException', record);
+      }
+      expect(uncaught).toEqual([]);
+    });
+  }
 });
