@@ -102,8 +102,12 @@ export class PullFeed implements Feed {
     const iterator = this.#iterator;
     if (!iterator) return;
     const sent = new Promise<void>((resolve) => (this.#wake = resolve));
-    if (this.#reading) this.#send(false);
-    else {
+    // A read under way whose source stopped producing holds what the
+    // consumer was too full to take: send it now. One whose source still
+    // produces sends at its flush, as one chunk.
+    if (this.#reading) {
+      if (!this.#waiting) this.#send(false);
+    } else {
       this.#reading = true;
       this.#read(iterator).then(this.wake, this.wake);
     }
