@@ -81,6 +81,17 @@ const servers: Record<string, Server> = {
       ),
     ),
   ),
+  ssekitSync: createServer(
+    toNodeHandler((request) =>
+      sseResponse(
+        // A plain generator: what the by-hand loop does, through ssekit.
+        function* () {
+          for (let id = 0; id < COUNT; id++) yield { event: 'update', id, data: payload };
+        },
+        { request, heartbeat: false },
+      ),
+    ),
+  ),
   ssekitEncoded: createServer(
     toNodeHandler((request) =>
       sseResponse(
@@ -172,6 +183,7 @@ const fetchEvents = (name: string) =>
     client.send({ port: ports[name], path: '/' });
   });
 
+const LOOP = 'by hand: node:http, JSON per event from a loop';
 const GENERATOR = 'by hand: node:http, JSON per event from an async generator';
 const ENCODED = 'by hand: node:http, pre-encoded bytes from an async generator';
 const figures = await compare(
@@ -183,6 +195,12 @@ const figures = await compare(
       run: () => fetchEvents('ssekit'),
     },
     {
+      name: 'ssekit toNodeHandler(sseResponse), a plain (sync) generator',
+      ours: true,
+      sameWorkAs: LOOP,
+      run: () => fetchEvents('ssekitSync'),
+    },
+    {
       name: 'ssekit toNodeHandler(sseResponse), a source of preEncode()d messages',
       ours: true,
       preEncoded: true,
@@ -192,11 +210,7 @@ const figures = await compare(
     { name: 'hono streamSSE on @hono/node-server', run: () => fetchEvents('hono') },
     { name: 'h3 EventStream on toNodeHandler', run: () => fetchEvents('h3') },
     { name: 'better-sse session on node:http', run: () => fetchEvents('betterSse') },
-    {
-      name: 'by hand: node:http, JSON per event from a loop',
-      byHand: true,
-      run: () => fetchEvents('byHandLoop'),
-    },
+    { name: LOOP, byHand: true, run: () => fetchEvents('byHandLoop') },
     { name: GENERATOR, byHand: true, run: () => fetchEvents('byHandGenerator') },
     {
       name: ENCODED,

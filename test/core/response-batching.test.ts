@@ -168,6 +168,21 @@ describe.each(cases)('what a pull gathers (%s, %s path)', (scheduler, path: Path
     }
   });
 
+  test('what the source yielded before the signal option aborts the stream arrives', async () => {
+    const abort = new AbortController();
+    const response = core.sseResponse(
+      async function* () {
+        yield 'a';
+        await turns(20);
+        abort.abort();
+        await turns(20);
+      },
+      { signal: abort.signal },
+    );
+    const text = (await chunkReader(response, path).rest()).join('');
+    expect(text).toBe(':\n\ndata: a\n\n');
+  });
+
   test('the push writer is not held behind a pull that waits: a slow reader gets every update', async () => {
     const response = core.sseResponse(
       async function* (ctx) {
