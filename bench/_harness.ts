@@ -84,7 +84,7 @@ export function report(title: string, unit: string, figures: Figures[]): string 
     ...figures.map(
       (f) =>
         `| ${f.ours ? `**${f.name}**` : f.name} | ${Math.round(f.median).toLocaleString('en-US')} | ${
-          f.limit || f.preEncoded ? '' : (f.median / best).toFixed(2)
+          f.limit || f.preEncoded || !peers.length ? '' : (f.median / best).toFixed(2)
         } | ${f.limit ? '' : percent(f.median, limit)} |${
           hand ? ` ${f.limit ? '' : percent(f.median, byHandOf(f))} |` : ''
         }`,

@@ -15,6 +15,7 @@ import { benchNode } from './node.mjs';
 // 20,000 lets one process hold).
 const BENCHMARKS = [
   'encode',
+  'engine',
   'http',
   'fanout 1000',
   'fanout 10000',
