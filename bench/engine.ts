@@ -47,17 +47,16 @@ async function body(source: () => AsyncGenerator<unknown>): Promise<number> {
 
 /** The bare loop: the same encoding and 16 KiB chunks, nothing in between. */
 async function bare(source: () => AsyncGenerator<unknown>): Promise<number> {
-  const parts: Uint8Array[] = [];
+  let bytes = 0;
   let text = '';
   for await (const item of source()) {
     text += encodeMessage(item as never);
-    if (text.length >= 16 * 1024) {
-      parts.push(encoder.encode(text));
-      text = '';
-      parts.length = 0;
-    }
+    if (text.length < 16 * 1024) continue;
+    bytes += encoder.encode(text).byteLength;
+    text = '';
   }
-  return COUNT;
+  bytes += encoder.encode(text).byteLength;
+  return bytes > 0 ? COUNT : 0;
 }
 
 const figures = await compare(

@@ -7,7 +7,8 @@ import { type OutletSource, RESUME } from '../wire/outlet.ts';
 export interface Feed {
   /**
    * The consumer takes more: send what is ready. A promise while a read is
-   * under way: it settles when the read sends something or ends.
+   * under way: it settles when the read sends something, ends, or has
+   * nothing it may send now (the consumer is full, or `wake` was called).
    */
   demand(): PromiseLike<void> | void;
   /** The stream closes gracefully: send what the source handed over and is held. */

@@ -61,9 +61,11 @@ export interface PullIterator {
  * that is one pre-encoded message is its shared bytes, without a copy;
  * several are joined as bytes, never re-encoded.
  *
- * A demand settles as soon as the read sends something or its source stops
- * producing, while the read goes on, so the stream can send what its push
- * writer queued meanwhile; a demand while a read goes on sends what is held.
+ * A demand settles as soon as the read sends something, or finds the
+ * consumer full when its source stops producing, or the stream's push writer
+ * queues a message (`wake`); the read goes on meanwhile. A demand while a
+ * read goes on sends what is held if the source has stopped producing;
+ * otherwise the read's flush sends it, as one chunk.
  */
 export class PullFeed implements Feed {
   #iterator: PullIterator | undefined;
