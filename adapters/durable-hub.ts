@@ -52,7 +52,7 @@ export interface DurableHubOptions extends Omit<HubOptions, 'log'> {
  *
  * @example
  * ```ts
- * await stub.subscribe(['user:42'], { lastEventId: '1754000000123' });
+ * await stub.subscribe(['user:42'], { lastEventId: '0k3f9x2m1z7abq-42' });
  * ```
  */
 export interface HubSubscribeOptions {

@@ -7,6 +7,7 @@
  * @module
  */
 import { need } from '../src/checks.ts';
+import { counterOf, newEpoch } from '../src/hub/epoch.ts';
 import type { HubEntry, HubLog, HubPage, LogBounds } from '../src/hub/log.ts';
 import { hubEntry, logBounds } from '../src/hub/log.ts';
 import type { DurableStorageLike } from './durable-storage.ts';
@@ -21,7 +22,7 @@ import type { DurableStorageLike } from './durable-storage.ts';
  * ```
  */
 export interface DurableLogOptions extends LogBounds {
-  /** The entries' table; `<table>_state` holds the counters. Default `'ssekit_hub'`. */
+  /** The entries' table; `<table>_state` holds the counters and the epoch. Default `'ssekit_hub'`. */
   table?: string;
 }
 
@@ -60,19 +61,19 @@ export interface DurableLog extends HubLog {
 const MAX_ROW = 2 * 1024 * 1024 - 1024;
 // Rows one page looks at: a replay for a rare topic never reads the whole table at once.
 const SCAN = 1000;
-// How this log writes ids: digits with no sign, leading zero or exponent, exact as a number.
-const CANONICAL = /^(?:0|[1-9]\d{0,15})$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * The hub's log in a Durable Object's SQLite storage. Ids are decimal
- * integers that increase by one per entry and survive restarts; a new
- * history starts at the time of its creation in milliseconds, so a history
- * rebuilt after `storage.deleteAll()` starts above the old ids and their
- * cursors get `reset` instead of landing in the new history. A cursor that
- * is not an id as this log writes them, or whose successors were deleted,
- * gets `reset` as well. Old entries go on `append` and `read`, never on a
+ * The hub's log in a Durable Object's SQLite storage. Ids are
+ * `<epoch>-<n>`: `n` increases by one per entry and survives restarts; the
+ * epoch (64 random bits) is kept in the `<table>_state` row, made with the
+ * table, so an id of another object (another shard), of another table, or
+ * of a history deleted with `storage.deleteAll()` gets `reset` instead of
+ * landing in this history. A cursor that is not an id as this log writes
+ * them, or whose successors were deleted, gets `reset` as well. A state
+ * table of ssekit 0.2.0 (bare-number ids, no epoch) gets an epoch on first
+ * use; its old cursors get one `reset`. Old entries go on `append` and `read`, never on a
  * timer. An entry whose row would exceed SQLite's 2 MiB (or `maxBytes`) is
  * delivered live and not kept: a cursor before it gets `reset`.
  *
@@ -110,8 +111,10 @@ export function createDurableLog(
     storage.transactionSync ? storage.transactionSync(closure) : closure();
   const state = `${table}_state`;
 
-  // origin: the id before the first one; floor: the newest id deleted (or
-  // origin); last: the newest id assigned. A cursor from floor to last can be replayed.
+  // origin: the counter before the first one; floor: the newest counter
+  // deleted (or origin); last: the newest counter assigned. A cursor from
+  // floor to last, of this epoch, can be replayed.
+  let epoch = '';
   let origin = 0;
   let floor = 0;
   let last = 0;
@@ -122,16 +125,18 @@ export function createDurableLog(
       `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, topics TEXT NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)`,
     );
     run(
-      `CREATE TABLE IF NOT EXISTS ${state} (one INTEGER PRIMARY KEY CHECK (one = 1), origin INTEGER NOT NULL, floor INTEGER NOT NULL, last INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${state} (one INTEGER PRIMARY KEY CHECK (one = 1), origin INTEGER NOT NULL, floor INTEGER NOT NULL, last INTEGER NOT NULL, epoch TEXT)`,
     );
-    const start = Date.now();
-    run(
-      `INSERT OR IGNORE INTO ${state} (one, origin, floor, last) VALUES (1, ?, ?, ?)`,
-      start,
-      start,
-      start,
-    );
-    const [saved] = run(`SELECT origin, floor, last FROM ${state}`);
+    // The state table of 0.2.0 has no epoch: it gets one below, and the
+    // bare-number cursors of its clients get one reset.
+    const columns = run(`PRAGMA table_info(${state})`);
+    if (!columns.some((column) => column.name === 'epoch')) {
+      run(`ALTER TABLE ${state} ADD COLUMN epoch TEXT`);
+    }
+    run(`INSERT OR IGNORE INTO ${state} (one, origin, floor, last) VALUES (1, 0, 0, 0)`);
+    run(`UPDATE ${state} SET epoch = ? WHERE one = 1 AND epoch IS NULL`, newEpoch());
+    const [saved] = run(`SELECT epoch, origin, floor, last FROM ${state}`);
+    epoch = String(saved!.epoch);
     origin = Number(saved!.origin);
     floor = Number(saved!.floor);
     last = Number(saved!.last);
@@ -160,14 +165,15 @@ export function createDurableLog(
     if (young) drop('id < ?', young.id);
     else drop('1');
   };
-  const seq = (id: string) => (CANONICAL.test(id) ? Number(id) : -1);
-  const head = () => (last > origin ? String(last) : undefined);
+  const seq = (id: string) => counterOf(id, epoch);
+  const idOf = (counter: number) => epoch + '-' + counter;
+  const head = () => (last > origin ? idOf(last) : undefined);
 
   return {
     append(topics, body) {
       const now = Date.now();
       const id = last + 1;
-      const entry = hubEntry(String(id), topics, body);
+      const entry = hubEntry(idOf(id), topics, body);
       const size = entry.message.bytes.length;
       atomically(() => {
         last = id;
@@ -193,7 +199,7 @@ export function createDurableLog(
         save();
       });
       for (const listener of listeners) listener(entry);
-      return String(id);
+      return entry.id;
     },
     follow(listener) {
       listeners.add(listener);
@@ -217,15 +223,15 @@ export function createDurableLog(
           const id = Number(row.id);
           const list = String(row.topics).split('\n');
           if (!list.some((topic) => topics.has(topic))) continue;
-          found.push(hubEntry(String(id), list, decoder.decode(row.body as ArrayBuffer)));
+          found.push(hubEntry(idOf(id), list, decoder.decode(row.body as ArrayBuffer)));
           size += Number(row.size);
           if ((found.length >= limits.entries || size >= limits.bytes) && id < last) {
-            return { entries: found, tooOld: false, head: head(), next: String(id) };
+            return { entries: found, tooOld: false, head: head(), next: idOf(id) };
           }
         }
         const seen = rows.length === SCAN ? Number(rows[SCAN - 1]!.id) : last;
         return seen < last
-          ? { entries: found, tooOld: false, head: head(), next: String(seen) }
+          ? { entries: found, tooOld: false, head: head(), next: idOf(seen) }
           : { entries: found, tooOld: false, head: head() };
       });
     },

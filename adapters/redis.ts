@@ -5,7 +5,10 @@
  *
  * - One stream (`key`) holds every topic: `XADD` assigns the ids, so they
  *   increase across topics and a subscriber of several resumes from its one
- *   `Last-Event-ID`.
+ *   `Last-Event-ID`. An id is `<epoch>-<stream id>`: the epoch (kept in a
+ *   key beside the stream, and in each entry) is new when the stream is, so
+ *   an id of another key, another server, or a stream deleted and made
+ *   again gets `reset`.
  * - One follower per process (`XREAD BLOCK` on its own connection) reads new
  *   entries once and fans them out to local subscribers; publishing on any
  *   process reaches subscribers on every process.
@@ -21,11 +24,12 @@
  */
 import { need, needCount } from '../src/checks.ts';
 import { RedisForeignEntryError } from '../src/errors.ts';
+import { newEpoch } from '../src/hub/epoch.ts';
 import type { HubEntry, HubLog, HubPage } from '../src/hub/index.ts';
 import { sleep } from '../src/signal.ts';
 import { commander, type RedisClientLike } from './redis-client.ts';
 import { PUBLISH, REPLAY, REPLAY_SCAN } from './redis-scripts.ts';
-import { compareIds, ourEntry, replayCursor, streamEntries } from './redis-stream.ts';
+import { compareIds, epochKey, ourEntry, replayCursor, streamEntries } from './redis-stream.ts';
 import { type RedisTrim, trimArguments } from './redis-trim.ts';
 
 export { RedisForeignEntryError } from '../src/errors.ts';
@@ -81,6 +85,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
   const onError = options?.onError ?? ((error) => console.error('ssekit/redis:', error));
   const run = commander(client, 'client');
   need(typeof key === 'string' && key !== '', 'key', 'a non-empty string', key);
+  const keys = ['2', key, epochKey(key)];
   const trimArgs = trimArguments(trim);
   needCount('block', block);
   const listeners = new Set<(entry: HubEntry) => void>();
@@ -177,7 +182,7 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
 
   return {
     async append(topics, body) {
-      const args = ['EVAL', PUBLISH, '1', key, '\n' + topics.join('\n') + '\n', body];
+      const args = ['EVAL', PUBLISH, ...keys, '\n' + topics.join('\n') + '\n', body, newEpoch()];
       return String(await run([...args, ...trimArgs()]));
     },
     follow(listener) {
@@ -189,8 +194,10 @@ export function createRedisLog(options: RedisLogOptions): HubLog {
     },
     async read(cursor, topics, limits): Promise<HubPage> {
       const { entries: most, bytes } = limits;
-      const args = [replayCursor(cursor), String(most), String(bytes), REPLAY_SCAN, ...topics];
-      const reply = await run(['EVAL', REPLAY, '1', key, ...args]);
+      const at = replayCursor(cursor);
+      const bounds = [String(most), String(bytes), REPLAY_SCAN];
+      const args = [at?.epoch ?? '', at?.id ?? '', ...bounds, ...topics];
+      const reply = await run(['EVAL', REPLAY, ...keys, ...args]);
       const [newest, replayable, found, next] = reply as [string, number, unknown[], string];
       const entries: HubEntry[] = [];
       for (const raw of found) {

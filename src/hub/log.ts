@@ -56,8 +56,9 @@ export interface HubPage {
   entries: HubEntry[];
   /**
    * `true` when the log cannot tell what came after the cursor: entries after
-   * it were trimmed away, or the id is not one of this log's (another
-   * process's memory log, a deleted stream, a made-up or out-of-range id).
+   * it were trimmed away, or the id is not one of this log's (another log's,
+   * another process's, another shard's or key's, storage deleted and made
+   * again, a made-up or out-of-range id).
    * `entries` and `next` are then ignored.
    */
   tooOld: boolean;
@@ -81,6 +82,15 @@ export interface HubPage {
  * What a log promises:
  * - Ids order across all topics (a subscriber of several topics resumes
  *   from its one `Last-Event-ID`), and `follow` delivers entries in id order.
+ * - Ids are its own: each carries the identity of the log's history (an
+ *   epoch of random bits, kept with the storage and made again when the
+ *   storage is, as `<epoch>-<n>`), so `read` answers `tooOld`, with its
+ *   head, for an id of another log (another process, shard, object, key or
+ *   server), of storage that was deleted and made again, or one it never
+ *   wrote: a counter or a time alone would land such an id somewhere in
+ *   this history, and the client would miss what lies between. Ids are
+ *   short and valid SSE ids (no CR, LF or NUL). The suite checks every
+ *   log against this (test/core/hub-log-contract.ts).
  * - `read` answers from the log as it is at the time of the call: every
  *   entry after the cursor up to the newest, page by page, or `tooOld`.
  *   Entries appended after the call come through `follow` only, and an
@@ -138,8 +148,8 @@ export interface HubLog {
  *
  * @example
  * ```ts
- * const entry = hubEntry('1700000000000-0', ['news'], 'data: hello\n\n');
- * entry.message.text; // 'id: 1700000000000-0\ndata: hello\n\n'
+ * const entry = hubEntry('0k3f9x2m1z7abq-1', ['news'], 'data: hello\n\n');
+ * entry.message.text; // 'id: 0k3f9x2m1z7abq-1\ndata: hello\n\n'
  * ```
  */
 export function hubEntry(id: string, topics: readonly string[], body: string): HubEntry {

@@ -1,3 +1,4 @@
+import { counterOf, newEpoch } from './epoch.ts';
 import {
   type HubEntry,
   type HubLog,
@@ -18,17 +19,14 @@ import {
  */
 export interface MemoryLogOptions extends LogBounds {}
 
-// The counter part of an id as this log writes it: no sign, no leading zero,
-// no exponent or hex, and exact as a number.
-const COUNTER = /^(?:0|[1-9]\d{0,15})$/;
-
 /**
  * The hub's default log: a ring of the latest entries in this process,
- * bounded by count, bytes and age. Ids are `<epoch>-<n>`: the epoch is new
- * for every log, so an id from another process or from before a restart is
- * recognised as unknown (the client is told to reset) instead of being
- * mistaken for a position in this history; so is any id this log would not
- * have written (`<epoch>-0x2`, `<epoch>-2e0`, `<epoch>-`). Old entries go
+ * bounded by count, bytes and age. Ids are `<epoch>-<n>`: the epoch is 64
+ * random bits, new for every log (made at its first append), so an id from
+ * another log, another process or from before a restart is recognised as
+ * unknown (the client is told to reset) instead of being mistaken for a
+ * position in this history; so is any id this log would not have written
+ * (`<epoch>-0x2`, `<epoch>-2e0`, `<epoch>-`). Old entries go
  * when new ones come or when a replay looks at them: no timer. Each entry is
  * kept once, as the bytes every subscriber gets; a replay reads it page by
  * page, in place.
@@ -40,7 +38,9 @@ const COUNTER = /^(?:0|[1-9]\d{0,15})$/;
  */
 export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
   const { maxEntries, maxBytes, maxAge } = logBounds('createMemoryLog(options)', options);
-  const epoch = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  // Made at the first append: a hub may be created at a module's top level,
+  // where workerd gives no random values. Until then no id is this log's.
+  let epoch: string | undefined;
   // entries[n % maxEntries] holds entry n; entries first..last are kept.
   const entries: (HubEntry | undefined)[] = [];
   const times: number[] = [];
@@ -58,16 +58,12 @@ export function createMemoryLog(options: MemoryLogOptions = {}): HubLog {
     while (first <= last && now - times[first % maxEntries]! > maxAge) dropFirst();
   };
   // The sequence number of one of our ids, or -1 for anyone else's.
-  const seq = (id: string) => {
-    const dash = id.lastIndexOf('-');
-    if (dash !== epoch.length || !id.startsWith(epoch)) return -1;
-    const counter = id.slice(dash + 1);
-    return COUNTER.test(counter) ? Number(counter) : -1;
-  };
+  const seq = (id: string) => counterOf(id, epoch);
 
   return {
     append(topics, body) {
       const now = Date.now();
+      epoch ??= newEpoch();
       const id = epoch + '-' + ++last;
       const entry = hubEntry(id, topics, body);
       // The new entry takes the oldest one's slot when the ring is full.

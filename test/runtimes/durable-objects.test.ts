@@ -19,6 +19,14 @@ interface TestStub {
   closes(topic: string): Promise<string[]>;
   close(options?: { grace?: number }): Promise<void>;
   replayProperty(runs: number): Promise<number>;
+  logContract(): Promise<string[]>;
+  sql(query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]>;
+  appendTo(table: string, topic: string, text: string): Promise<string>;
+  readFrom(
+    table: string,
+    cursor: string,
+    topic: string,
+  ): Promise<{ tooOld: boolean; head?: string; ids: string[] }>;
 }
 
 interface Instance {
@@ -64,6 +72,12 @@ async function start(requestSignal: boolean, persist: string): Promise<Instance>
     stop: () => mf.dispose(),
   };
 }
+
+/** The counter of a durable log's id, `<epoch>-<n>`, after checking its shape. */
+const counter = (id: string) => {
+  expect(id).toMatch(/^[0-9a-z]{14}-(?:0|[1-9]\d*)$/);
+  return Number(id.slice(15));
+};
 
 const messages = (stream: StreamReader) =>
   stream.events.filter((event) => event.event === 'msg').map(({ id, data }) => ({ id, data }));
@@ -114,7 +128,8 @@ describe('workerd, enable_request_signal on', () => {
     const ids: string[] = [];
     for (const text of ['one', 'two', 'three', 'last'])
       ids.push(await instance.publish('fan', 'news', text));
-    expect(ids.map(Number)).toEqual(ids.map((_, n) => Number(ids[0]) + n));
+    expect(ids.map(counter)).toEqual(ids.map((_, n) => counter(ids[0]!) + n));
+    expect(new Set(ids.map((id) => id.slice(0, 14))).size).toBe(1);
     for (const client of clients) {
       await client.until((s) => messages(s).some((m) => m.data === 'last'));
       expect(messages(client)).toEqual(
@@ -135,7 +150,9 @@ describe('workerd, enable_request_signal on', () => {
     });
     await fromKept.until((s) => messages(s).length === 3);
     expect(messages(fromKept).map((m) => m.data)).toEqual(['m3', 'm4', 'm5']);
-    for (const cursor of [ids[0]!, `0${ids[4]}`, `${Number(ids[4]) + 1}`, 'nonsense']) {
+    const epoch = ids[4]!.slice(0, 14);
+    const next = `${epoch}-${counter(ids[4]!) + 1}`;
+    for (const cursor of [ids[0]!, `0${ids[4]}`, next, String(counter(ids[1]!)), 'nonsense']) {
       const lost = await open(instance.url, '/events?class=small&hub=bounds&topic=t', {
         'last-event-id': cursor,
       });
@@ -175,6 +192,83 @@ describe('workerd, enable_request_signal on', () => {
     expect(await stub.replayProperty(60)).toBe(60);
   }, 30_000);
 
+  test('the durable log keeps the contract of every log: its ids are its own', async () => {
+    const stub = await instance.stub('TEST', 'contract');
+    expect(await stub.logContract()).toEqual([
+      'own ids',
+      "another log's id",
+      'an id it never wrote',
+      'storage deleted and made again',
+      "another log's id (property)",
+    ]);
+  }, 60_000);
+
+  test('a client that moves from shard late to shard early gets reset, not a replay from the wrong place', async () => {
+    // The issue's case: two shards created 100 ms apart, the same 200
+    // messages published to both; the client last saw message 50 on `late`.
+    const early = await instance.stub('TEST', 'shard-early');
+    await early.stats();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = await instance.stub('TEST', 'shard-late');
+    await late.stats();
+    const ids: { early: string[]; late: string[] } = { early: [], late: [] };
+    for (let n = 0; n < 200; n++) {
+      const message = { event: 'msg', data: String(n) };
+      ids.early.push(await early.publish('t', message));
+      ids.late.push(await late.publish('t', message));
+    }
+    // (And messages 0 and 10: how far ids of the one land in the other
+    // depends on how far apart the two began.)
+    for (const seen of [50, 10, 0]) {
+      const moved = await open(instance.url, '/events?hub=shard-early&topic=t', {
+        'last-event-id': ids.late[seen]!,
+      });
+      await moved.until((s) => s.events.some((event) => event.id !== undefined), 5000);
+      const first = moved.events.find((event) => event.id !== undefined)!;
+      expect(messages(moved)).toEqual([]);
+      expect(first).toMatchObject({ event: 'reset', id: ids.early[199] });
+      moved.disconnect();
+    }
+  }, 30_000);
+
+  test('a state table of an earlier version gets an epoch: its bare ids get one reset, ids go on', async () => {
+    const stub = await instance.stub('TEST', 'migrate');
+    // The tables as 0.2.0 laid them out, with two entries kept.
+    await stub.sql(
+      'CREATE TABLE legacy (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, topics TEXT NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)',
+    );
+    await stub.sql(
+      'CREATE TABLE legacy_state (one INTEGER PRIMARY KEY CHECK (one = 1), origin INTEGER NOT NULL, floor INTEGER NOT NULL, last INTEGER NOT NULL)',
+    );
+    await stub.sql('INSERT INTO legacy_state VALUES (1, 1000, 1000, 1002)');
+    for (const id of [1001, 1002]) {
+      await stub.sql(
+        'INSERT INTO legacy VALUES (?, ?, ?, ?, CAST(? AS BLOB))',
+        id,
+        Date.now(),
+        't',
+        20,
+        `data: old${id}\n\n`,
+      );
+    }
+    const next = await stub.appendTo('legacy', 't', 'new');
+    expect(next).toMatch(/^[0-9a-z]{14}-1003$/);
+    const epoch = next.slice(0, 14);
+    expect(await stub.appendTo('legacy', 't', 'newer')).toBe(`${epoch}-1004`);
+    // A cursor of the earlier version: one reset, to the head.
+    expect(await stub.readFrom('legacy', '1001', 't')).toEqual({
+      tooOld: true,
+      head: `${epoch}-1004`,
+      ids: [],
+    });
+    // The entries it kept stay, under the epoch.
+    expect(await stub.readFrom('legacy', `${epoch}-1001`, 't')).toEqual({
+      tooOld: false,
+      head: `${epoch}-1004`,
+      ids: [`${epoch}-1002`, `${epoch}-1003`, `${epoch}-1004`],
+    });
+  });
+
   test('RPC path: a client that leaves ends its subscription, cleanup once', async () => {
     await leaveAndExpectCleanup(instance, '/events', 'leave-rpc-on');
   });
@@ -209,7 +303,11 @@ describe('workerd, enable_request_signal on', () => {
     await instance.stop();
     instance = await start(true, join(persist, 'on'));
     const missedAfter = await instance.publish('resume', 'r', 'e');
-    expect([missedBefore, missedAfter].map(Number)).toEqual([Number(seen) + 1, Number(seen) + 2]);
+    expect([missedBefore, missedAfter].map(counter)).toEqual([
+      counter(seen) + 1,
+      counter(seen) + 2,
+    ]);
+    expect(missedAfter.slice(0, 14)).toBe(seen.slice(0, 14)); // the epoch survives the restart
     const back = await open(instance.url, '/events?hub=resume&topic=r', { 'last-event-id': seen });
     await back.until((s) => messages(s).length === 2);
     const live = await instance.publish('resume', 'r', 'f');

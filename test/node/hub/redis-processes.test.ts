@@ -177,9 +177,11 @@ test.runIf(available)(
     );
     const ids = received.map((event) => event.id);
     expect(new Set(ids).size).toBe(50);
+    // One history: one epoch, `<epoch>-<ms>-<seq>`, stream ids increasing.
+    expect(new Set(ids.map((id) => id.split('-')[0])).size).toBe(1);
     for (let index = 1; index < ids.length; index++) {
-      const [ms, seq] = ids[index]!.split('-').map(Number);
-      const [lastMs, lastSeq] = ids[index - 1]!.split('-').map(Number);
+      const [, ms, seq] = ids[index]!.split('-').map(Number);
+      const [, lastMs, lastSeq] = ids[index - 1]!.split('-').map(Number);
       expect(ms! > lastMs! || (ms === lastMs && seq! > lastSeq!)).toBe(true);
     }
     await a.kill();

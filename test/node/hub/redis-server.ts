@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { binaryAvailable } from '../../system.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -32,19 +35,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server without persistence on a free port; resolves once it accepts commands. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server without persistence on a free port; resolves once it
+ * accepts commands. `cluster`: in cluster mode (a node of its own, no slots
+ * yet: `CLUSTER ADDSLOTSRANGE 0 16383` makes it a one-node cluster).
+ */
+export async function startRedis({ cluster = false } = {}): Promise<TestRedis> {
+  // Cluster mode writes its nodes file: in a folder of its own, removed on stop.
+  const folder = cluster ? mkdtempSync(join(tmpdir(), 'ssekit-redis-')) : undefined;
   const spawnOn = (port: number) =>
     spawn(
       REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(folder ? ['--cluster-enabled', 'yes', '--dir', folder] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     let child = spawnOn(port);
     if (await ready(child)) {
-      const stop = () =>
+      const kill = () =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once('exit', () => resolve());
@@ -53,9 +65,12 @@ export async function startRedis(): Promise<TestRedis> {
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
-        stop,
+        async stop() {
+          await kill();
+          if (folder) rmSync(folder, { recursive: true, force: true });
+        },
         async restart() {
-          await stop();
+          await kill();
           child = spawnOn(port);
           if (!(await ready(child)))
             throw new Error(`redis-server did not restart on port ${port}`);
@@ -63,7 +78,10 @@ export async function startRedis(): Promise<TestRedis> {
       };
     }
     child.kill('SIGKILL');
-    if (attempt === 3) throw new Error(`redis-server did not start on port ${port}`);
+    if (attempt === 3) {
+      if (folder) rmSync(folder, { recursive: true, force: true });
+      throw new Error(`redis-server did not start on port ${port}`);
+    }
   }
 }
 

@@ -1,0 +1,170 @@
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
+import { epochKey } from '../../../adapters/redis-stream.ts';
+import { SSEOptionError } from '../../../src/errors.ts';
+import { createHub, type HubLog } from '../../../src/hub/index.ts';
+import { take } from '../../core/hub-helpers.ts';
+import { checkLogContract } from '../../core/hub-log-contract.ts';
+import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
+
+// The contract of every log on a real redis-server, with both clients; and
+// the epoch's key on Redis Cluster, where a script's keys must share a slot.
+const available = redisAvailable();
+let redis: TestRedis;
+let cluster: TestRedis;
+beforeAll(async () => {
+  if (!available) return;
+  [redis, cluster] = await Promise.all([startRedis(), startRedis({ cluster: true })]);
+  const admin = new Redis(cluster.url);
+  await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  // One node holding every slot: the cluster is up once it has seen that.
+  for (
+    let tries = 0;
+    !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
+    tries++
+  ) {
+    if (tries > 100) throw new Error('the one-node cluster did not come up');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  admin.disconnect();
+});
+afterAll(() => Promise.all([redis?.stop(), cluster?.stop()]));
+
+type Connect = (url: string) => Promise<{ client: RedisClientLike; quit(): Promise<unknown> }>;
+const clients: [string, Connect][] = [
+  [
+    'node-redis',
+    async (url) => {
+      const client = await createClient({ url }).connect();
+      return { client: client as unknown as RedisClientLike, quit: () => client.close() };
+    },
+  ],
+  [
+    'ioredis',
+    async (url) => {
+      const client = new Redis(url);
+      return { client: client as unknown as RedisClientLike, quit: () => client.quit() };
+    },
+  ],
+];
+
+/** Sends one command, on node-redis or ioredis. */
+const command = (client: RedisClientLike, args: string[]) =>
+  client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
+
+const CHECKS = [
+  'own ids',
+  "another log's id",
+  'an id it never wrote',
+  'storage deleted and made again',
+  "another log's id (property)",
+];
+
+let keys = 0;
+
+describe.runIf(available).each(clients)(
+  'the Redis log with %s keeps the contract of every log',
+  (name, connect) => {
+    test('its ids are its own: another key’s, a deleted stream’s and made-up ids get tooOld', async () => {
+      const { client, quit } = await connect(redis.url);
+      const keyOf = new Map<HubLog, string>();
+      const make = (key: string) => {
+        const log = createRedisLog({ client, key, trim: false });
+        keyOf.set(log, key);
+        return log;
+      };
+      try {
+        const passed = await checkLogContract({
+          create: () => make(`contract:${name}:${++keys}`),
+          async recreate(log) {
+            // The stream deleted; its epoch's key is left behind.
+            await command(client, ['DEL', keyOf.get(log)!]);
+            return make(keyOf.get(log)!);
+          },
+        });
+        expect(passed).toEqual(CHECKS);
+      } finally {
+        await quit();
+      }
+    }, 60_000);
+
+    test('a Redis that restarted empty starts a new history: old ids get tooOld', async () => {
+      const { client, quit } = await connect(redis.url);
+      const keyOf = new Map<HubLog, string>();
+      const make = (key: string) => {
+        const log = createRedisLog({ client, key, trim: false });
+        keyOf.set(log, key);
+        return log;
+      };
+      try {
+        const passed = await checkLogContract(
+          {
+            create: () => make(`{restart}:${name}:${++keys}`),
+            async recreate(log) {
+              await command(client, ['FLUSHALL']);
+              return make(keyOf.get(log)!);
+            },
+          },
+          { runs: 3 },
+        );
+        expect(passed).toEqual(CHECKS);
+      } finally {
+        await quit();
+      }
+    }, 60_000);
+
+    test('on a one-node Redis Cluster: the epoch shares its stream’s slot, and the log runs', async () => {
+      const { client, quit } = await connect(cluster.url);
+      onTestFinished(async () => {
+        await quit();
+      });
+      for (const key of [
+        'ssekit:hub',
+        'app{tenant:1}:events',
+        '{a}',
+        'a{b',
+        '{{a}}',
+        '{a}}',
+        'ü:events',
+      ]) {
+        const [stream, epoch] = await Promise.all(
+          [key, epochKey(key)].map(async (k) =>
+            Number(await command(client, ['CLUSTER', 'KEYSLOT', k])),
+          ),
+        );
+        expect({ key, slot: epoch }).toEqual({ key, slot: stream });
+        expect(epochKey(key)).not.toBe(key);
+      }
+      // Publish, follow and replay: each script names both keys.
+      const key = `cluster:${name}`;
+      const hub = createHub({ log: createRedisLog({ client, key }) });
+      const live = hub.subscribe('t');
+      const first = await hub.publish('t', 'one');
+      const second = await hub.publish('t', 'two');
+      expect(await take(live, 2)).toEqual([
+        `id: ${first}\ndata: one\n\n`,
+        `id: ${second}\ndata: two\n\n`,
+      ]);
+      expect(await take(hub.subscribe('t', { lastEventId: first }), 1)).toEqual([
+        `id: ${second}\ndata: two\n\n`,
+      ]);
+      await hub.close({ grace: 0 });
+    });
+  },
+);
+
+describe.runIf(available)('the Redis log’s key', () => {
+  test('a key whose epoch could not share its slot is refused: a } without a hash tag', async () => {
+    const redisClient = new Redis(redis.url);
+    onTestFinished(() => redisClient.disconnect());
+    const client = redisClient as unknown as RedisClientLike;
+    for (const key of ['a}b', 'x{}y', '{}', '}{']) {
+      expect(() => createRedisLog({ client, key })).toThrow(SSEOptionError);
+    }
+    expect(() => createRedisLog({ client, key: 'a}b' })).toThrow(
+      /key: expected a key without "}" unless it has a hash tag/,
+    );
+  });
+});
