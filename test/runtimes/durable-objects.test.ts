@@ -192,6 +192,14 @@ describe('workerd, enable_request_signal on', () => {
     expect(await stub.replayProperty(60)).toBe(60);
   }, 30_000);
 
+  test('a hub made at a Worker module’s top level publishes: its epoch is made in the request', async () => {
+    const response = await fetch(`${instance.url}/top-level-hub`);
+    const { ids, first } = (await response.json()) as { ids: string[]; first: string };
+    expect(ids[0]).toMatch(/^[0-9a-z]{14}-1$/);
+    expect(ids[1]).toBe(`${ids[0]!.slice(0, 14)}-2`);
+    expect(first).toBe(`id: ${ids[0]}\ndata: one\n\n`);
+  });
+
   test('the durable log keeps the contract of every log: its ids are its own', async () => {
     const stub = await instance.stub('TEST', 'contract');
     expect(await stub.logContract()).toEqual([
