@@ -56,9 +56,13 @@ export interface DurableLog extends HubLog {
   stats(): DurableLogStats;
 }
 
-// SQLite refuses a row above 2 MiB (SQLITE_TOOBIG on workerd): such an entry
-// goes to live subscribers but is not kept, like one above maxBytes.
-const MAX_ROW = 2 * 1024 * 1024 - 1024;
+// workerd's SQLite refuses a row above 2,200,000 bytes (SQLITE_TOOBIG;
+// measured: the body and topics columns together up to 2,199,98x bytes, the
+// rest is the record's header and integers); Cloudflare documents 2 MB. An
+// entry whose message bytes (the body, plus its id line, which outweighs the
+// header and integers) and topic bytes together exceed 2 MiB goes to live
+// subscribers but is not kept, like one above maxBytes.
+const MAX_ROW = 2 * 1024 * 1024;
 // Rows one page looks at: a replay for a rare topic never reads the whole table at once.
 const SCAN = 1000;
 const encoder = new TextEncoder();
@@ -74,8 +78,9 @@ const decoder = new TextDecoder();
  * them, or whose successors were deleted, gets `reset` as well. A state
  * table of ssekit 0.2.0 (bare-number ids, no epoch) gets an epoch on first
  * use; its old cursors get one `reset`. Old entries go on `append` and `read`, never on a
- * timer. An entry whose row would exceed SQLite's 2 MiB (or `maxBytes`) is
- * delivered live and not kept: a cursor before it gets `reset`.
+ * timer. An entry whose row would exceed 2 MiB (its message's bytes and its
+ * topics', joined by LF) or whose message exceeds `maxBytes` is delivered
+ * live and not kept: a cursor before it gets `reset`.
  *
  * @example
  * ```ts
@@ -175,9 +180,12 @@ export function createDurableLog(
       const id = last + 1;
       const entry = hubEntry(idOf(id), topics, body);
       const size = entry.message.bytes.length;
+      const list = topics.join('\n');
+      // The topics are a column of the row too: 1,100 of 100 characters are 110 KB.
+      const row = size + encoder.encode(list).length;
       atomically(() => {
         last = id;
-        if (size > maxBytes || size > MAX_ROW) {
+        if (size > maxBytes || row > MAX_ROW) {
           // Not kept: a cursor before it would miss it, so everything before goes too.
           drop('1');
           floor = id;
@@ -186,7 +194,7 @@ export function createDurableLog(
             `INSERT INTO ${table} (id, at, topics, size, body) VALUES (?, ?, ?, ?, ?)`,
             id,
             now,
-            topics.join('\n'),
+            list,
             size,
             encoder.encode(body),
           );

@@ -22,6 +22,12 @@ interface TestStub {
   logContract(): Promise<string[]>;
   sql(query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]>;
   appendTo(table: string, topic: string, text: string): Promise<string>;
+  row(
+    table: string,
+    count: number,
+    length: number,
+    row: number,
+  ): Promise<{ delivered?: number[]; kept?: boolean; error?: string }>;
   readFrom(
     table: string,
     cursor: string,
@@ -186,6 +192,35 @@ describe('workerd, enable_request_signal on', () => {
     expect((await stub.stats()).log).toMatchObject({ entries: 0, head: id });
     client.disconnect();
   });
+
+  test('the row bound counts the topics: 2 MiB of message and topic bytes is kept, a byte more is sent live only', async () => {
+    const stub = await instance.stub('TEST', 'rows');
+    const bound = 2 * 1024 * 1024;
+    let table = 0;
+    for (const [count, length] of [
+      [1, 1],
+      [100, 200],
+      [1100, 100],
+    ] as const) {
+      for (const [row, kept] of [
+        [bound, true],
+        [bound + 1, false],
+      ] as const) {
+        const result = await stub.row(`rows_${++table}`, count, length, row);
+        expect({ count, length, row, ...result }).toEqual({
+          count,
+          length,
+          row,
+          delivered: [row],
+          kept,
+        });
+      }
+    }
+    // The issue's case: a message just under 2 MiB to 1,100 topics (SQLITE_TOOBIG before).
+    const topicBytes = 1100 * 101 - 1;
+    const result = await stub.row('rows_issue', 1100, 100, bound - 2048 + topicBytes);
+    expect(result).toEqual({ delivered: [bound - 2048 + topicBytes], kept: false });
+  }, 30_000);
 
   test('the hub replay property holds on the durable log, in the object', async () => {
     const stub = await instance.stub('TEST', 'property');
