@@ -8,7 +8,7 @@
 import { createHub, type Hub } from '../src/hub/hub.ts';
 import type { HubLog } from '../src/hub/log.ts';
 import type { HubCloseOptions, HubOptions, HubStats } from '../src/hub/options.ts';
-import { topicList } from '../src/hub/settings.ts';
+import { topicBounds, topicList } from '../src/hub/settings.ts';
 import type { SSEContext } from '../src/server/context.ts';
 import { validLastEventId } from '../src/server/last-event-id.ts';
 import type { CloseInfo } from '../src/server/options.ts';
@@ -101,7 +101,11 @@ export interface DurableHub {
   close(options?: HubCloseOptions): Promise<void>;
   /** Counters and the log's size. */
   stats(): DurableHubStats;
-  /** The `fetch` path: `GET ?topic=a&topic=b` subscribes with the request's signal. */
+  /**
+   * The `fetch` path: `GET ?topic=a&topic=b` subscribes with the request's
+   * signal. No topic, more than `maxTopics` or one longer than
+   * `maxTopicLength`: a `400` that says what to do.
+   */
   fetch(request: Request): Response;
 }
 
@@ -132,6 +136,7 @@ export function createDurableHub(
 ): DurableHub {
   const { log: logOptions, heartbeat = 15_000, retry, headers, onClose, ...hubOptions } = options;
   const log = createDurableLog(ctx?.storage, logOptions);
+  const bounds = topicBounds(hubOptions);
   // Checked once here rather than at the first subscriber: sseResponse
   // validates its options when called, and this stream is never read.
   void sseResponse([], { heartbeat, retry, headers }).body?.cancel();
@@ -149,7 +154,7 @@ export function createDurableHub(
     topics: string | readonly string[],
     { lastEventId, request, initial }: HubSubscribeOptions = {},
   ) => {
-    const list = topicList(topics);
+    const list = topicList(topics, bounds);
     const current = hub;
     // Over RPC: anything may come.
     const cursor = typeof lastEventId === 'string' ? validLastEventId(lastEventId) : undefined;

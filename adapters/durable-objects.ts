@@ -106,7 +106,11 @@ export class SSEHub<Env = unknown> extends DurableObject<Env> {
     return this.#hub.stats();
   }
 
-  /** Serves `GET ?topic=a&topic=b` for a Worker that forwards with `stub.fetch(request)`. */
+  /**
+   * Serves `GET ?topic=a&topic=b` for a Worker that forwards with
+   * `stub.fetch(request)`; more than `maxTopics` topics, or one longer than
+   * `maxTopicLength`, get a `400`.
+   */
   fetch(request: Request): Response {
     return this.#hub.fetch(request);
   }

@@ -75,6 +75,8 @@ export function hubStub<Stub>(namespace: HubNamespaceLike<Stub>, name: string): 
  * workerd cancels the stream in the object at its next writes (a heartbeat
  * at most), with or without `enable_request_signal`. Choose the topics in
  * the Worker, after authentication; never take them from the client as-is.
+ * The object refuses more than `maxTopics` (default 100) or a topic longer
+ * than `maxTopicLength` (default 256) with an `SSEOptionError`.
  *
  * @example
  * ```ts

@@ -143,7 +143,7 @@ export function createHub<Events extends EventMap = EventMap>(
           'publish(): expected an open hub, got a closed one. Publish before close().',
         );
       }
-      const list = topicList(topics);
+      const list = topicList(topics, settings.bounds);
       const id = (message as { id?: unknown } | null)?.id;
       need(id === undefined, 'publish(): id', 'none', id, "Remove it: the hub's log assigns ids.");
       if (message instanceof EncodedMessage) {
@@ -160,7 +160,7 @@ export function createHub<Events extends EventMap = EventMap>(
     },
 
     subscribe(topics, subscribeOptions = {}) {
-      const list = topicList(topics);
+      const list = topicList(topics, settings.bounds);
       const { lastEventId } = subscribeOptions;
       // Its signal and close are read later, and only if `sseResponse` does
       // not connect it (see Subscription): a context's are made on first read.

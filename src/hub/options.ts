@@ -77,6 +77,13 @@ export interface HubOptions {
   maxConnectionAge?: number;
   /** Up to this fraction of `maxConnectionAge` is taken off at random for each subscription. Default 0.2. */
   maxConnectionAgeJitter?: number;
+  /**
+   * Topics one `subscribe` or `publish` takes, at most: more throw an
+   * `SSEOptionError` (a 400 through `SSEHub.fetch`). Default 100.
+   */
+  maxTopics?: number;
+  /** Characters of one topic, at most, on `subscribe` and `publish`. Default 256. */
+  maxTopicLength?: number;
   /** Turns non-string `data` into text. Default `JSON.stringify`. */
   serialize?: Serialize;
   /** Told when the log fails to replay; the subscription then ends and the client retries. Default `console.error`. */

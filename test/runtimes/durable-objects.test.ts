@@ -222,6 +222,32 @@ describe('workerd, enable_request_signal on', () => {
     expect(result).toEqual({ delivered: [bound - 2048 + topicBytes], kept: false });
   }, 30_000);
 
+  test('fetch path: too many topics, or one too long, get a 400 that says what to do', async () => {
+    const stub = await instance.stub('TEST', 'bounded');
+    const query = (topics: string[]) => topics.map((topic) => `topic=${topic}`).join('&');
+    const many = Array.from({ length: 101 }, (_, n) => `room:${n}`);
+    const refused = await fetch(`${instance.url}/fetch-events?hub=bounded&${query(many)}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toBe(
+      'topics: expected at most 100 topics, got 101. Pass fewer (a topic per user or room, not per item), or raise maxTopics.\n',
+    );
+    const long = await fetch(`${instance.url}/fetch-events?hub=bounded&topic=${'x'.repeat(257)}`);
+    expect(long.status).toBe(400);
+    expect(await long.text()).toMatch(
+      /^topic: expected at most 256 characters, got .*maxTopicLength\.\n$/,
+    );
+    expect((await stub.stats()).subscribers).toBe(0);
+    // At the bounds: a stream.
+    const full = await open(
+      instance.url,
+      `/fetch-events?hub=bounded&${query([...many.slice(2), 'x'.repeat(256)])}`,
+    );
+    await full.until((s) => s.text.length > 0);
+    expect(full.response.status).toBe(200);
+    expect((await stub.stats()).subscribers).toBe(1);
+    full.disconnect();
+  });
+
   test('the hub replay property holds on the durable log, in the object', async () => {
     const stub = await instance.stub('TEST', 'property');
     expect(await stub.replayProperty(60)).toBe(60);
