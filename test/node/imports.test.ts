@@ -80,11 +80,14 @@ const INTERNAL: Record<string, readonly string[]> = {
     'src/server/response.ts',
     'src/wire/message.ts',
   ],
-  // The log contract.
-  'adapters/durable-log.ts': ['src/hub/log.ts'],
+  // The log contract, and the epoch its ids carry (one maker for every log).
+  'adapters/durable-log.ts': ['src/hub/epoch.ts', 'src/hub/log.ts'],
   // The Last-Event-ID rule of the server.
   'adapters/durable-route.ts': ['src/server/last-event-id.ts'],
-  // adapters/redis*.ts: none. They reach the hub only through src/hub/index.ts.
+  // The epoch the ids carry (one maker for every log); the rest of the hub
+  // only through src/hub/index.ts.
+  'adapters/redis.ts': ['src/hub/epoch.ts'],
+  'adapters/redis-stream.ts': ['src/hub/epoch.ts'],
 };
 
 /**
