@@ -4,89 +4,15 @@
  * and replay after a restart, the hub's replay property on the object's
  * SQLite, and what a client that leaves looks like inside the object on each
  * path (RPC, forwarded fetch), with and without `enable_request_signal`.
+ * The log's ids and rows: durable-log.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DurableHubStats } from '../../adapters/durable-objects.ts';
-import { bundle, type Gaps, open, type StreamReader } from './harness.ts';
-
-interface TestStub {
-  publish(topics: string | string[], message: unknown): Promise<string>;
-  stats(): Promise<DurableHubStats>;
-  closes(topic: string): Promise<string[]>;
-  close(options?: { grace?: number }): Promise<void>;
-  replayProperty(runs: number): Promise<number>;
-  logContract(): Promise<string[]>;
-  sql(query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]>;
-  appendTo(table: string, topic: string, text: string): Promise<string>;
-  row(
-    table: string,
-    count: number,
-    length: number,
-    row: number,
-  ): Promise<{ delivered?: number[]; kept?: boolean; error?: string }>;
-  readFrom(
-    table: string,
-    cursor: string,
-    topic: string,
-  ): Promise<{ tooOld: boolean; head?: string; ids: string[] }>;
-}
-
-interface Instance {
-  url: string;
-  stub(className: 'TEST' | 'QUIET' | 'SMALL', name: string): Promise<TestStub>;
-  publish(hub: string, topic: string, text: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-async function start(requestSignal: boolean, persist: string): Promise<Instance> {
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: await bundle('durable-objects.ts', 'neutral', ['cloudflare:workers']),
-    compatibilityDate: '2025-06-01',
-    compatibilityFlags: requestSignal ? ['enable_request_signal'] : [],
-    durableObjects: {
-      TEST: { className: 'TestHub', useSQLite: true },
-      QUIET: { className: 'QuietHub', useSQLite: true },
-      SMALL: { className: 'SmallHub', useSQLite: true },
-    },
-    durableObjectsPersist: persist,
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = (await mf.ready).origin;
-  return {
-    url,
-    async stub(className, name) {
-      const namespace = (await mf.getDurableObjectNamespace(className)) as unknown as {
-        idFromName(name: string): unknown;
-        get(id: unknown): TestStub;
-      };
-      return namespace.get(namespace.idFromName(name));
-    },
-    async publish(hub, topic, text) {
-      const response = await fetch(`${url}/publish?hub=${hub}&topic=${topic}`, {
-        method: 'POST',
-        body: text,
-      });
-      expect(response.status).toBe(200);
-      return response.text();
-    },
-    stop: () => mf.dispose(),
-  };
-}
-
-/** The counter of a durable log's id, `<epoch>-<n>`, after checking its shape. */
-const counter = (id: string) => {
-  expect(id).toMatch(/^[0-9a-z]{14}-(?:0|[1-9]\d*)$/);
-  return Number(id.slice(15));
-};
-
-const messages = (stream: StreamReader) =>
-  stream.events.filter((event) => event.event === 'msg').map(({ id, data }) => ({ id, data }));
+import { counter, type Instance, messages, start, type TestStub } from './durable-instance.ts';
+import { type Gaps, open } from './harness.ts';
 
 /** Polls the object's stats until `done` holds or `ms` pass; returns the last seen. */
 async function statsUntil(
@@ -193,35 +119,6 @@ describe('workerd, enable_request_signal on', () => {
     client.disconnect();
   });
 
-  test('the row bound counts the topics: 2 MiB of message and topic bytes is kept, a byte more is sent live only', async () => {
-    const stub = await instance.stub('TEST', 'rows');
-    const bound = 2 * 1024 * 1024;
-    let table = 0;
-    for (const [count, length] of [
-      [1, 1],
-      [100, 200],
-      [1100, 100],
-    ] as const) {
-      for (const [row, kept] of [
-        [bound, true],
-        [bound + 1, false],
-      ] as const) {
-        const result = await stub.row(`rows_${++table}`, count, length, row);
-        expect({ count, length, row, ...result }).toEqual({
-          count,
-          length,
-          row,
-          delivered: [row],
-          kept,
-        });
-      }
-    }
-    // The issue's case: a message just under 2 MiB to 1,100 topics (SQLITE_TOOBIG before).
-    const topicBytes = 1100 * 101 - 1;
-    const result = await stub.row('rows_issue', 1100, 100, bound - 2048 + topicBytes);
-    expect(result).toEqual({ delivered: [bound - 2048 + topicBytes], kept: false });
-  }, 30_000);
-
   test('fetch path: too many topics, or one too long, get a 400 that says what to do', async () => {
     const stub = await instance.stub('TEST', 'bounded');
     const query = (topics: string[]) => topics.map((topic) => `topic=${topic}`).join('&');
@@ -252,91 +149,6 @@ describe('workerd, enable_request_signal on', () => {
     const stub = await instance.stub('TEST', 'property');
     expect(await stub.replayProperty(60)).toBe(60);
   }, 30_000);
-
-  test('a hub made at a Worker module’s top level publishes: its epoch is made in the request', async () => {
-    const response = await fetch(`${instance.url}/top-level-hub`);
-    const { ids, first } = (await response.json()) as { ids: string[]; first: string };
-    expect(ids[0]).toMatch(/^[0-9a-z]{14}-1$/);
-    expect(ids[1]).toBe(`${ids[0]!.slice(0, 14)}-2`);
-    expect(first).toBe(`id: ${ids[0]}\ndata: one\n\n`);
-  });
-
-  test('the durable log keeps the contract of every log: its ids are its own', async () => {
-    const stub = await instance.stub('TEST', 'contract');
-    expect(await stub.logContract()).toEqual([
-      'own ids',
-      "another log's id",
-      'an id it never wrote',
-      'storage deleted and made again',
-      "another log's id (property)",
-    ]);
-  }, 60_000);
-
-  test('a client that moves from shard late to shard early gets reset, not a replay from the wrong place', async () => {
-    // The issue's case: two shards created 100 ms apart, the same 200
-    // messages published to both; the client last saw message 50 on `late`.
-    const early = await instance.stub('TEST', 'shard-early');
-    await early.stats();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const late = await instance.stub('TEST', 'shard-late');
-    await late.stats();
-    const ids: { early: string[]; late: string[] } = { early: [], late: [] };
-    for (let n = 0; n < 200; n++) {
-      const message = { event: 'msg', data: String(n) };
-      ids.early.push(await early.publish('t', message));
-      ids.late.push(await late.publish('t', message));
-    }
-    // (And messages 0 and 10: how far ids of the one land in the other
-    // depends on how far apart the two began.)
-    for (const seen of [50, 10, 0]) {
-      const moved = await open(instance.url, '/events?hub=shard-early&topic=t', {
-        'last-event-id': ids.late[seen]!,
-      });
-      await moved.until((s) => s.events.some((event) => event.id !== undefined), 5000);
-      const first = moved.events.find((event) => event.id !== undefined)!;
-      expect(messages(moved)).toEqual([]);
-      expect(first).toMatchObject({ event: 'reset', id: ids.early[199] });
-      moved.disconnect();
-    }
-  }, 30_000);
-
-  test('a state table of an earlier version gets an epoch: its bare ids get one reset, ids go on', async () => {
-    const stub = await instance.stub('TEST', 'migrate');
-    // The tables as 0.2.0 laid them out, with two entries kept.
-    await stub.sql(
-      'CREATE TABLE legacy (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, topics TEXT NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)',
-    );
-    await stub.sql(
-      'CREATE TABLE legacy_state (one INTEGER PRIMARY KEY CHECK (one = 1), origin INTEGER NOT NULL, floor INTEGER NOT NULL, last INTEGER NOT NULL)',
-    );
-    await stub.sql('INSERT INTO legacy_state VALUES (1, 1000, 1000, 1002)');
-    for (const id of [1001, 1002]) {
-      await stub.sql(
-        'INSERT INTO legacy VALUES (?, ?, ?, ?, CAST(? AS BLOB))',
-        id,
-        Date.now(),
-        't',
-        20,
-        `data: old${id}\n\n`,
-      );
-    }
-    const next = await stub.appendTo('legacy', 't', 'new');
-    expect(next).toMatch(/^[0-9a-z]{14}-1003$/);
-    const epoch = next.slice(0, 14);
-    expect(await stub.appendTo('legacy', 't', 'newer')).toBe(`${epoch}-1004`);
-    // A cursor of the earlier version: one reset, to the head.
-    expect(await stub.readFrom('legacy', '1001', 't')).toEqual({
-      tooOld: true,
-      head: `${epoch}-1004`,
-      ids: [],
-    });
-    // The entries it kept stay, under the epoch.
-    expect(await stub.readFrom('legacy', `${epoch}-1001`, 't')).toEqual({
-      tooOld: false,
-      head: `${epoch}-1004`,
-      ids: [`${epoch}-1002`, `${epoch}-1003`, `${epoch}-1004`],
-    });
-  });
 
   test('RPC path: a client that leaves ends its subscription, cleanup once', async () => {
     await leaveAndExpectCleanup(instance, '/events', 'leave-rpc-on');
