@@ -56,12 +56,10 @@ export interface DurableLog extends HubLog {
   stats(): DurableLogStats;
 }
 
-// workerd's SQLite refuses a row above 2,200,000 bytes (SQLITE_TOOBIG;
-// measured: the body and topics columns together up to 2,199,98x bytes, the
-// rest is the record's header and integers); Cloudflare documents 2 MB. An
-// entry whose message bytes (the body, plus its id line, which outweighs the
-// header and integers) and topic bytes together exceed 2 MiB goes to live
-// subscribers but is not kept, like one above maxBytes.
+// workerd's SQLite refuses a row above 2,200,000 bytes (SQLITE_TOOBIG,
+// measured; Cloudflare documents 2 MB). An entry whose message bytes (the
+// body, plus an id line that outweighs the row's header and integers) and
+// topic bytes pass 2 MiB goes live but is not kept, like one above maxBytes.
 const MAX_ROW = 2 * 1024 * 1024;
 // Rows one page looks at: a replay for a rare topic never reads the whole table at once.
 const SCAN = 1000;
@@ -76,9 +74,9 @@ const decoder = new TextDecoder();
  * of a history deleted with `storage.deleteAll()` gets `reset` instead of
  * landing in this history. A cursor that is not an id as this log writes
  * them, or whose successors were deleted, gets `reset` as well. A state
- * table of ssekit 0.2.0 (bare-number ids, no epoch) gets an epoch on first
- * use; its old cursors get one `reset`. Old entries go on `append` and `read`, never on a
- * timer. An entry whose row would exceed 2 MiB (its message's bytes and its
+ * table of ssekit 0.2.0 (bare-number ids) gets an epoch on first use; its
+ * old cursors get one `reset`. Old entries go on `append` and `read`, never
+ * on a timer. An entry whose row would exceed 2 MiB (its message's bytes and its
  * topics', joined by LF) or whose message exceeds `maxBytes` is delivered
  * live and not kept: a cursor before it gets `reset`.
  *
