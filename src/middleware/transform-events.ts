@@ -3,7 +3,7 @@ import { SSEParserStream } from '../client/parser-stream.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import type { SSEResponseInit } from '../server/options.ts';
 import { sseResponse } from '../server/response.ts';
-import { EncodedMessage } from '../wire/encoded.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEParserOptions } from '../wire/event.ts';
 import { isEventStream } from './detect.ts';
 
@@ -133,7 +133,7 @@ function relayed(item: unknown, controller: TransformStreamDefaultController): v
   if (
     typeof item === 'object' &&
     item !== null &&
-    !(item instanceof EncodedMessage) &&
+    !encodedBytes(item) &&
     (item as { event?: unknown }).event === 'message'
   ) {
     controller.enqueue({ ...item, event: undefined });
