@@ -126,7 +126,7 @@ export interface ConnectOptions {
   json?: boolean;
   /** See `SSEParserOptions.maxLineLength`: default `maxEventLength` + 64. */
   maxLineLength?: number;
-  /** See `SSEParserOptions.maxEventLength`: default 4 Mi characters. */
+  /** See `SSEParserOptions.maxEventLength`: default 16 Mi characters. */
   maxEventLength?: number;
   /** Called with each response that opened a stream. */
   onOpen?: (response: Response) => void;

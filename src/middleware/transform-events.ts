@@ -11,7 +11,7 @@ import { isEventStream } from './detect.ts';
  * Options of {@link transformEvents}: those of `sseResponse`, less `status`
  * (the upstream's is kept) and `serialize` (relayed data is already text),
  * plus the parser's limits for the upstream stream (`maxEventLength`,
- * default 4 Mi characters; `maxLineLength`, default `maxEventLength` + 64).
+ * default 16 Mi characters; `maxLineLength`, default `maxEventLength` + 64).
  *
  * @example
  * ```ts
