@@ -7,6 +7,7 @@ import { headerBytes } from './last-event-id-header.ts';
 import { readEvents } from './read-events.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
+import { baseOption, resolveURL } from './url.ts';
 
 /**
  * Reads an event stream with `fetch`, as an async iterable of events, and
@@ -42,6 +43,8 @@ export function connect<Events extends EventMap = Record<string, string>>(
   options?: ConnectOptions,
 ): SSEConnection<Events>;
 export function connect(input: string | URL, options: ConnectOptions = {}): SSEConnection<any> {
+  // Checked here, with the options: fetch would fail every attempt alike.
+  const url = resolveURL(input, baseOption(options.base));
   const { method = 'GET', maxRetries = Infinity } = options;
   const { reconnect = /^(get|head)$/i.test(method) } = options;
   const retryDelay = delayOption('retryDelay', options.retryDelay, 3000);
@@ -85,7 +88,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         const abortRequest = () => request.abort();
         signal.addEventListener('abort', abortRequest);
         try {
-          response = await (options.fetch ?? fetch)(input, {
+          response = await (options.fetch ?? fetch)(url, {
             method,
             // A plain object: a custom fetch that spreads it keeps every header.
             headers: Object.fromEntries(headers),
