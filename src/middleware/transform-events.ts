@@ -1,4 +1,5 @@
 import { need } from '../checks.ts';
+import { bodyOf } from '../client/body.ts';
 import { SSEParserStream } from '../client/parser-stream.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import type { SSEResponseInit } from '../server/options.ts';
@@ -112,8 +113,11 @@ export function transformEvents(
       'Pass stages such as filterEvents(keep).',
     );
   });
-  if (!isEventStream(response) || response.body === null) return response;
-  let events: ReadableStream = response.body.pipeThrough(parser);
+  if (!isEventStream(response)) return response;
+  // The relay reads the body: one read already, or held, is refused here.
+  const body = bodyOf(response, 'transformEvents(response)');
+  if (body === null) return response;
+  let events: ReadableStream = body.pipeThrough(parser);
   for (const transform of rest as EventTransform[]) events = events.pipeThrough(transform);
   const headers = new Headers(response.headers);
   for (const name of UPSTREAM_ONLY) headers.delete(name);
