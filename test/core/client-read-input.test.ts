@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
+import * as client from '../../src/client/index.ts';
 import { connect, EventSource, readEvents, type SSEEvent } from '../../src/client/index.ts';
-import { SSEOptionError } from '../../src/index.ts';
+import { SSEError, SSEOptionError } from '../../src/index.ts';
 import { transformEvents } from '../../src/middleware/index.ts';
 import { collect, mockFetch, thrown } from './client-helpers.ts';
 
@@ -21,8 +22,15 @@ async function all(events: AsyncGenerator<SSEEvent, string>) {
   }
 }
 
-const WHAT = /^readEvents\(body\): expected a Response or its body, got .*\. Pass await fetch\(url\) or its body; for text, new Response\(text\)\.$/;
-const ONCE = /^readEvents\(body\): expected a body not yet read, got a (used|locked) one\. A body is read once: make a new one for each reader\.$/;
+const WHAT =
+  /^readEvents\(body\): expected a Response or its body, got .*\. Pass await fetch\(url\) or its body; for text, new Response\(text\)\.$/;
+const ONCE =
+  /^readEvents\(body\): expected a body not yet read, got a (used|locked) one\. A body is read once: make a new one for each reader\.$/;
+
+test('ssekit/client exports the error it throws for these, and the base class', () => {
+  expect(client.SSEOptionError).toBe(SSEOptionError);
+  expect(client.SSEError).toBe(SSEError);
+});
 
 describe('readEvents takes a Response or its body', () => {
   test('a Response is read as its body', async () => {
@@ -85,7 +93,7 @@ describe('transformEvents refuses a body already read', () => {
   });
 });
 
-describe("connect checks what a custom fetch returns", () => {
+describe('connect checks what a custom fetch returns', () => {
   test('the same Response on every call: the second attempt throws SSEOptionError, no silent retry', async () => {
     const response = stream();
     const fetch = vi.fn(async () => response);
