@@ -17,7 +17,9 @@ let bytesOf: (value: object) => Uint8Array | undefined;
  * fields are validated and its data serialized a single time, and a stream
  * that sends it on its own writes these very bytes, without a copy. Make one
  * with {@link preEncode}; `sseResponse` sources, writers and
- * `SSEEncoderStream` accept it wherever they accept a message.
+ * `SSEEncoderStream` accept it wherever they accept a message. Nothing else
+ * makes one: an object made on its prototype is refused (`SSEFieldError`),
+ * and what is sent is always the bytes `preEncode` wrote.
  *
  * @example
  * ```ts
