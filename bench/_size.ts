@@ -56,20 +56,25 @@ export interface Budget {
 export const BUDGETS: Budget[] = [
   // Issue 13 (hostile peers) grew the core: the retry bound, data that is never
   // serializable, an overflow that errors the body, the 'timeout' close reason.
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5630 },
+  // Issue 21: EncodedMessage's brand (a private field, read on every path that
+  // sends one) and the SSEFieldError for one preEncode did not make.
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5700 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 5200,
+    budget: 5290,
     target: 1900,
   },
   // Issue 13 (hostile peers) grew the reader: limits checked when made,
   // grouped joins so memory follows the wire, a readable that delivers the
   // events before an error, clamped and floored reconnection timing.
+  // Issue 21: connect resolves its URL (the base option, the page's base) and
+  // refuses one it cannot fetch; readers take a Response and refuse anything
+  // else, or a body already read, as connect does what its fetch returns.
   {
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
-    budget: 3920,
+    budget: 4400,
     target: 3000,
   },
   {
@@ -86,7 +91,9 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5630, target: 3000 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9370 },
+  // Issue 21: transformEvents refuses a body already read (the readers' check),
+  // and sseResponse carries EncodedMessage's brand.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9570 },
   // The direct path (issue 14) adds the lazy request and the direct writer.
   // The Node adapter grows with its helpers: the log tail with one shared
   // follower per file, writeTimeout and the cut on an errored body.
@@ -110,7 +117,8 @@ export const BUDGETS: Budget[] = [
   { name: 'ssekit/redis', source: "export * from './adapters/redis.ts'", budget: 3740 },
   // Log tailing, its own entry since issue 15 (ssekit/node re-exports it):
   // tailLog serves event streams itself, so the entry carries sseResponse.
-  { name: 'ssekit/tail', source: "export * from './adapters/tail.ts'", budget: 7900 },
+  // Issue 21: sseResponse carries EncodedMessage's brand.
+  { name: 'ssekit/tail', source: "export * from './adapters/tail.ts'", budget: 7950 },
   // The object serves event streams itself, so the entry carries sseResponse
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
   // Issue 21: the log's epoch (and the migration of a 0.2.0 state table), the

@@ -4,8 +4,8 @@
  * each message reads "<what>: expected …, got …. <what to do>".
  *
  * Each entry re-exports the errors it can throw: `ssekit` the encoder's and
- * the options' errors, `ssekit/client` the reader's, `ssekit/hub`,
- * `ssekit/redis` and `ssekit/tail` their own.
+ * the options' errors, `ssekit/client` the reader's and the options' (with
+ * the base class), `ssekit/hub`, `ssekit/redis` and `ssekit/tail` their own.
  *
  * @module
  */

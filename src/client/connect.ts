@@ -1,12 +1,15 @@
+import { need } from '../checks.ts';
 import { SSEParseError, SSEResponseError } from '../errors.ts';
 import { sleep } from '../signal.ts';
 import { isEventStreamType } from '../wire/content-type.ts';
 import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
+import { bodyOf, isResponse } from './body.ts';
 import { headerBytes } from './last-event-id-header.ts';
-import { readEvents } from './read-events.ts';
+import { eventsOf } from './read-events.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
+import { baseOption, resolveURL } from './url.ts';
 
 /**
  * Reads an event stream with `fetch`, as an async iterable of events, and
@@ -42,6 +45,8 @@ export function connect<Events extends EventMap = Record<string, string>>(
   options?: ConnectOptions,
 ): SSEConnection<Events>;
 export function connect(input: string | URL, options: ConnectOptions = {}): SSEConnection<any> {
+  // Checked here, with the options: fetch would fail every attempt alike.
+  const url = resolveURL(input, baseOption(options.base));
   const { method = 'GET', maxRetries = Infinity } = options;
   const { reconnect = /^(get|head)$/i.test(method) } = options;
   const retryDelay = delayOption('retryDelay', options.retryDelay, 3000);
@@ -85,7 +90,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
         const abortRequest = () => request.abort();
         signal.addEventListener('abort', abortRequest);
         try {
-          response = await (options.fetch ?? fetch)(input, {
+          response = await (options.fetch ?? fetch)(url, {
             method,
             // A plain object: a custom fetch that spreads it keeps every header.
             headers: Object.fromEntries(headers),
@@ -107,6 +112,17 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
           error = cause;
         }
         if (signal.aborted) return;
+        // What a custom fetch returned: a mistake in it would fail every
+        // attempt alike, so it is thrown, not retried.
+        if (!error) {
+          need(
+            isResponse(response),
+            'connect: fetch',
+            'a function that resolves to a Response',
+            response,
+            'Return what fetch returns.',
+          );
+        }
         if (response?.status === 204) {
           // "HTTP 204 No Content ... must cause the user agent to fail the connection": stop.
           await response.body?.cancel();
@@ -125,10 +141,11 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
           delay = retryAfter(response);
           await response.body?.cancel();
         } else if (response) {
+          // A 200 without a body (a HEAD request) is a stream that has ended.
+          const body = bodyOf(response, 'connect: fetch');
           readyState = 1;
           options.onOpen?.(response);
-          // A 200 without a body (a HEAD request) is a stream that has ended.
-          const events = readEvents(response.body ?? new Response('').body!, {
+          const events = eventsOf(body, {
             ...options,
             lastEventId,
             signal,

@@ -1,6 +1,7 @@
 import { SSEResponseError } from '../errors.ts';
 import { connect } from './connect.ts';
 import type { ConnectOptions, SSEConnection } from './types.ts';
+import { baseOption } from './url.ts';
 
 /**
  * Options of the {@link EventSource} class: `EventSourceInit` plus what
@@ -110,8 +111,9 @@ export class EventSource extends EventTarget {
 
   constructor(url: string | URL, options: EventSourceOptions = {}) {
     super();
+    const base = baseOption(options.base);
     try {
-      this.url = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+      this.url = new URL(url, base).href;
     } catch {
       // "If urlRecord is failure, then throw a "SyntaxError" DOMException."
       throw new DOMException(

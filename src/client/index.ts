@@ -8,7 +8,7 @@
  * @module
  */
 
-export { SSEParseError, SSEResponseError } from '../errors.ts';
+export { SSEError, SSEOptionError, SSEParseError, SSEResponseError } from '../errors.ts';
 export type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
 export { createSSEParser } from '../wire/parse.ts';
 export { connect } from './connect.ts';

@@ -1,5 +1,6 @@
-import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
+import type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
 import { createSSEParser } from '../wire/parse.ts';
+import { bodyOf } from './body.ts';
 import { createDecoder } from './decode.ts';
 
 /**
@@ -17,34 +18,58 @@ export interface ReadEventsOptions extends Omit<SSEParserOptions, 'onEvent'> {
 }
 
 /**
- * Reads the events of an event-stream body, parsed exactly like
+ * Reads the events of an event-stream body (or of a `Response`, which is
+ * read as its body; one without a body has no events), parsed exactly like
  * `SSEParserStream` does, as an async generator. It reads the body directly:
  * one read per chunk and no stream in between, so it is the fastest way to
  * consume a `fetch` body. Leaving the loop (or `signal`) cancels the body.
  * The generator's return value is the last event ID committed, for resuming.
  * A line or event past its limit throws `SSEParseError`, after every
- * complete event before it.
+ * complete event before it. Anything but a Response or a body, and a body
+ * already read or held by a reader, throws `SSEOptionError` at the call.
  *
  * @example
  * ```ts
  * const response = await fetch(url, { headers: { authorization } });
- * for await (const event of readEvents(response.body!)) {
+ * for await (const event of readEvents(response)) {
  *   console.log(event.event, event.data);
  * }
  * ```
  */
-export async function* readEvents(
-  body: ReadableStream<Uint8Array>,
+export function readEvents(
+  body: Response | ReadableStream<Uint8Array>,
   options: ReadEventsOptions = {},
+): AsyncGenerator<SSEEvent, string, undefined> {
+  return eventsOf(bodyOf(body, 'readEvents(body)'), options);
+}
+
+/**
+ * @internal {@link readEvents} of a body already checked (`null`: a body with
+ * no events). The options are checked here, at the call, as the body is: not
+ * at the first read.
+ */
+export function eventsOf(
+  body: ReadableStream<Uint8Array> | null,
+  options: ReadEventsOptions,
 ): AsyncGenerator<SSEEvent, string, undefined> {
   const events: SSEEvent[] = [];
   const parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
+  return read(body, parser, events, options.signal);
+}
+
+async function* read(
+  body: ReadableStream<Uint8Array> | null,
+  parser: SSEParser,
+  events: SSEEvent[],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SSEEvent, string, undefined> {
+  if (!body) return parser.lastEventId;
   const reader = body.getReader();
   const decode = createDecoder();
   // Cancelling the reader ends a pending read even where an aborted fetch
   // would not reach the body (a custom fetch, a stream of one's own).
   const cancel = () => reader.cancel().catch(() => {});
-  options.signal?.addEventListener('abort', cancel);
+  signal?.addEventListener('abort', cancel);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       let failure: { error: unknown } | undefined;
@@ -61,7 +86,7 @@ export async function* readEvents(
       if (failure) throw failure.error;
     }
   } finally {
-    options.signal?.removeEventListener('abort', cancel);
+    signal?.removeEventListener('abort', cancel);
     cancel();
   }
   return parser.lastEventId;

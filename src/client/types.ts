@@ -84,6 +84,14 @@ export interface ReconnectInfo {
  * ```
  */
 export interface ConnectOptions {
+  /**
+   * The absolute URL a path is resolved against, as `new URL(url, base)`
+   * does: what a server (Node, Deno, Bun, Workers) passes, having no page.
+   * Default: in a page or a worker, the URL `fetch` resolves against (the
+   * document's base URL, or `location`); elsewhere none, and a path throws
+   * `SSEOptionError`.
+   */
+  base?: string | URL;
   /** HTTP method. Default `GET`. */
   method?: string;
   /** Request headers, or a function called before every attempt (to refresh a token). */
@@ -126,7 +134,7 @@ export interface ConnectOptions {
   json?: boolean;
   /** See `SSEParserOptions.maxLineLength`: default `maxEventLength` + 64. */
   maxLineLength?: number;
-  /** See `SSEParserOptions.maxEventLength`: default 4 Mi characters. */
+  /** See `SSEParserOptions.maxEventLength`: default 16 Mi characters. */
   maxEventLength?: number;
   /** Called with each response that opened a stream. */
   onOpen?: (response: Response) => void;

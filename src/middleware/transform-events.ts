@@ -1,9 +1,10 @@
 import { need } from '../checks.ts';
+import { bodyOf } from '../client/body.ts';
 import { SSEParserStream } from '../client/parser-stream.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import type { SSEResponseInit } from '../server/options.ts';
 import { sseResponse } from '../server/response.ts';
-import { EncodedMessage } from '../wire/encoded.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEParserOptions } from '../wire/event.ts';
 import { isEventStream } from './detect.ts';
 
@@ -11,7 +12,7 @@ import { isEventStream } from './detect.ts';
  * Options of {@link transformEvents}: those of `sseResponse`, less `status`
  * (the upstream's is kept) and `serialize` (relayed data is already text),
  * plus the parser's limits for the upstream stream (`maxEventLength`,
- * default 4 Mi characters; `maxLineLength`, default `maxEventLength` + 64).
+ * default 16 Mi characters; `maxLineLength`, default `maxEventLength` + 64).
  *
  * @example
  * ```ts
@@ -112,8 +113,11 @@ export function transformEvents(
       'Pass stages such as filterEvents(keep).',
     );
   });
-  if (!isEventStream(response) || response.body === null) return response;
-  let events: ReadableStream = response.body.pipeThrough(parser);
+  if (!isEventStream(response)) return response;
+  // The relay reads the body: one read already, or held, is refused here.
+  const body = bodyOf(response, 'transformEvents(response)');
+  if (body === null) return response;
+  let events: ReadableStream = body.pipeThrough(parser);
   for (const transform of rest as EventTransform[]) events = events.pipeThrough(transform);
   const headers = new Headers(response.headers);
   for (const name of UPSTREAM_ONLY) headers.delete(name);
@@ -133,7 +137,7 @@ function relayed(item: unknown, controller: TransformStreamDefaultController): v
   if (
     typeof item === 'object' &&
     item !== null &&
-    !(item instanceof EncodedMessage) &&
+    !encodedBytes(item) &&
     (item as { event?: unknown }).event === 'message'
   ) {
     controller.enqueue({ ...item, event: undefined });

@@ -1,5 +1,5 @@
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
-import { EncodedMessage } from '../wire/encoded.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { EventMap, SSEItem } from '../wire/message.ts';
 
 const encoder = new TextEncoder();
@@ -24,9 +24,7 @@ export class SSEEncoderStream<Events extends EventMap = EventMap> extends Transf
     super({
       transform(message, controller) {
         controller.enqueue(
-          message instanceof EncodedMessage
-            ? message.bytes
-            : encoder.encode(encodeMessage(message, options)),
+          encodedBytes(message) ?? encoder.encode(encodeMessage(message, options)),
         );
       },
     });

@@ -1,6 +1,6 @@
 import { join } from '../wire/bytes.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
-import { EncodedMessage } from '../wire/encoded.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEItem } from '../wire/message.ts';
 import { type Feed, type FeedTarget, returnQuietly } from './feed.ts';
 
@@ -236,10 +236,11 @@ export class PullFeed implements Feed {
   }
 
   #hold(item: SSEItem<any>): void {
-    if (item instanceof EncodedMessage) {
+    const bytes = encodedBytes(item);
+    if (bytes) {
       this.#encodeText();
-      this.#parts.push(item.bytes);
-      this.#bytes += item.bytes.byteLength;
+      this.#parts.push(bytes);
+      this.#bytes += bytes.byteLength;
     } else this.#text += encodeMessage(item, this.#options);
   }
 

@@ -1,7 +1,7 @@
 import { sleep } from '../signal.ts';
 import { join } from '../wire/bytes.ts';
 import { encodeComment, encodeMessage, retryText } from '../wire/encode.ts';
-import { EncodedMessage } from '../wire/encoded.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { EventMap, SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
 import type { MessageData } from './context.ts';
@@ -281,10 +281,7 @@ export class EventStream<Events extends EventMap = EventMap>
 
   #send(message: SSEItem<any>): boolean {
     if (this.#done) return false;
-    const bytes =
-      message instanceof EncodedMessage
-        ? message.bytes
-        : encoder.encode(encodeMessage(message, this.#options));
+    const bytes = encodedBytes(message) ?? encoder.encode(encodeMessage(message, this.#options));
     return this.#write(bytes);
   }
 

@@ -1,6 +1,6 @@
 import { describe, MAX_DELAY } from '../checks.ts';
 import { SSEFieldError, SSESerializeError } from '../errors.ts';
-import { EncodedMessage, fromWireText } from './encoded.ts';
+import { EncodedMessage, encodedBytes, fromWireText } from './encoded.ts';
 import type { EventMap, Serialize, SSEItem } from './message.ts';
 
 // "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
@@ -59,12 +59,20 @@ export interface EncodeOptions {
  */
 export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): string {
   if (typeof message === 'string') return dataLines(message) + '\n';
-  if (message instanceof EncodedMessage) return message.text;
+  if (encodedBytes(message)) return (message as EncodedMessage).text;
   if (message === null || typeof message !== 'object') {
     throw new SSEFieldError(
       'data',
       message,
       `message: expected a string or { data, event, id, retry, comment }, got ${describe(message)}. Use { data: value }.`,
+    );
+  }
+  if (message instanceof EncodedMessage) {
+    // On the prototype but not made by preEncode: its bytes were never checked.
+    throw new SSEFieldError(
+      'data',
+      message,
+      'message: expected preEncode(), got a forged EncodedMessage. Use preEncode(message).',
     );
   }
   const { event, data, id, retry, comment } = message;
@@ -123,8 +131,8 @@ export function preEncode<Events extends EventMap = EventMap>(
   message: SSEItem<Events>,
   options?: EncodeOptions,
 ): EncodedMessage {
-  return message instanceof EncodedMessage
-    ? message
+  return encodedBytes(message)
+    ? (message as EncodedMessage)
     : fromWireText(encodeMessage(message, options));
 }
 

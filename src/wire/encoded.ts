@@ -1,3 +1,4 @@
+import { isObject } from '../checks.ts';
 import { SSEOptionError } from '../errors.ts';
 
 const encoder = new TextEncoder();
@@ -8,12 +9,17 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 // checked, never raw text that could carry fields nobody validated.
 const TRUSTED = Symbol('EncodedMessage');
 
+// Set by the class's static block: only code inside the class can read #bytes.
+let bytesOf: (value: object) => Uint8Array | undefined;
+
 /**
  * A message encoded once, ready to be sent to any number of streams: its
  * fields are validated and its data serialized a single time, and a stream
  * that sends it on its own writes these very bytes, without a copy. Make one
  * with {@link preEncode}; `sseResponse` sources, writers and
- * `SSEEncoderStream` accept it wherever they accept a message.
+ * `SSEEncoderStream` accept it wherever they accept a message. Nothing else
+ * makes one: an object made on its prototype is refused (`SSEFieldError`),
+ * and what is sent is always the bytes `preEncode` wrote.
  *
  * @example
  * ```ts
@@ -22,8 +28,15 @@ const TRUSTED = Symbol('EncodedMessage');
  * ```
  */
 export class EncodedMessage {
-  /** The wire text as UTF-8, ending with the blank line that dispatches it. */
-  readonly bytes: Uint8Array;
+  // The brand: a private field exists only on objects this constructor made,
+  // so `#bytes in value` cannot be faked the way `instanceof` can (by
+  // Object.create on the prototype), and what is sent is read from it, never
+  // from a property that could be redefined.
+  readonly #bytes: Uint8Array;
+
+  static {
+    bytesOf = (value) => (#bytes in value ? value.#bytes : undefined);
+  }
 
   /** Make one with {@link preEncode}: from raw text it throws `SSEOptionError`. */
   private constructor(text: string, token: symbol) {
@@ -32,7 +45,12 @@ export class EncodedMessage {
         'new EncodedMessage(): expected preEncode(), got raw text. Use preEncode(message).',
       );
     }
-    this.bytes = encoder.encode(text);
+    this.#bytes = encoder.encode(text);
+  }
+
+  /** The wire text as UTF-8, ending with the blank line that dispatches it. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
   }
 
   /**
@@ -41,8 +59,17 @@ export class EncodedMessage {
    * surrogate in the message reads back as U+FFFD, as every client sees it.
    */
   get text(): string {
-    return decoder.decode(this.bytes);
+    return decoder.decode(this.#bytes);
   }
+}
+
+/**
+ * @internal The bytes of an EncodedMessage that ssekit made, or `undefined`
+ * for anything else (a string, a message object, a forgery): the one check
+ * every path that sends an EncodedMessage as it is makes, on every message.
+ */
+export function encodedBytes(value: unknown): Uint8Array | undefined {
+  return isObject(value) ? bytesOf(value) : undefined;
 }
 
 /**

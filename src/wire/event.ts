@@ -54,7 +54,8 @@ export interface SSEParserOptions {
   /**
    * The longest `data` an event may gather, in UTF-16 code units, the LF
    * between two `data` lines included (so an event of a million empty
-   * `data` lines counts a million). Default 4 Mi (4,194,304).
+   * `data` lines counts a million). Default 16 Mi (16,777,216): a base64
+   * image of 12 MB fits.
    */
   maxEventLength?: number;
 }

@@ -5,7 +5,11 @@ import type { SSEEvent, SSEParser, SSEParserOptions } from './event.ts';
 const LF = 10;
 const SPACE = 32;
 const COLON = 58;
-const DEFAULT_EVENT_LENGTH = 4 * 1024 * 1024;
+// Real streams send single events of several MiB (an image-generation API's
+// base64 image is one data line), and a reader holds about 1 byte a character
+// of Latin-1 text before a limit stops it, 2 of text beyond: 16 Mi lets a
+// 12 MB image through and bounds a reader at about 16 to 32 MiB.
+const DEFAULT_EVENT_LENGTH = 16 * 1024 * 1024;
 // Many short pieces of one string (the data lines of an event, the pieces of
 // a line cut across chunks) are joined in groups of this many: an array slot
 // and a string each would cost 8 to 40 bytes a piece, a joined group about

@@ -1,7 +1,16 @@
-import { describe, expect, test } from 'vitest';
-import { SSEError, SSEOptionError } from '../../src/errors.ts';
-import { createMemoryLog, hubEntry } from '../../src/hub/index.ts';
-import { EncodedMessage, encodeMessage, preEncode } from '../../src/index.ts';
+import { describe, expect, test, vi } from 'vitest';
+import { SSEError, SSEFieldError, SSEOptionError } from '../../src/errors.ts';
+import { createHub, createMemoryLog, hubEntry } from '../../src/hub/index.ts';
+import {
+  createEventStream,
+  EncodedMessage,
+  encodeMessage,
+  preEncode,
+  SSEEncoderStream,
+  sseResponse,
+} from '../../src/index.ts';
+import { mapEvents, transformEvents } from '../../src/middleware/index.ts';
+import { PATHS, settle, textOf } from './_helpers.ts';
 
 // An EncodedMessage is sent as it is, so its text must be one whole message
 // whose fields ssekit validated: raw text could end a message early, start
@@ -68,5 +77,143 @@ describe('hubEntry takes one message without an id, nothing else', () => {
     );
     const id = await log.append(['t'], 'data: fine\n\n');
     expect(seen).toEqual([`id: ${id}\ndata: fine\n\n`]);
+  });
+});
+
+// Two ways to make something that looks like an EncodedMessage without
+// preEncode: an object on its prototype (it passes `instanceof`), and a real
+// one whose `bytes` were replaced. Either would put an `event: admin` line,
+// which no check ever saw, on the wire.
+const INJECTED = new TextEncoder().encode('event: admin\ndata: forged\n\n');
+const forgeries = (): [string, () => EncodedMessage][] => [
+  [
+    'Object.create(EncodedMessage.prototype)',
+    () => Object.create(EncodedMessage.prototype, { bytes: { value: INJECTED } }),
+  ],
+  [
+    'a real one with its bytes replaced',
+    () => Object.defineProperty(preEncode('real'), 'bytes', { value: INJECTED }),
+  ],
+];
+const FORGED =
+  /^message: expected preEncode\(\), got a forged EncodedMessage\. Use preEncode\(message\)\.$/;
+
+const streamOf = (items: unknown[]) =>
+  new ReadableStream({
+    start(controller) {
+      for (const item of items) controller.enqueue(item);
+      controller.close();
+    },
+  });
+
+/** What one forgery does on one path: the wire text, and the error if any. */
+function refusedOrReal(kind: string, text: string): void {
+  expect(text).not.toContain('admin');
+  if (kind.startsWith('a real one')) expect(text).toContain('data: real\n\n');
+}
+
+describe.each(forgeries())('a forged EncodedMessage (%s) never reaches the wire', (kind, forge) => {
+  const isObjectCreate = kind.startsWith('Object.create');
+
+  test('encodeMessage and preEncode refuse it with SSEFieldError, or use the real bytes', () => {
+    if (isObjectCreate) {
+      expect(() => encodeMessage(forge())).toThrow(SSEFieldError);
+      expect(() => encodeMessage(forge())).toThrow(FORGED);
+      expect(() => preEncode(forge())).toThrow(FORGED);
+    } else {
+      expect(encodeMessage(forge())).toBe('data: real\n\n');
+      expect(preEncode(forge()).text).toBe('data: real\n\n');
+    }
+  });
+
+  test.each(PATHS)('yielded by a generator (%s path)', async (path) => {
+    const onError = vi.fn();
+    const response = sseResponse(
+      async function* () {
+        yield 'fine';
+        yield forge();
+        yield 'after';
+      },
+      { onError, heartbeat: false },
+    );
+    const text = await textOf(response, path);
+    refusedOrReal(kind, text);
+    if (isObjectCreate) {
+      expect(text).toBe(':\n\ndata: fine\n\n');
+      expect(onError).toHaveBeenCalledOnce();
+      expect(onError.mock.calls[0]![0]).toBeInstanceOf(SSEFieldError);
+    } else expect(text).toBe(':\n\ndata: fine\n\ndata: real\n\ndata: after\n\n');
+  });
+
+  test.each(PATHS)('in an array or a ReadableStream source (%s path)', async (path) => {
+    for (const source of [() => ['fine', forge()], () => streamOf(['fine', forge()])]) {
+      const onError = vi.fn();
+      const text = await textOf(sseResponse(source() as never, { onError }), path);
+      refusedOrReal(kind, text);
+      expect(onError).toHaveBeenCalledTimes(isObjectCreate ? 1 : 0);
+    }
+  });
+
+  test('sent by the push writer: send() throws before writing, or sends the real bytes', async () => {
+    const { response, writer } = createEventStream({ heartbeat: false });
+    if (isObjectCreate) expect(() => writer.send(forge())).toThrow(FORGED);
+    else expect(writer.send(forge())).toBe(true);
+    writer.close();
+    refusedOrReal(kind, await response.text());
+
+    const pushed = sseResponse(async ({ send }) => {
+      if (isObjectCreate) expect(() => send(forge())).toThrow(SSEFieldError);
+      else send(forge());
+    });
+    refusedOrReal(kind, await pushed.text());
+  });
+
+  test('returned by onError as the final event: nothing of it is written', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const response = sseResponse(
+      async function* () {
+        yield 'fine';
+        throw new Error('source failed');
+      },
+      { onError: () => forge(), heartbeat: false },
+    );
+    refusedOrReal(kind, await response.text());
+    log.mockRestore();
+  });
+
+  test('through SSEEncoderStream: the stream errors with SSEFieldError', async () => {
+    const bytes = streamOf(['fine', forge()]).pipeThrough(new SSEEncoderStream());
+    const seen: string[] = [];
+    const decoder = new TextDecoder();
+    const reader = bytes.getReader();
+    const read = (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        seen.push(decoder.decode(r.value));
+      }
+    })();
+    if (isObjectCreate) await expect(read).rejects.toThrow(FORGED);
+    else await read;
+    refusedOrReal(kind, seen.join(''));
+  });
+
+  test("returned by a relay's transform: the relayed stream ends before it", async () => {
+    const onError = vi.fn();
+    const upstream = sseResponse(['one', 'two'], { heartbeat: false });
+    const relayed = transformEvents(
+      upstream,
+      { heartbeat: false, onError },
+      mapEvents((event: { data: string }) => (event.data === 'two' ? forge() : event)),
+    );
+    const text = await relayed.text();
+    refusedOrReal(kind, text);
+    expect(text).toContain('data: one\n\n');
+    if (isObjectCreate) expect(onError.mock.calls[0]![0]).toBeInstanceOf(SSEFieldError);
+  });
+
+  test('published to a hub: refused with SSEOptionError, like a real one', async () => {
+    const hub = createHub();
+    expect(() => hub.publish('t', forge() as never)).toThrow(SSEOptionError);
+    await hub.close();
+    await settle();
   });
 });

@@ -231,12 +231,12 @@ describe('limit options', () => {
     },
   );
 
-  test('the defaults: events of 4 Mi characters, lines of that plus a field name', () => {
+  test('the defaults: events of 16 Mi characters, lines of that plus a field name', () => {
     const events: number[] = [];
     const parser = createSSEParser({ onEvent: (event) => events.push(event.data.length) });
-    parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024)}\n\n`);
-    expect(events).toEqual([4 * 1024 * 1024]);
-    expect(() => parser.feed(`data: ${'x'.repeat(4 * 1024 * 1024 + 1)}\n`)).toThrow(
+    parser.feed(`data: ${'x'.repeat(16 * 1024 * 1024)}\n\n`);
+    expect(events).toEqual([16 * 1024 * 1024]);
+    expect(() => parser.feed(`data: ${'x'.repeat(16 * 1024 * 1024 + 1)}\n`)).toThrow(
       /maxEventLength/,
     );
   });
