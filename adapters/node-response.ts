@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { MAX_DELAY, need } from '../src/checks.ts';
+import { timeoutOption } from '../src/checks.ts';
 import { directStream } from '../src/server/direct.ts';
 import { HOP_BY_HOP } from '../src/server/headers.ts';
 import { DirectConnection } from './node-direct.ts';
@@ -77,15 +77,7 @@ function writeHead(req: NodeRequest, res: NodeResponse, response: Response): voi
 
 /** @internal The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
 export function writeTimeoutOption(value: unknown): number {
-  if (value === undefined) return 30_000;
-  if (value === false || value === 0) return 0;
-  need(
-    typeof value === 'number' && value > 0,
-    'writeTimeout',
-    'milliseconds above 0, or false to turn it off',
-    value,
-  );
-  return Math.min(value as number, MAX_DELAY);
+  return timeoutOption('writeTimeout', value, 30_000);
 }
 
 /** The body path: reads `body` and writes it, with backpressure and the write timeout. */
