@@ -41,12 +41,13 @@ export interface NodeHandlerOptions {
   /** When it aborts, open event streams end cleanly (a server shutdown). */
   signal?: AbortSignal;
   /**
-   * Milliseconds a response may wait for a client that accepts no bytes at
+   * Milliseconds a response may wait for a client that takes no bytes at
    * all before its connection is destroyed (an event stream then closes with
    * reason `'timeout'`): a client that stops reading cannot pin what Node
-   * buffers for it, whatever the overflow policy. A slow client that takes
-   * some bytes is never cut. Default 30000; `false` or 0 turns it off; at
-   * most 2^31-1.
+   * buffers for it, whatever the overflow policy. A slow client is not cut
+   * while the server sees it take bytes (on HTTP/1.1, what the kernel takes
+   * from the socket, even mid-write); the kernel shows that in steps (see
+   * the README). Default 30000; `false` or 0 turns it off; at most 2^31-1.
    */
   writeTimeout?: number | false;
 }
