@@ -142,6 +142,23 @@ describe.each(matrix)('%s, %s path', (version, path) => {
   });
 });
 
+describe.each(matrix)('%s, %s path: a source faster than its client', (version, path) => {
+  test('a client reading 1 KiB/s of a 2 KiB/s stream stays for twice writeTimeout', async () => {
+    // The buffers on the way hold what it has not read yet: nothing waits
+    // in Node, so nothing is timed, however slow the client.
+    const data = 'x'.repeat(190);
+    const { port, closes } = await server(version, path, async function* ({ sleep }) {
+      while (await sleep(100)) yield { data };
+    });
+    const client = reader(version, port);
+    client.rate = 1024;
+    await sleep(2.5 * WRITE_TIMEOUT);
+    expect(closes).toEqual([]);
+    expect(client.closed).toBe(false);
+    expect(client.read).toBeGreaterThan(1024);
+  });
+});
+
 describe.each(matrix.filter(([version]) => version === 'HTTP/1.1'))(
   '%s, %s path: one write longer than writeTimeout',
   (version, path) => {
