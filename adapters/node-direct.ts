@@ -9,6 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { DirectSink, DirectStream } from '../src/server/direct.ts';
 import type { NodeResponse } from './node-response.ts';
+import { watchStall } from './node-stall.ts';
 
 /**
  * @internal The direct path (see `directStream`): the stream writes its bytes into the
@@ -17,17 +18,16 @@ import type { NodeResponse } from './node-response.ts';
  * over; it is unset when the stream finished before it could attach (its
  * bytes are then in the body: read that).
  *
- * A write that fills the socket starts the write timeout: if the bytes Node
- * holds do not go down for that long, the stream closes as 'timeout' and the
- * socket is destroyed.
+ * A write that fills the socket starts the write timeout: if the client
+ * takes none of what Node holds for it for that long (see `watchStall`),
+ * the stream closes as 'timeout' and the socket is destroyed.
  */
 export class DirectConnection implements DirectSink {
   done: Promise<void> | undefined;
   #res: NodeResponse;
   #direct: DirectStream;
   #timeout: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #held = 0;
+  #unwatch: (() => void) | undefined;
   #resolve: (() => void) | undefined;
   #onDrain: (() => void) | undefined;
 
@@ -63,7 +63,7 @@ export class DirectConnection implements DirectSink {
   }
 
   #closed = (): void => {
-    clearTimeout(this.#timer);
+    this.#unwatch?.();
     if (this.#onDrain) this.#res.off('drain', this.#onDrain);
     // Before end(): the client left (or the socket was cut); the stream closes.
     if (!this.#res.writableEnded) this.#direct.cancel();
@@ -73,24 +73,15 @@ export class DirectConnection implements DirectSink {
   /** The socket is full: wait for 'drain', and time the wait. */
   #stalled(): void {
     this.#onDrain ??= () => {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.#unwatch?.();
+      this.#unwatch = undefined;
       this.#direct.drained();
     };
     this.#res.once('drain', this.#onDrain);
-    if (!this.#timeout || this.#timer) return;
-    this.#held = this.#res.writableLength;
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
-  }
-
-  #check(): void {
-    const held = this.#res.writableLength;
-    if (held > 0 && held >= this.#held) {
+    if (!this.#timeout || this.#unwatch) return;
+    this.#unwatch = watchStall(this.#res, this.#timeout, () => {
       this.#direct.cancel('timeout');
       this.#res.destroy();
-      return;
-    }
-    this.#held = held; // slow, not stalled: another full timeout
-    this.#timer = setTimeout(() => this.#check(), this.#timeout);
+    });
   }
 }

@@ -9,11 +9,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { MAX_DELAY, need } from '../src/checks.ts';
+import { timeoutOption } from '../src/checks.ts';
 import { directStream } from '../src/server/direct.ts';
 import { HOP_BY_HOP } from '../src/server/headers.ts';
 import { DirectConnection } from './node-direct.ts';
 import type { NodeRequest } from './node-request.ts';
+import { watchStall } from './node-stall.ts';
 
 /**
  * A response as `node:http` or the `node:http2` compat API hands it over:
@@ -77,15 +78,7 @@ function writeHead(req: NodeRequest, res: NodeResponse, response: Response): voi
 
 /** @internal The write timeout in ms, 0 for none: checked, and clamped to what a timer can wait. */
 export function writeTimeoutOption(value: unknown): number {
-  if (value === undefined) return 30_000;
-  if (value === false || value === 0) return 0;
-  need(
-    typeof value === 'number' && value > 0,
-    'writeTimeout',
-    'milliseconds above 0, or false to turn it off',
-    value,
-  );
-  return Math.min(value as number, MAX_DELAY);
+  return timeoutOption('writeTimeout', value, 30_000);
 }
 
 /** The body path: reads `body` and writes it, with backpressure and the write timeout. */
@@ -145,9 +138,9 @@ function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout:
 
 /**
  * Resolves on `event` ('drain' or 'finish'), or on 'close': after a destroy
- * they never come. With a timeout, calls `stalled` when the bytes Node holds
- * for the client did not go down for `timeout` ms; a slow client that takes
- * some gets another `timeout`.
+ * they never come. With a timeout, calls `stalled` when the client took
+ * none of what Node holds for it for `timeout` ms (see `watchStall`); a slow
+ * client that takes some is never cut.
  */
 function settled(
   res: NodeResponse,
@@ -156,20 +149,13 @@ function settled(
   stalled: () => void,
 ): Promise<void> {
   return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let held = res.writableLength;
-    const check = () => {
-      const now = res.writableLength;
-      if (now > 0 && now >= held) return stalled(); // 'close' follows and settles
-      held = now;
-      timer = setTimeout(check, timeout);
-    };
+    // 'close' follows a stall's destroy, and settles.
+    const unwatch = timeout ? watchStall(res, timeout, stalled) : undefined;
     const settle = () => {
-      clearTimeout(timer);
+      unwatch?.();
       res.off(event, settle).off('close', settle);
       resolve();
     };
     res.once(event, settle).once('close', settle);
-    if (timeout) timer = setTimeout(check, timeout);
   });
 }

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { FetchHandler } from '../src/middleware/compose.ts';
 import { onAbort } from '../src/server/signal-watch.ts';
 import { isEventStreamType } from '../src/wire/content-type.ts';
+import { limitsOptions, timeBody } from './node-limits.ts';
 import { LazyRequest, type NodeRequest } from './node-request.ts';
 import { type NodeResponse, respond, writeTimeoutOption } from './node-response.ts';
 
@@ -40,12 +41,13 @@ export interface NodeHandlerOptions {
   /** When it aborts, open event streams end cleanly (a server shutdown). */
   signal?: AbortSignal;
   /**
-   * Milliseconds a response may wait for a client that accepts no bytes at
+   * Milliseconds a response may wait for a client that takes no bytes at
    * all before its connection is destroyed (an event stream then closes with
    * reason `'timeout'`): a client that stops reading cannot pin what Node
-   * buffers for it, whatever the overflow policy. A slow client that takes
-   * some bytes is never cut. Default 30000; `false` or 0 turns it off; at
-   * most 2^31-1.
+   * buffers for it, whatever the overflow policy. A slow client is not cut
+   * while the server sees it take bytes (on HTTP/1.1, what the kernel takes
+   * from the socket, even mid-write); the kernel shows that in steps (see
+   * the README). Default 30000; `false` or 0 turns it off; at most 2^31-1.
    */
   writeTimeout?: number | false;
 }
@@ -121,7 +123,7 @@ export function toNodeHandler(
  *
  * @example
  * ```ts
- * await serve(app, { port: 3000, hostname: '0.0.0.0', grace: 10_000 });
+ * await serve(app, { port: 3000, hostname: '0.0.0.0', grace: 10_000, maxConnections: 50_000 });
  * ```
  */
 export interface NodeServeOptions {
@@ -135,6 +137,26 @@ export interface NodeServeOptions {
   grace?: number;
   /** As in {@link NodeHandlerOptions}: a client that accepts nothing for this long is cut. Default 30000. */
   writeTimeout?: number | false;
+  /**
+   * Milliseconds a request's headers may take to arrive, from the connection
+   * (on a reused one, from the request's first byte): later, a `408` and the
+   * connection is closed. Checked once a second. Default 5000; `false` or 0
+   * turns it off; at most 2^31-1.
+   */
+  headersTimeout?: number | false;
+  /**
+   * Milliseconds a request's body may take to arrive after its headers:
+   * later, a `408` and the connection is closed. A response being sent is
+   * never cut by it, so an event stream lives as long as it likes. Default
+   * 30000; `false` or 0 turns it off; at most 2^31-1.
+   */
+  requestTimeout?: number | false;
+  /**
+   * The most connections open at once: one more is closed as soon as it is
+   * accepted (the server emits `'drop'`). Keep it under the open-file limit
+   * (`ulimit -n`), with room for what else the process opens. Default: no cap.
+   */
+  maxConnections?: number;
 }
 
 /**
@@ -158,7 +180,8 @@ export interface NodeServer {
  * Starts a `node:http` server for a fetch handler. `close()` (or aborting
  * `signal`) shuts down gracefully: no new connections, open event streams end
  * cleanly at once (their clients resume elsewhere with Last-Event-ID), other
- * responses get `grace` ms to finish.
+ * responses get `grace` ms to finish. Headers slower than `headersTimeout`
+ * (5 s) and bodies slower than `requestTimeout` (30 s) get a `408`.
  *
  * @example
  * ```ts
@@ -174,16 +197,19 @@ export async function serve(
   options: NodeServeOptions = {},
 ): Promise<NodeServer> {
   const { port = 0, hostname, signal, grace = 5000, writeTimeout } = options;
+  const limits = limitsOptions(options);
   const shutdown = new AbortController();
   // Every open event stream listens to it: thousands are normal, not a leak
   // (Node warns from the 11th listener on).
   setMaxListeners(0, shutdown.signal);
   const listener = toNodeHandler(handler, { signal: shutdown.signal, writeTimeout });
-  const server = createServer((req, res) => {
+  const server = createServer(limits.server, (req, res) => {
     // A response that finishes during a shutdown leaves an idle keep-alive socket.
     res.once('finish', () => shutdown.signal.aborted && server.closeIdleConnections());
+    if (limits.requestTimeout) timeBody(req, res, limits.requestTimeout);
     return listener(req, res);
   });
+  if (limits.maxConnections) server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     // Only a failed listen rejects: once listening, later errors are the
     // caller's (`server.on('error')`), or thrown as Node does when nobody listens.

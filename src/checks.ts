@@ -66,6 +66,23 @@ export function needDelay(option: string, value: unknown, advice?: string): void
   need(isDelay(value), option, DELAY, value, advice);
 }
 
+/**
+ * @internal A timeout option in milliseconds: `fallback` when left out, 0
+ * (none) for `false` or 0, else a number above 0, clamped to
+ * {@link MAX_DELAY} (a longer one would fire at once), or an `SSEOptionError`.
+ */
+export function timeoutOption(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === false || value === 0) return 0;
+  need(
+    typeof value === 'number' && value > 0,
+    option,
+    'milliseconds above 0, or false to turn it off',
+    value,
+  );
+  return Math.min(value as number, MAX_DELAY);
+}
+
 /** @internal An object (not null); arrays and functions count. */
 export function isObject(value: unknown): value is Record<PropertyKey, any> {
   return typeof value === 'object' && value !== null;

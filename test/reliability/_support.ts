@@ -70,13 +70,21 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Spawns `node file ...args` and waits for its `ready <port>` line. */
+/**
+ * Spawns `node file ...args` and waits for its `ready <port>` line.
+ * `openFiles` lowers its open-file limit (`ulimit -n`), as a server in
+ * production may have it.
+ */
 export async function start(
   file: string,
   env: Record<string, string> = {},
   args: string[] = [],
+  { openFiles }: { openFiles?: number } = {},
 ): Promise<Child> {
-  const child = spawn(process.execPath, ['--expose-gc', file, ...args], {
+  const command = [process.execPath, '--expose-gc', file, ...args];
+  // A process may lower its own limit, never raise it: the shell does it, then becomes node.
+  const limited = ['-c', `ulimit -n ${openFiles} && exec "$@"`, 'sh', ...command];
+  const child = spawn(openFiles ? 'sh' : command[0]!, openFiles ? limited : command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
