@@ -55,12 +55,22 @@ export class RequestBody {
   #req: Incoming;
   // Set while the stream takes the body; after that, nothing may call it.
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  // A stream closed with chunks the handler has not read yet: they go at the
+  // response's end too, so a read after it rejects whatever Node's timing.
+  #closed: ReadableStreamDefaultController<Uint8Array> | undefined;
   // Bytes thrown away since the handler stopped reading; -1 while it reads.
   #dropped = -1;
   #over = false;
 
   constructor(req: Incoming) {
     this.#req = req;
+    // Node keeps an HTTP/2 stream whose body was read from open until that
+    // body ends, and its response's 'close' waits for that: a client that
+    // sends on, or a stream paused with a reader held, would hold it for
+    // ever. Its response sent, the request is over.
+    if (req.httpVersionMajor >= 2) {
+      (req as Http2ServerRequest).stream.once('finish', () => this.finish());
+    }
   }
 
   /** The body as a stream: one that errors once the response is over or the client left. */
@@ -72,9 +82,9 @@ export class RequestBody {
         if (gone(req)) return controller.error(aborted());
         this.#controller = controller;
         req.pause().on('data', this.#data).on('end', this.#end);
-        // Node's 'close' before 'end' is a client that left: under HTTP/2
-        // the request still ends after it, and what it read is not the body.
-        req.on('error', this.#failed).on('close', this.#failed);
+        // A client that left: 'close' (or 'error') before 'end'. Under HTTP/2
+        // a reset stream says 'aborted', then ends as if the body were whole.
+        req.on('error', this.#failed).on('close', this.#failed).on('aborted', this.#failed);
       },
       pull: () => void (this.#controller && req.resume()),
       cancel: () => this.#drop(),
@@ -83,18 +93,19 @@ export class RequestBody {
 
   /**
    * The response is over: a read from now on rejects (as Deno's and Bun's do),
-   * and the rest of the body is dropped; or, when there is more than
-   * `MAX_UNREAD` of it, or an HTTP/2 client still sends, the request is ended
-   * once the response is out.
+   * and the rest of the body is dropped; past `MAX_UNREAD` of it, or under
+   * HTTP/2 while the client still sends, the request is ended instead.
    */
   finish(): void {
+    if (this.#over) return;
     this.#over = true;
-    this.#release()?.error(overError());
-    const req = this.#req;
+    // Erroring a stream whose queue is drained does nothing.
+    (this.#release() ?? this.#closed)?.error(overError());
+    this.#closed = undefined;
+    if (this.#dropped > MAX_UNREAD) return this.#close();
+    this.#drop();
     // An HTTP/2 stream is told to stop at no cost to its connection.
-    const sending = req.httpVersionMajor >= 2 && !(req as Http2ServerRequest).stream.state.remoteClose;
-    if (sending || this.#dropped > MAX_UNREAD) this.#close();
-    else this.#drop();
+    if (this.#req.httpVersionMajor >= 2) this.#close();
   }
 
   #data = (chunk: Buffer): void => {
@@ -103,7 +114,10 @@ export class RequestBody {
     if ((controller.desiredSize ?? 0) <= 0) this.#req.pause();
   };
 
-  #end = (): void => this.#release()?.close();
+  #end = (): void => {
+    this.#closed = this.#release();
+    this.#closed?.close();
+  };
 
   #failed = (): void => this.#release()?.error(aborted());
 
@@ -116,7 +130,8 @@ export class RequestBody {
       .off('data', this.#data)
       .off('end', this.#end)
       .off('error', this.#failed)
-      .off('close', this.#failed);
+      .off('close', this.#failed)
+      .off('aborted', this.#failed);
     return controller;
   }
 
@@ -127,40 +142,63 @@ export class RequestBody {
     this.#dropped = 0;
     const req = this.#req;
     if (req.readableEnded || gone(req)) return;
-    req.on('data', this.#discard).once('end', this.#stop).once('close', this.#stop).resume();
+    req.on('data', this.#discard).once('end', this.#stop).once('close', this.#stop);
+    // Once its response is over, Node tells an HTTP/1.1 request nothing of
+    // its connection closing: the socket does.
+    if (req.httpVersionMajor < 2) req.socket.once('close', this.#lost);
+    req.resume();
   }
 
   #discard = (chunk: Buffer): void => {
     this.#dropped += chunk.length;
     if (this.#dropped <= MAX_UNREAD) return;
     // Read no more: TCP's or HTTP/2's flow control holds the client back.
-    this.#stop();
-    this.#req.pause();
+    this.#req.off('data', this.#discard).pause();
     if (this.#over) this.#close();
   };
 
   #stop = (): void => {
-    this.#req.off('data', this.#discard).off('end', this.#stop).off('close', this.#stop);
+    const req = this.#req;
+    req.off('data', this.#discard).off('end', this.#stop).off('close', this.#stop);
+    if (req.httpVersionMajor < 2) req.socket.off('close', this.#lost);
+  };
+
+  /** The connection closed before the body ended: the request ends too, as when a client leaves. */
+  #lost = (): void => {
+    this.#stop();
+    this.#req.destroy();
   };
 
   /** Ends a request whose body will not be read, once its response is out. */
   #close(): void {
     const req = this.#req;
     if (gone(req)) return;
-    if (req.httpVersionMajor >= 2) {
-      // RST_STREAM with NO_ERROR, sent after the response: the client stops
-      // sending and keeps the response (RFC 9113 §8.1); the session goes on.
-      (req as Http2ServerRequest).stream.close();
-      return;
-    }
+    if (req.httpVersionMajor >= 2) return this.#reset(req as Http2ServerRequest);
     // HTTP/1.1: a FIN after the response; the reset only after LINGER.
     const socket = req.socket;
     socket.end();
     const timer = setTimeout(() => socket.destroy(), LINGER);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      req.destroy(); // as when a client leaves: whoever waits on the request hears of it
-    });
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * RST_STREAM with NO_ERROR once the response is out, if the client still
+   * sends: it stops, keeps the response (RFC 9113 §8.1), and the session
+   * goes on. A turn after the response's 'finish', as Node closes streams
+   * itself: a reset from inside it, once the client's side has ended, spins
+   * Node's HTTP/2 session for ever.
+   */
+  #reset(req: Http2ServerRequest): void {
+    const { stream } = req;
+    const reset = () =>
+      setImmediate(() => {
+        if (req.readableEnded || stream.closed || stream.destroyed) return;
+        this.#stop();
+        stream.close();
+        req.resume(); // what Node holds of the body flows out, so the stream can close
+      });
+    if (stream.writableFinished) reset();
+    else stream.once('finish', reset);
   }
 }
 

@@ -7,7 +7,7 @@
  *
  *   node bundle.mjs serve|listener|http2     prints `ready <port>`
  *
- * `POST /?way=none|cancel|reader|break` stops reading the body that way and
+ * `POST /?way=none|cancel|reader|break|throw` stops reading the body that way and
  * answers 413; `GET /` answers `ok`; `GET /stats` tells what the requests
  * so far left behind.
  */
@@ -31,6 +31,17 @@ const ways: Record<string, (body: ReadableStream<Uint8Array>) => Promise<void>> 
   break: async (body) => {
     for await (const _ of body as unknown as AsyncIterable<Uint8Array>) break;
   },
+  // Reads it all, then fails: a 500.
+  throw: async (body) => {
+    await new Response(body).arrayBuffer();
+    throw new Error('planned');
+  },
+};
+
+// The adapter logs a handler's failure; the planned one is no news.
+const logError = console.error;
+console.error = (...args: unknown[]) => {
+  if ((args[1] as Error)?.message !== 'planned') logError(...args);
 };
 
 /** Listeners on `req` for `event`, but for Node's own (its server's `clearIncoming` on 'end'). */

@@ -189,6 +189,14 @@ describe.each(['serve', 'listener', 'http2'])('a handler that stops reading the 
     },
   );
 
+  test('a handler that reads the whole body and then throws: the 500 arrives, the server goes on', async () => {
+    const failed = await ask('/?way=throw', 'POST', Buffer.from('{"a":"x"}'));
+    expect([failed.status, failed.text]).toEqual([500, '']);
+    expect(await ask('/')).toMatchObject({ status: 200, text: 'ok' });
+    expect(server.child.exitCode).toBe(null);
+    expect(server.stderr()).toBe('');
+  });
+
   const stats = async () => JSON.parse((await ask('/stats')).text) as Record<string, number>;
 
   test('a client that sends 64 MiB gets its 413, then is read no further than about MAX_UNREAD', async () => {
@@ -210,8 +218,8 @@ describe.each(['serve', 'listener', 'http2'])('a handler that stops reading the 
 
   test('nothing is left behind: no listener on a request, every request over, the connections closed', async () => {
     const seen = await until(stats, (seen) => seen.listeners === 0 && seen.unended === 0);
-    // Each case is two requests; the flood, and the request after it, two more.
-    const requests = 2 * cases.length + 2;
+    // Each case is two requests; the thrower, the flood, and the requests after them, four more.
+    const requests = 2 * cases.length + 4;
     expect(seen).toMatchObject({ connections: 1, requests, listeners: 0, unended: 0 });
     expect(server.child.exitCode).toBe(null);
     expect(server.stderr()).toBe('');
