@@ -68,8 +68,9 @@ export class RequestBody {
     // body ends, and its response's 'close' waits for that: a client that
     // sends on, or a stream paused with a reader held, would hold it for
     // ever. Its response sent, the request is over.
-    if (req.httpVersionMajor >= 2) {
-      (req as Http2ServerRequest).stream.once('finish', () => this.finish());
+    const { stream } = req as Http2ServerRequest;
+    if (req.httpVersionMajor >= 2 && !stream.writableFinished) {
+      stream.once('finish', () => this.finish());
     }
   }
 
@@ -102,10 +103,10 @@ export class RequestBody {
     // Erroring a stream whose queue is drained does nothing.
     (this.#release() ?? this.#closed)?.error(overError());
     this.#closed = undefined;
-    if (this.#dropped > MAX_UNREAD) return this.#close();
-    this.#drop();
-    // An HTTP/2 stream is told to stop at no cost to its connection.
-    if (this.#req.httpVersionMajor >= 2) this.#close();
+    if (this.#dropped <= MAX_UNREAD) this.#drop();
+    // Past MAX_UNREAD, the connection closes; an HTTP/2 stream is told to
+    // stop at no cost to its connection.
+    if (this.#dropped > MAX_UNREAD || this.#req.httpVersionMajor >= 2) this.#close();
   }
 
   #data = (chunk: Buffer): void => {
@@ -173,7 +174,10 @@ export class RequestBody {
   #close(): void {
     const req = this.#req;
     if (gone(req)) return;
-    if (req.httpVersionMajor >= 2) return this.#reset(req as Http2ServerRequest);
+    if (req.httpVersionMajor >= 2) {
+      this.#reset(req as Http2ServerRequest);
+      return;
+    }
     // HTTP/1.1: a FIN after the response; the reset only after LINGER.
     const socket = req.socket;
     socket.end();

@@ -71,7 +71,8 @@ async function stats(): Promise<Record<string, number>> {
     EVENTS.forEach((event, index) => {
       listeners += ours(req, event) - before[index]!;
     });
-    const gone = req.readableEnded || req.destroyed || (req as Http2ServerRequest).stream?.destroyed;
+    const gone =
+      req.readableEnded || req.destroyed || (req as Http2ServerRequest).stream?.destroyed;
     if (!gone) unended++;
   }
   const done = tracked.filter((entry) => entry.done).length;

@@ -102,7 +102,10 @@ const MiB = 1024 * 1024;
 const HOSTILE = 64 * MiB;
 
 /** Sends `HOSTILE` bytes as fast as they are taken; resolves when `target` closes. */
-function flood(target: { write(chunk: Buffer): boolean; once(event: 'drain', f: () => void): unknown }) {
+function flood(target: {
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', f: () => void): unknown;
+}) {
   const chunk = Buffer.alloc(64 * 1024, 'x');
   let sent = 0;
   const pump = () => {
@@ -157,71 +160,74 @@ const ways = ['cancel', 'reader', 'break'];
 const sizes = [100, 64 * 1024, 1024 * 1024];
 const cases = ways.flatMap((way) => sizes.map((size) => [way, size] as const));
 
-describe.each(['serve', 'listener', 'http2'])('a handler that stops reading the body (%s)', (mode) => {
-  let server: Served;
-  let agent: Agent;
-  let session: ClientHttp2Session | undefined;
-  const ask = (path: string, method?: string, body?: Buffer) =>
-    session ? h2(session, path, method, body) : h1(`${server.url}${path}`, agent, method, body);
+describe.each(['serve', 'listener', 'http2'])(
+  'a handler that stops reading the body (%s)',
+  (mode) => {
+    let server: Served;
+    let agent: Agent;
+    let session: ClientHttp2Session | undefined;
+    const ask = (path: string, method?: string, body?: Buffer) =>
+      session ? h2(session, path, method, body) : h1(`${server.url}${path}`, agent, method, body);
 
-  beforeAll(async () => {
-    server = await startServer(mode);
-    agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    // A session the server dropped fails the next request, not the test process.
-    if (mode === 'http2') session = connectHttp2(server.url).on('error', () => {});
-  });
-  afterAll(() => {
-    session?.close();
-    agent.destroy();
-    server.stop();
-  });
+    beforeAll(async () => {
+      server = await startServer(mode);
+      agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      // A session the server dropped fails the next request, not the test process.
+      if (mode === 'http2') session = connectHttp2(server.url).on('error', () => {});
+    });
+    afterAll(() => {
+      session?.close();
+      agent.destroy();
+      server.stop();
+    });
 
-  test.each(cases)(
-    '%s at %i bytes: the 413 arrives, the server lives, the connection serves the next request',
-    async (way, size) => {
-      const refused = await ask(`/?way=${way}`, 'POST', Buffer.alloc(size, 'x'));
-      expect([refused.status, refused.text]).toEqual([413, 'too large']);
-      const next = await ask('/');
-      expect(next).toEqual({ status: 200, text: 'ok', reused: true });
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the rest of the body arrived
+    test.each(cases)(
+      '%s at %i bytes: the 413 arrives, the server lives, the connection serves the next request',
+      async (way, size) => {
+        const refused = await ask(`/?way=${way}`, 'POST', Buffer.alloc(size, 'x'));
+        expect([refused.status, refused.text]).toEqual([413, 'too large']);
+        const next = await ask('/');
+        expect(next).toEqual({ status: 200, text: 'ok', reused: true });
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the rest of the body arrived
+        expect(server.child.exitCode).toBe(null);
+        expect(server.stderr()).toBe('');
+      },
+    );
+
+    test('a handler that reads the whole body and then throws: the 500 arrives, the server goes on', async () => {
+      const failed = await ask('/?way=throw', 'POST', Buffer.from('{"a":"x"}'));
+      expect([failed.status, failed.text]).toEqual([500, '']);
+      expect(await ask('/')).toMatchObject({ status: 200, text: 'ok' });
       expect(server.child.exitCode).toBe(null);
       expect(server.stderr()).toBe('');
-    },
-  );
+    });
 
-  test('a handler that reads the whole body and then throws: the 500 arrives, the server goes on', async () => {
-    const failed = await ask('/?way=throw', 'POST', Buffer.from('{"a":"x"}'));
-    expect([failed.status, failed.text]).toEqual([500, '']);
-    expect(await ask('/')).toMatchObject({ status: 200, text: 'ok' });
-    expect(server.child.exitCode).toBe(null);
-    expect(server.stderr()).toBe('');
-  });
+    const stats = async () => JSON.parse((await ask('/stats')).text) as Record<string, number>;
 
-  const stats = async () => JSON.parse((await ask('/stats')).text) as Record<string, number>;
+    test('a client that sends 64 MiB gets its 413, then is read no further than about MAX_UNREAD', async () => {
+      const before = await stats();
+      if (session) expect(await hostileH2(session)).toEqual([413, constants.NGHTTP2_NO_ERROR]);
+      else expect(await hostileH1(server.url)).toBe(413);
+      const after = await stats();
+      // Under HTTP/2 the session's count goes on from before; an HTTP/1.1 flood has its own connection.
+      const read = after.read! - (session ? before.read! : 0);
+      // HTTP/1.1 reads up to MAX_UNREAD to keep the connection; HTTP/2 resets
+      // the stream when the response is out. Plus what the kernel and Node
+      // buffered on the way.
+      if (!session) expect(read).toBeGreaterThan(MAX_UNREAD);
+      expect(read).toBeLessThan(8 * MiB);
+      expect(await ask('/')).toMatchObject({ status: 200, text: 'ok' }); // the server goes on
+      expect(server.child.exitCode).toBe(null);
+      expect(server.stderr()).toBe('');
+    }, 15_000);
 
-  test('a client that sends 64 MiB gets its 413, then is read no further than about MAX_UNREAD', async () => {
-    const before = await stats();
-    if (session) expect(await hostileH2(session)).toEqual([413, constants.NGHTTP2_NO_ERROR]);
-    else expect(await hostileH1(server.url)).toBe(413);
-    const after = await stats();
-    // Under HTTP/2 the session's count goes on from before; an HTTP/1.1 flood has its own connection.
-    const read = after.read! - (session ? before.read! : 0);
-    // HTTP/1.1 reads up to MAX_UNREAD to keep the connection; HTTP/2 resets
-    // the stream when the response is out. Plus what the kernel and Node
-    // buffered on the way.
-    if (!session) expect(read).toBeGreaterThan(MAX_UNREAD);
-    expect(read).toBeLessThan(8 * MiB);
-    expect(await ask('/')).toMatchObject({ status: 200, text: 'ok' }); // the server goes on
-    expect(server.child.exitCode).toBe(null);
-    expect(server.stderr()).toBe('');
-  }, 15_000);
-
-  test('nothing is left behind: no listener on a request, every request over, the connections closed', async () => {
-    const seen = await until(stats, (seen) => seen.listeners === 0 && seen.unended === 0);
-    // Each case is two requests; the thrower, the flood, and the requests after them, four more.
-    const requests = 2 * cases.length + 4;
-    expect(seen).toMatchObject({ connections: 1, requests, listeners: 0, unended: 0 });
-    expect(server.child.exitCode).toBe(null);
-    expect(server.stderr()).toBe('');
-  }, 15_000);
-});
+    test('nothing is left behind: no listener on a request, every request over, the connections closed', async () => {
+      const seen = await until(stats, (seen) => seen.listeners === 0 && seen.unended === 0);
+      // Each case is two requests; the thrower, the flood, and the requests after them, four more.
+      const requests = 2 * cases.length + 4;
+      expect(seen).toMatchObject({ connections: 1, requests, listeners: 0, unended: 0 });
+      expect(server.child.exitCode).toBe(null);
+      expect(server.stderr()).toBe('');
+    }, 15_000);
+  },
+);
