@@ -10,9 +10,10 @@
  * gone. The rest of the body is read and thrown away, so that the connection
  * can serve its next request, as Node does with a body nobody reads; but
  * only up to `MAX_UNREAD` bytes. A client that sends more than that is no
- * longer read: it gets its response, then its connection is closed
- * (HTTP/1.1; under HTTP/2, Node resets the stream itself when the response
- * ends, as RFC 9113 §8.1 suggests).
+ * longer read: it gets its response, then its HTTP/1.1 connection is closed,
+ * or its HTTP/2 stream reset with NO_ERROR (RFC 9113 §8.1). Once the
+ * response is over, the body can no longer be read; a client that leaves
+ * mid-upload fails the read, never ends it short.
  *
  * @module
  */
