@@ -23,9 +23,6 @@ import { type NodeResponse, respond, writeTimeoutOption } from './node-response.
 export type { FetchHandler } from '../src/middleware/compose.ts';
 export type { NodeRequest } from './node-request.ts';
 export type { NodeResponse } from './node-response.ts';
-// Log tailing has its own entry, `ssekit/tail`; still here for code that
-// imported it from `ssekit/node`.
-export * from './tail.ts';
 
 /**
  * Options of {@link toNodeHandler}.

@@ -56,20 +56,20 @@ const INTERNAL: Record<string, readonly string[]> = {
   // The direct path protocol (@internal): Node's response as its sink.
   'adapters/node-direct.ts': ['src/server/direct.ts'],
   // The Compressor interface it implements.
-  'adapters/node-compress.ts': ['src/middleware/compressor.ts'],
+  'adapters/runtimes/node-compress.ts': ['src/middleware/compressor.ts'],
   // The direct path protocol (@internal): Bun's direct streams as its sink.
-  'adapters/bun.ts': ['src/server/direct.ts'],
-  'adapters/bun-direct.ts': ['src/server/direct.ts'],
+  'adapters/runtimes/bun/index.ts': ['src/server/direct.ts'],
+  'adapters/runtimes/bun/bun-direct.ts': ['src/server/direct.ts'],
   // The content-type test, for the adapters that handle event streams apart.
-  'adapters/stream-end.ts': ['src/wire/content-type.ts'],
-  'adapters/workers.ts': ['src/wire/content-type.ts'],
+  'adapters/runtimes/_shared/stream-end.ts': ['src/wire/content-type.ts'],
+  'adapters/runtimes/workers.ts': ['src/wire/content-type.ts'],
   // Builds the stream of a tail with the server's own response and options.
-  'adapters/tail-log.ts': ['src/server/options.ts', 'src/server/response.ts'],
+  'adapters/jobs/tail/tail-log.ts': ['src/server/options.ts', 'src/server/response.ts'],
   // Joins the bytes of a line that spans reads.
-  'adapters/tail-lines.ts': ['src/wire/bytes.ts'],
-  // The hub and the server pieces an object assembles (adapters/durable-objects.ts,
+  'adapters/jobs/tail/tail-lines.ts': ['src/wire/bytes.ts'],
+  // The hub and the server pieces an object assembles (adapters/logs/durable-objects/index.ts,
   // the SSEHub class, reaches src/ through its entries only).
-  'adapters/durable-hub.ts': [
+  'adapters/logs/durable-objects/durable-hub.ts': [
     'src/hub/hub.ts',
     'src/hub/log.ts',
     'src/hub/options.ts',
@@ -81,13 +81,13 @@ const INTERNAL: Record<string, readonly string[]> = {
     'src/wire/message.ts',
   ],
   // The log contract, and the epoch its ids carry (one maker for every log).
-  'adapters/durable-log.ts': ['src/hub/epoch.ts', 'src/hub/log.ts'],
+  'adapters/logs/durable-objects/durable-log.ts': ['src/hub/epoch.ts', 'src/hub/log.ts'],
   // The Last-Event-ID rule of the server.
-  'adapters/durable-route.ts': ['src/server/last-event-id.ts'],
+  'adapters/logs/durable-objects/durable-route.ts': ['src/server/last-event-id.ts'],
   // The epoch the ids carry (one maker for every log); the rest of the hub
   // only through src/hub/index.ts.
-  'adapters/redis.ts': ['src/hub/epoch.ts'],
-  'adapters/redis-stream.ts': ['src/hub/epoch.ts'],
+  'adapters/logs/redis/index.ts': ['src/hub/epoch.ts'],
+  'adapters/logs/redis/redis-stream.ts': ['src/hub/epoch.ts'],
 };
 
 /**
@@ -219,7 +219,7 @@ describe('the checker itself', () => {
           'const text = "import x from \'../middleware/compose.ts\'";',
         ].join('\n'),
         'src/middleware/relay.ts': "import { SSEParserStream } from '../client/parser-stream.ts';",
-        'adapters/redis.ts': "import { hubEntry } from '../src/hub/index.ts';",
+        'adapters/logs/redis/index.ts': "import { hubEntry } from '../src/hub/index.ts';",
       }),
     ).toEqual([]);
   });
@@ -229,13 +229,13 @@ describe('the checker itself', () => {
       check({
         'src/wire/bytes.ts': "import { Buffer } from 'node:buffer';",
         'src/hub/log.ts': "import Redis from 'ioredis';",
-        'adapters/workers.ts': "import { DurableObject } from 'cloudflare:workers';",
-        'adapters/redis.ts': "import type { RedisClientType } from 'redis';",
+        'adapters/runtimes/workers.ts': "import { DurableObject } from 'cloudflare:workers';",
+        'adapters/logs/redis/index.ts': "import type { RedisClientType } from 'redis';",
       }),
     ).toEqual([
       'src/wire/bytes.ts imports node:buffer: src/ imports no runtime and no package',
       'src/hub/log.ts imports ioredis: src/ imports no runtime and no package',
-      'adapters/redis.ts imports redis: adapters import no package',
+      'adapters/logs/redis/index.ts imports redis: adapters import no package',
     ]);
   });
 
@@ -246,13 +246,13 @@ describe('the checker itself', () => {
       'src/middleware/relay.ts imports src/index.ts: an entry; import the module that defines the name',
     ]);
     const graph = importsOf({
-      'adapters/redis.ts': "import { createHub } from '../src/hub/hub.ts';",
+      'adapters/logs/redis/index.ts': "import { createHub } from '../src/hub/hub.ts';",
       'adapters/node.ts': "import { onAbort } from '../src/server/signal.ts';",
     });
     expect(
       violations(graph, { 'adapters/node.ts': ['src/server/signal.ts', 'src/wire/encode.ts'] }),
     ).toEqual([
-      'adapters/redis.ts imports src/hub/hub.ts: internal; add it to INTERNAL with a reason, or import an entry',
+      'adapters/logs/redis/index.ts imports src/hub/hub.ts: internal; add it to INTERNAL with a reason, or import an entry',
       'adapters/node.ts no longer imports src/wire/encode.ts: remove it from INTERNAL',
     ]);
   });

@@ -111,7 +111,7 @@ describe('the published types hold the documented API only', () => {
       root,
     );
     const files = names.map((name) => join(root, entries[name]!));
-    return ts.createProgram([...files, join(root, 'adapters/cloudflare-workers.d.ts')], {
+    return ts.createProgram([...files, join(root, 'adapters/logs/durable-objects/cloudflare-workers.d.ts')], {
       ...options,
       noLib: true,
       types: [],

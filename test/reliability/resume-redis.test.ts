@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createRedisLog, type RedisClientLike } from '../../adapters/redis.ts';
+import { createRedisLog, type RedisClientLike } from '../../adapters/logs/redis/index.ts';
 import { createHub, type Hub } from '../../src/hub/index.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../node/hub/redis-server.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { Miniflare } from 'miniflare';
 import { expect } from 'vitest';
-import type { DurableHubStats } from '../../adapters/durable-objects.ts';
+import type { DurableHubStats } from '../../adapters/logs/durable-objects/index.ts';
 import { bundle, type StreamReader } from './harness.ts';
 
 /** The RPC methods of the fixture's hub classes (test/runtimes/fixture/durable-objects.ts). */

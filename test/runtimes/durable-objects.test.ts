@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DurableHubStats } from '../../adapters/durable-objects.ts';
+import type { DurableHubStats } from '../../adapters/logs/durable-objects/index.ts';
 import { counter, type Instance, messages, start, type TestStub } from './durable-instance.ts';
 import { type Gaps, open } from './harness.ts';
 

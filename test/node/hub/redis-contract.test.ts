@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
-import { epochKey } from '../../../adapters/redis-stream.ts';
+import { createRedisLog, type RedisClientLike } from '../../../adapters/logs/redis/index.ts';
+import { epochKey } from '../../../adapters/logs/redis/redis-stream.ts';
 import { SSEOptionError } from '../../../src/errors.ts';
 import { createHub, type HubLog } from '../../../src/hub/index.ts';
 import { take } from '../../core/hub-helpers.ts';

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { DirectSink, DirectStream } from '../src/server/direct.ts';
+import type { DirectSink, DirectStream } from '../../../src/server/direct.ts';
 
 /** The part of Bun's direct stream controller used here. */
 interface DirectController {

@@ -13,8 +13,8 @@
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { HubCloseOptions } from '../src/hub/index.ts';
-import type { SSEItem, SSEMessage } from '../src/index.ts';
+import type { HubCloseOptions } from '../../../src/hub/index.ts';
+import type { SSEItem, SSEMessage } from '../../../src/index.ts';
 import {
   createDurableHub,
   type DurableHub,

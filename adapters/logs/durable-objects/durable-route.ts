@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { need, needCount } from '../src/checks.ts';
-import { type LastEventIdOptions, lastEventIdFrom } from '../src/server/last-event-id.ts';
+import { need, needCount } from '../../../src/checks.ts';
+import { type LastEventIdOptions, lastEventIdFrom } from '../../../src/server/last-event-id.ts';
 
 /**
  * A Durable Object namespace binding (`env.HUB`), as much as ssekit uses.

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { need } from '../src/checks.ts';
-import { EPOCH } from '../src/hub/epoch.ts';
-import { type HubEntry, hubEntry } from '../src/hub/index.ts';
+import { need } from '../../../src/checks.ts';
+import { EPOCH } from '../../../src/hub/epoch.ts';
+import { type HubEntry, hubEntry } from '../../../src/hub/index.ts';
 
 // The log's ids: the epoch, then a stream id as Redis writes it, each part
 // at most 2^64 - 1.

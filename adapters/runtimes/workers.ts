@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { isEventStreamType } from '../src/wire/content-type.ts';
+import { isEventStreamType } from '../../src/wire/content-type.ts';
 
 /**
  * The `ctx` workerd passes to a module worker's `fetch`.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { need } from '../src/checks.ts';
+import { need } from '../../../src/checks.ts';
 
 /**
  * How the stream is kept short. `XADD` trims with `~` (approximate, cheap):

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { need } from '../src/checks.ts';
-import { counterOf, newEpoch } from '../src/hub/epoch.ts';
-import type { HubEntry, HubLog, HubPage, LogBounds } from '../src/hub/log.ts';
-import { hubEntry, logBounds } from '../src/hub/log.ts';
+import { need } from '../../../src/checks.ts';
+import { counterOf, newEpoch } from '../../../src/hub/epoch.ts';
+import type { HubEntry, HubLog, HubPage, LogBounds } from '../../../src/hub/log.ts';
+import { hubEntry, logBounds } from '../../../src/hub/log.ts';
 import type { DurableStorageLike } from './durable-storage.ts';
 
 /**

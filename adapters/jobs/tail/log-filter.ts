@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { describe } from '../src/checks.ts';
-import { LogFilterError } from '../src/errors.ts';
+import { describe } from '../../../src/checks.ts';
+import { LogFilterError } from '../../../src/errors.ts';
 
 /**
  * Log levels, lowest first; `?level=warn` keeps `warn`, `error` and `fatal`.

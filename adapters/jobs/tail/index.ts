@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { LogFilterError } from '../src/errors.ts';
+export { LogFilterError } from '../../../src/errors.ts';
 export {
   LOG_LEVELS,
   type LogFilter,

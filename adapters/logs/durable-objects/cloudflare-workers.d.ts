@@ -3,8 +3,8 @@
 // whose fuller declaration of the same module merges with or replaces this).
 declare module 'cloudflare:workers' {
   export abstract class DurableObject<Env = unknown> {
-    protected readonly ctx: import('./durable-objects.ts').DurableObjectStateLike;
+    protected readonly ctx: import('./index.ts').DurableObjectStateLike;
     protected readonly env: Env;
-    constructor(ctx: import('./durable-objects.ts').DurableObjectStateLike, env: Env);
+    constructor(ctx: import('./index.ts').DurableObjectStateLike, env: Env);
   }
 }

@@ -17,8 +17,8 @@ import {
   type Deflate,
   type Gzip,
 } from 'node:zlib';
-import { refuse } from '../src/checks.ts';
-import type { Compressor, ContentEncoding } from '../src/middleware/compressor.ts';
+import { refuse } from '../../src/checks.ts';
+import type { Compressor, ContentEncoding } from '../../src/middleware/compressor.ts';
 
 /**
  * Options of {@link nodeCompressor}.

@@ -6,7 +6,7 @@
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
-import { join } from '../src/wire/bytes.ts';
+import { join } from '../../../src/wire/bytes.ts';
 
 /** @internal Bytes read at a time, and looked back from the end for the last line break. */
 export const CHUNK = 64 * 1024;

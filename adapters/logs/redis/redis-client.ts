@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { need } from '../src/checks.ts';
+import { need } from '../../../src/checks.ts';
 
 /**
  * The part of a Redis client the log uses: ioredis's `call(name, ...args)` or

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isEventStreamType } from '../src/wire/content-type.ts';
+import { isEventStreamType } from '../../../src/wire/content-type.ts';
 
 /**
  * @internal `response` itself when it is not an event stream with a body;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { need } from '../src/checks.ts';
+import { need } from '../../../src/checks.ts';
 import type { TailFileOptions } from './tail-follow.ts';
 import { shared } from './tail-shared.ts';
 

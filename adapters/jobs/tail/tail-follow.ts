@@ -7,8 +7,8 @@
  * @module
  */
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { isDelay, need, needCount } from '../src/checks.ts';
-import { sleep } from '../src/signal.ts';
+import { isDelay, need, needCount } from '../../../src/checks.ts';
+import { sleep } from '../../../src/signal.ts';
 import { CHUNK, CURSOR, identity, Lines, readChunk } from './tail-lines.ts';
 
 /**
