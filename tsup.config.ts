@@ -5,7 +5,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     client: 'src/client/index.ts',
-    node: 'adapters/node.ts',
+    node: 'adapters/runtimes/node/index.ts',
     deno: 'adapters/runtimes/deno.ts',
     bun: 'adapters/runtimes/bun/index.ts',
     workers: 'adapters/runtimes/workers.ts',

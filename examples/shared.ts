@@ -3,7 +3,7 @@
 // start that shuts down gracefully on SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import { type FetchHandler, serve } from '../adapters/node.ts';
+import { type FetchHandler, serve } from '../adapters/runtimes/node/index.ts';
 import { allowedHosts, guard } from './guard.ts';
 
 /** A route handler: a response, or `undefined` when the path is not its own. */

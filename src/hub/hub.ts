@@ -1,5 +1,5 @@
 import { need, refuse } from '../checks.ts';
-import { HubClosedError } from '../errors.ts';
+import { SSEError } from '../errors.ts';
 import { encodeMessage, preEncode } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 import type { EventMap, SSEMessage } from '../wire/message.ts';
@@ -228,4 +228,17 @@ export function createHub<Events extends EventMap = EventMap>(
       return { subscribers: all.size, topics, ...counts };
     },
   };
+}
+
+/**
+ * Thrown by `publish` after `hub.close()`.
+ *
+ * @example
+ * ```ts
+ * await hub.close();
+ * hub.publish('news', 'late'); // throws HubClosedError
+ * ```
+ */
+export class HubClosedError extends SSEError {
+  override name = 'HubClosedError';
 }

@@ -6,8 +6,7 @@
  *
  * @module
  */
-export { HubClosedError } from '../errors.ts';
-export { createHub, type Hub } from './hub.ts';
+export { createHub, type Hub, HubClosedError } from './hub.ts';
 export {
   type HubEntry,
   type HubLog,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { SSEParseError, SSEParserStream } from '../../src/client/index.ts';
 import { createHub } from '../../src/hub/index.ts';
 import { lastEventIdFrom, sseResponse } from '../../src/index.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type NodeServer, serve } from '../../adapters/node.ts';
+import { type NodeServer, serve } from '../../adapters/runtimes/node/index.ts';
 import { SSEParserStream } from '../../src/client/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { freePort } from '../node/hub/redis-server.ts';

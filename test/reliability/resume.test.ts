@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { chromiumAvailable, launchChromium } from '../system.ts';

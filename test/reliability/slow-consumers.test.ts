@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect as connectSocket, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { connect } from '../../src/client/index.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';

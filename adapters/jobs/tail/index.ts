@@ -6,10 +6,10 @@
  *
  * @module
  */
-export { LogFilterError } from '../../../src/errors.ts';
 export {
   LOG_LEVELS,
   type LogFilter,
+  LogFilterError,
   type LogFilterOptions,
   type LogLevel,
   logFilter,

@@ -6,7 +6,7 @@
  * @module
  */
 import { describe } from '../../../src/checks.ts';
-import { LogFilterError } from '../../../src/errors.ts';
+import { SSEOptionError } from '../../../src/errors.ts';
 
 /**
  * Log levels, lowest first; `?level=warn` keeps `warn`, `error` and `fatal`.
@@ -148,4 +148,32 @@ function single(params: URLSearchParams, name: string): string | undefined {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * A query parameter that cannot be used as a log filter; `response()` is the
+ * 400 to send back, with a message that says what to pass.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   logFilter(request);
+ * } catch (error) {
+ *   if (error instanceof LogFilterError) return error.response();
+ *   throw error;
+ * }
+ * ```
+ */
+export class LogFilterError extends SSEOptionError {
+  override name = 'LogFilterError';
+  /** The HTTP status for the client: 400. */
+  readonly status = 400;
+
+  /** A `400 Bad Request` with the message as plain text. */
+  response(): Response {
+    return new Response(`${this.message}\n`, {
+      status: this.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  }
 }

@@ -23,16 +23,16 @@
  * @module
  */
 import { need, needCount } from '../../../src/checks.ts';
-import { RedisForeignEntryError } from '../../../src/errors.ts';
 import { newEpoch } from '../../../src/hub/epoch.ts';
 import type { HubEntry, HubLog, HubPage } from '../../../src/hub/index.ts';
 import { sleep } from '../../../src/signal.ts';
+import { RedisForeignEntryError } from './foreign-entry-error.ts';
 import { commander, type RedisClientLike } from './redis-client.ts';
 import { PUBLISH, REPLAY, REPLAY_SCAN } from './redis-scripts.ts';
 import { compareIds, epochKey, ourEntry, replayCursor, streamEntries } from './redis-stream.ts';
 import { type RedisTrim, trimArguments } from './redis-trim.ts';
 
-export { RedisForeignEntryError } from '../../../src/errors.ts';
+export { RedisForeignEntryError } from './foreign-entry-error.ts';
 export type { RedisClientLike } from './redis-client.ts';
 export type { RedisTrim } from './redis-trim.ts';
 

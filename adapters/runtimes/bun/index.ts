@@ -9,8 +9,8 @@
  * @module
  */
 import { directStream } from '../../../src/server/direct.ts';
-import { directBody } from './bun-direct.ts';
 import { watchStreamEnd } from '../_shared/stream-end.ts';
+import { directBody } from './bun-direct.ts';
 
 /**
  * The part of Bun's `Server` this adapter uses.

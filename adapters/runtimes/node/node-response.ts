@@ -9,23 +9,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { timeoutOption } from '../src/checks.ts';
-import { directStream } from '../src/server/direct.ts';
-import { HOP_BY_HOP } from '../src/server/headers.ts';
+import { timeoutOption } from '../../../src/checks.ts';
+import { directStream } from '../../../src/server/direct.ts';
+import { HOP_BY_HOP } from '../../../src/server/headers.ts';
 import { DirectConnection } from './node-direct.ts';
-import type { NodeRequest } from './node-request.ts';
 import { watchStall } from './node-stall.ts';
-
-/**
- * A response as `node:http` or the `node:http2` compat API hands it over:
- * what `toNodeHandler`'s listener writes to.
- *
- * @example
- * ```ts
- * http2.createServer((req: NodeRequest, res: NodeResponse) => toNodeHandler(app)(req, res));
- * ```
- */
-export type NodeResponse = ServerResponse | Http2ServerResponse;
+import type { NodeRequest, NodeResponse } from './node-types.ts';
 
 /** @internal What `respond` started: its end, and how a shutdown ends it at once. */
 export interface Sending {

@@ -13,16 +13,16 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FetchHandler } from '../src/middleware/compose.ts';
-import { onAbort } from '../src/server/signal-watch.ts';
-import { isEventStreamType } from '../src/wire/content-type.ts';
+import type { FetchHandler } from '../../../src/middleware/compose.ts';
+import { onAbort } from '../../../src/server/signal-watch.ts';
+import { isEventStreamType } from '../../../src/wire/content-type.ts';
 import { limitsOptions, timeBody } from './node-limits.ts';
-import { LazyRequest, type NodeRequest } from './node-request.ts';
-import { type NodeResponse, respond, writeTimeoutOption } from './node-response.ts';
+import { LazyRequest } from './node-request.ts';
+import { respond, writeTimeoutOption } from './node-response.ts';
+import type { NodeRequest, NodeResponse } from './node-types.ts';
 
-export type { FetchHandler } from '../src/middleware/compose.ts';
-export type { NodeRequest } from './node-request.ts';
-export type { NodeResponse } from './node-response.ts';
+export type { FetchHandler } from '../../../src/middleware/compose.ts';
+export type { NodeRequest, NodeResponse } from './node-types.ts';
 
 /**
  * Options of {@link toNodeHandler}.

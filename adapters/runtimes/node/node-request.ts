@@ -8,20 +8,8 @@
  *
  * @module
  */
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
-import { ON_LEAVE } from '../src/server/direct.ts';
-
-/**
- * A request as `node:http` or the `node:http2` compat API hands it over:
- * what `toNodeHandler`'s listener takes.
- *
- * @example
- * ```ts
- * const listener: (req: NodeRequest, res: NodeResponse) => Promise<void> = toNodeHandler(app);
- * ```
- */
-export type NodeRequest = IncomingMessage | Http2ServerRequest;
+import { ON_LEAVE } from '../../../src/server/direct.ts';
+import type { NodeRequest } from './node-types.ts';
 
 // How to drop the rest of a request body that the handler began to read.
 const unread = new WeakMap<NodeRequest, () => void>();

@@ -7,7 +7,7 @@
  * @module
  */
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
-import { needCount, timeoutOption } from '../src/checks.ts';
+import { needCount, timeoutOption } from '../../../src/checks.ts';
 
 /** @internal `serve`'s limits, checked: what `createServer` takes, and what is timed here. */
 export interface Limits {

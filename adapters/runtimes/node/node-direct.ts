@@ -7,9 +7,9 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import type { DirectSink, DirectStream } from '../src/server/direct.ts';
-import type { NodeResponse } from './node-response.ts';
+import type { DirectSink, DirectStream } from '../../../src/server/direct.ts';
 import { watchStall } from './node-stall.ts';
+import type { NodeResponse } from './node-types.ts';
 
 /**
  * @internal The direct path (see `directStream`): the stream writes its bytes into the

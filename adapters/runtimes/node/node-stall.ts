@@ -7,7 +7,7 @@
  * @module
  */
 import type { Http2ServerResponse } from 'node:http2';
-import type { NodeResponse } from './node-response.ts';
+import type { NodeResponse } from './node-types.ts';
 
 /** The libuv counters of a socket's handle, when it has them. */
 interface Counted {
