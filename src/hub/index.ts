@@ -8,14 +8,6 @@
  */
 export { HubClosedError } from '../errors.ts';
 export { createHub, type Hub } from './hub.ts';
-export {
-  type HubEntry,
-  type HubLog,
-  type HubPage,
-  type HubPageLimits,
-  hubEntry,
-} from './log.ts';
-export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export type {
   HubCloseOptions,
   HubOptions,
@@ -25,5 +17,13 @@ export type {
   HubResetInfo,
   HubStats,
   SubscribeOptions,
-} from './options.ts';
+} from './hub-options.ts';
+export {
+  type HubEntry,
+  type HubLog,
+  type HubPage,
+  type HubPageLimits,
+  hubEntry,
+} from './log.ts';
+export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export { Subscription } from './subscription.ts';
