@@ -3,10 +3,10 @@ import { SSEError } from '../errors.ts';
 import { encodeMessage, preEncode } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 import type { EventMap, SSEMessage } from '../wire/message.ts';
+import { hubSettings, topicList } from './hub-checks.ts';
 import type { HubCore } from './hub-core.ts';
+import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './hub-options.ts';
 import type { HubEntry, HubPageLimits } from './log.ts';
-import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './options.ts';
-import { hubSettings, topicList } from './settings.ts';
 import { Subscription } from './subscription.ts';
 
 /**
@@ -91,7 +91,7 @@ export function createHub<Events extends EventMap = EventMap>(
     for (const subscription of all) if (subscription.deadline <= now) subscription.drain();
   };
 
-  const core: HubCore = {
+  const core: HubCore<Subscription> = {
     compare: (a, b) => log.compare(a, b),
     maxQueued: settings.maxQueued,
     maxQueuedBytes: settings.maxQueuedBytes,

@@ -7,14 +7,6 @@
  * @module
  */
 export { createHub, type Hub, HubClosedError } from './hub.ts';
-export {
-  type HubEntry,
-  type HubLog,
-  type HubPage,
-  type HubPageLimits,
-  hubEntry,
-} from './log.ts';
-export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export type {
   HubCloseOptions,
   HubOptions,
@@ -24,5 +16,13 @@ export type {
   HubResetInfo,
   HubStats,
   SubscribeOptions,
-} from './options.ts';
+} from './hub-options.ts';
+export {
+  type HubEntry,
+  type HubLog,
+  type HubPage,
+  type HubPageLimits,
+  hubEntry,
+} from './log.ts';
+export { createMemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export { Subscription } from './subscription.ts';

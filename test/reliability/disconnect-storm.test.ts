@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub } from '../../src/hub/index.ts';
 import { type CloseReason, createEventStream, sleep, sseResponse } from '../../src/index.ts';
-import { bundle, MB, record, scale, settledMemory, start, until } from './_support.ts';
+import { bundle, MB, record, scale, settledMemory, start, until } from './scenario-helpers.ts';
 
 // Disconnect storm: thousands of raw-socket clients (another process) vanish
 // at random points against generators, push writers and hub subscriptions.

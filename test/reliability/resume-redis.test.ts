@@ -12,7 +12,7 @@ import {
   scale,
   sequenceFaults,
   start,
-} from './_support.ts';
+} from './scenario-helpers.ts';
 
 // Lossless resume across processes: two hub server processes (the Redis hub
 // fixture of test/node/hub, one on node-redis, one on ioredis) share one

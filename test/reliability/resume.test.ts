@@ -6,7 +6,7 @@ import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { chromiumAvailable, launchChromium } from '../system.ts';
-import { follower, publishPaced, record, scale, sequenceFaults } from './_support.ts';
+import { follower, publishPaced, record, scale, sequenceFaults } from './scenario-helpers.ts';
 
 // Lossless resume: the server cuts a random open stream every ~100 ms (a
 // socket destroyed wherever its bytes are) while the hub publishes; readers

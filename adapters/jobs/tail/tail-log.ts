@@ -7,8 +7,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { need } from '../../../src/checks.ts';
-import type { SSEResponseInit } from '../../../src/server/options.ts';
 import { sseResponse } from '../../../src/server/response.ts';
+import type { SSEResponseInit } from '../../../src/server/response-options.ts';
 import { type LogFilter, LogFilterError, type LogFilterOptions, logFilter } from './log-filter.ts';
 import type { TailFileOptions } from './tail-follow.ts';
 import { CURSOR } from './tail-lines.ts';

@@ -6,13 +6,13 @@
  * @module
  */
 import { createHub, type Hub } from '../../../src/hub/hub.ts';
+import { topicBounds, topicList } from '../../../src/hub/hub-checks.ts';
+import type { HubCloseOptions, HubOptions, HubStats } from '../../../src/hub/hub-options.ts';
 import type { HubLog } from '../../../src/hub/log.ts';
-import type { HubCloseOptions, HubOptions, HubStats } from '../../../src/hub/options.ts';
-import { topicBounds, topicList } from '../../../src/hub/settings.ts';
 import type { SSEContext } from '../../../src/server/context.ts';
 import { validLastEventId } from '../../../src/server/last-event-id.ts';
-import type { CloseInfo } from '../../../src/server/options.ts';
 import { sseResponse } from '../../../src/server/response.ts';
+import type { CloseInfo } from '../../../src/server/response-options.ts';
 import type { SSEItem, SSEMessage } from '../../../src/wire/message.ts';
 import { createDurableLog, type DurableLogOptions, type DurableLogStats } from './durable-log.ts';
 import type { DurableObjectStateLike } from './durable-storage.ts';

@@ -1,7 +1,11 @@
 import { DELAY, isDelay, isObject, need, needCount, needFunction } from '../checks.ts';
 import { isRetry, RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
-import type { SSEResponseInit, StreamOptions } from './options.ts';
+import type { SSEResponseInit, StreamOptions } from './response-options.ts';
+
+// The checks of what `sseResponse` and `createEventStream` are passed, and
+// the defaults of what is left out. The option types are in
+// response-options.ts.
 
 // Statuses from 200 to 599 that have no body (101 and 103 are below 200).
 const NULL_BODY_STATUS = [204, 205, 304];

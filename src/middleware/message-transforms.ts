@@ -1,6 +1,10 @@
 import { need, needDelay, needFunction } from '../checks.ts';
 import type { SSEItem } from '../wire/message.ts';
 
+// Event transforms: `TransformStream`s of messages (filter, map, heartbeat)
+// that sit before the encoder. Running them over a `Response` that is
+// already an event stream is the relay's job (relay.ts).
+
 /**
  * A `TransformStream` that keeps only the items `predicate` accepts. It sits
  * before the encoder (or inside `transformEvents`), so it sees whole messages,

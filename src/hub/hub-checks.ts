@@ -1,9 +1,10 @@
 import { describe, isObject, need, needCount, needDelay, needFunction, refuse } from '../checks.ts';
+import type { HubOptions } from './hub-options.ts';
 import type { HubLog } from './log.ts';
 import { createMemoryLog } from './memory-log.ts';
-import type { HubOptions } from './options.ts';
 
-// The checks of what the hub is passed: its options and each call's topics.
+// The checks of what the hub is passed, its options and each call's topics,
+// and the defaults of what is left out. The option types are in hub-options.ts.
 
 /** @internal How many topics one call takes, and how long one may be. */
 export interface TopicBounds {

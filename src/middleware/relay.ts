@@ -2,11 +2,14 @@ import { need } from '../checks.ts';
 import { bodyOf } from '../client/body.ts';
 import { SSEParserStream } from '../client/parser-stream.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
-import type { SSEResponseInit } from '../server/options.ts';
 import { sseResponse } from '../server/response.ts';
+import type { SSEResponseInit } from '../server/response-options.ts';
 import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEParserOptions } from '../wire/event.ts';
 import { isEventStream } from './detect.ts';
+
+// The relay: an SSE `Response` in, parsed, through event transforms (such
+// as those of message-transforms.ts), and re-encoded into a new one.
 
 /**
  * Options of {@link transformEvents}: those of `sseResponse`, less `status`

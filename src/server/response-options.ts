@@ -1,6 +1,10 @@
 import type { EncodeOptions } from '../wire/encode.ts';
 import type { Serialize, SSEItem } from '../wire/message.ts';
 
+// The public option types of `sseResponse` and `createEventStream`, and
+// what their callbacks are told. Checked, with their defaults, in
+// response-checks.ts.
+
 /**
  * Options of `sseResponse` and `createEventStream`.
  *

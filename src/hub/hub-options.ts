@@ -1,6 +1,10 @@
 import type { Serialize, SSEItem } from '../wire/message.ts';
 import type { HubLog } from './log.ts';
 
+// The hub's public option and result types: what `createHub`, `subscribe`
+// and `close` take, and what `stats()` and the callbacks are told. Checked,
+// with their defaults, in hub-checks.ts.
+
 /**
  * What a subscriber's queue does when a message would exceed its bounds:
  * end the subscription (the client resumes from its last id), drop the
