@@ -9,10 +9,8 @@
  * @module
  */
 import { ON_LEAVE } from '../../../src/server/direct.ts';
+import { RequestBody } from './node-body.ts';
 import type { NodeRequest } from './node-types.ts';
-
-// How to drop the rest of a request body that the handler began to read.
-const unread = new WeakMap<NodeRequest, () => void>();
 
 /**
  * @internal A `Request` (it passes `instanceof Request`) whose URL, headers
@@ -29,6 +27,8 @@ export class LazyRequest {
   // Told when the client leaves, without a signal: see ON_LEAVE.
   #leaving: (() => void)[] | undefined;
   #request: Request | undefined;
+  // Made when the body is first touched, or when the response ends.
+  #body: RequestBody | undefined;
 
   constructor(req: NodeRequest) {
     this.#req = req;
@@ -93,10 +93,13 @@ export class LazyRequest {
     };
   }
 
-  /** Drops what is left of a body the handler did not read to its end. */
+  /**
+   * The response is over: what is left of the body is dropped (see
+   * `RequestBody`), so the connection can serve its next request, and the
+   * body can no longer be read.
+   */
   static drainBody(request: LazyRequest): void {
-    const req = request.#req;
-    if (!req.readableEnded) (unread.get(req) ?? (() => req.resume()))();
+    (request.#body ??= new RequestBody(request.#req)).finish();
   }
 
   /** The full `Request`, for the members read rarely. */
@@ -104,13 +107,15 @@ export class LazyRequest {
     if (this.#request) return this.#request;
     const req = this.#req;
     const method = this.method;
-    // A body parser (Express's `json()`, say) may have read the body already.
-    const hasBody = method !== 'GET' && method !== 'HEAD' && !req.readableEnded;
+    // A body parser (Express's `json()`, say) may have read the body already;
+    // one the response's end dropped is not an empty body.
+    const hasBody =
+      method !== 'GET' && method !== 'HEAD' && (this.#body !== undefined || !req.readableEnded);
     return (this.#request = new Request(this.url, {
       method,
       headers: this.headers,
       signal: this.signal,
-      body: hasBody ? requestBody(req) : null,
+      body: hasBody ? (this.#body ??= new RequestBody(req)).stream() : null,
       duplex: 'half', // a streamed body is read as it arrives
     } as RequestInit));
   }
@@ -145,21 +150,4 @@ export class LazyRequest {
     }
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
   }
-}
-
-function requestBody(req: NodeRequest): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      const onData = (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      };
-      req.pause().on('data', onData);
-      req.once('end', () => controller.close()).once('error', (error) => controller.error(error));
-      unread.set(req, () => req.off('data', onData).resume());
-    },
-    pull: () => void req.resume(),
-    // Never destroy: that would take the connection with it.
-    cancel: () => unread.get(req)?.(),
-  });
 }
