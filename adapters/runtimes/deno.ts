@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { watchStreamEnd } from './_shared/stream-end.ts';
+import { watchStreamEnd } from './shared/stream-end.ts';
 
 /**
  * A fetch handler, as `Deno.serve` calls it (`info` is Deno's `ServeHandlerInfo`).
