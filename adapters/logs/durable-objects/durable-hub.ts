@@ -1,6 +1,6 @@
 /**
  * The hub of a Durable Object, for a class of your own to delegate to (or
- * `SSEHub` in `durable-objects.ts` as it is): the hub on the object's SQLite
+ * `SSEHub` in `index.ts` as it is): the hub on the object's SQLite
  * log, its subscribers' event streams, and the object's RPC surface.
  *
  * @module
