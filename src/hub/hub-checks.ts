@@ -29,6 +29,21 @@ export function topicBounds(options: {
   return { maxTopics, maxTopicLength };
 }
 
+const FEWER = 'Pass fewer (a topic per user or room, not per item), or raise maxTopics.';
+const SHORTER = "Use a shorter one such as 'user:42', or raise maxTopicLength.";
+
+/** Refuses `count` above `bound` (of `unit`), shown as `got`. */
+function atMost(
+  option: string,
+  count: number,
+  bound: number,
+  unit: string,
+  got: string,
+  advice: string,
+): void {
+  if (count > bound) refuse(option, `at most ${bound} ${unit}`, got, advice);
+}
+
 /** @internal The topics, validated against `bounds`, each once. */
 export function topicList(topics: string | readonly string[], bounds: TopicBounds): string[] {
   const list = typeof topics === 'string' ? [topics] : topics;
@@ -40,14 +55,7 @@ export function topicList(topics: string | readonly string[], bounds: TopicBound
     "Pass one such as 'news'.",
   );
   // Counted before anything is looked at or kept: a query string may hold thousands.
-  if (list.length > bounds.maxTopics) {
-    refuse(
-      'topics',
-      `at most ${bounds.maxTopics} topics`,
-      list.length,
-      'Pass fewer (a topic per user or room, not per item), or raise maxTopics.',
-    );
-  }
+  atMost('topics', list.length, bounds.maxTopics, 'topics', String(list.length), FEWER);
   for (const topic of list) {
     need(
       typeof topic === 'string' && /^[^\r\n\0]+$/.test(topic),
@@ -56,14 +64,15 @@ export function topicList(topics: string | readonly string[], bounds: TopicBound
       topic,
       "Use one such as 'user:42'.",
     );
-    if (topic.length > bounds.maxTopicLength) {
-      refuse(
-        'topic',
-        `at most ${bounds.maxTopicLength} characters`,
-        `${describe(topic)} (${topic.length} characters)`,
-        "Use a shorter one such as 'user:42', or raise maxTopicLength.",
-      );
-    }
+    const length = topic.length;
+    atMost(
+      'topic',
+      length,
+      bounds.maxTopicLength,
+      'characters',
+      `${describe(topic)} (${length} characters)`,
+      SHORTER,
+    );
   }
   return list.length === 1 ? [list[0]!] : [...new Set(list)];
 }
