@@ -62,7 +62,13 @@ export function timeBody(req: IncomingMessage, res: ServerResponse, timeout: num
     if (!res.headersSent && socket.writable) socket.write(TIMED_OUT);
     socket.destroy();
   }, timeout);
-  const stop = () => clearTimeout(timer);
+  // Whichever comes first takes the other's listener too: a body the
+  // handler stopped reading never ends, and leaves nothing on the request.
+  const stop = () => {
+    clearTimeout(timer);
+    res.off('close', stop);
+    req.off('end', stop);
+  };
   res.once('close', stop);
   req.once('end', stop);
 }
