@@ -6,7 +6,7 @@
  */
 import type { HubLog, HubPageLimits, LogBounds } from '../../src/hub/index.ts';
 import type { LogUnderTest } from './hub-log-contract.ts';
-import { expectReplay, fail, fill, LIMITS, replay, TOPICS } from './hub-log-helpers.ts';
+import { expectReplay, fail, LIMITS, replay, TOPICS } from './hub-log-helpers.ts';
 
 /** Limits that cut a replay into pages in every way: by count, by bytes, one entry each. */
 const PAGINGS: HubPageLimits[] = [

@@ -50,16 +50,14 @@ function asyncLog(s: fc.Scheduler, backing: HubLog, pageSize: number, busy: InFl
       return () => listeners.delete(listener);
     },
     read: (cursor, topics, limits) =>
-      s
-        .schedule(Promise.resolve(), 'read')
-        .then(() =>
-          counted(() =>
-            backing.read(cursor, topics, {
-              ...limits,
-              entries: Math.min(limits.entries, pageSize),
-            }),
-          ),
+      s.schedule(Promise.resolve(), 'read').then(() =>
+        counted(() =>
+          backing.read(cursor, topics, {
+            ...limits,
+            entries: Math.min(limits.entries, pageSize),
+          }),
         ),
+      ),
     compare: backing.compare,
     close: () => backing.close?.(),
   };
