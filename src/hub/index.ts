@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+export { counterOf, newEpoch } from './epoch.ts';
 export { createHub, type Hub, HubClosedError } from './hub.ts';
 export type {
   HubCloseOptions,
@@ -19,7 +21,6 @@ export type {
   HubStats,
   SubscribeOptions,
 } from './hub-options.ts';
-export { counterOf, newEpoch } from './epoch.ts';
 export {
   type HubEntry,
   type HubLog,
