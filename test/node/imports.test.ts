@@ -84,23 +84,21 @@ const INTERNAL: Record<string, readonly string[]> = {
     'src/server/response.ts',
     'src/wire/bytes.ts',
   ],
-  // The hub and the server pieces an object assembles, the log contract and
-  // the epoch its ids carry, the Last-Event-ID rule of the server.
+  // The hub and the server pieces an object assembles (the log contract
+  // only through src/hub/index.ts, as any log's), the Last-Event-ID rule of
+  // the server.
   'adapters/logs/durable-objects/': [
-    'src/hub/epoch.ts',
     'src/hub/hub-checks.ts',
     'src/hub/hub-options.ts',
     'src/hub/hub.ts',
-    'src/hub/log.ts',
     'src/server/context.ts',
     'src/server/last-event-id.ts',
     'src/server/response-options.ts',
     'src/server/response.ts',
     'src/wire/message.ts',
   ],
-  // The epoch the ids carry (one maker for every log); the rest of the hub
-  // only through src/hub/index.ts.
-  'adapters/logs/redis/': ['src/hub/epoch.ts'],
+  // adapters/logs/redis/ reaches the hub only through src/hub/index.ts, as
+  // any log: no internal module.
 };
 
 /**

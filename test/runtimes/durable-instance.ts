@@ -14,8 +14,7 @@ export interface TestStub {
   stats(): Promise<DurableHubStats>;
   closes(topic: string): Promise<string[]>;
   close(options?: { grace?: number }): Promise<void>;
-  replayProperty(runs: number): Promise<number>;
-  logContract(): Promise<string[]>;
+  logContract(replayRuns: number): Promise<string[]>;
   sql(query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]>;
   appendTo(table: string, topic: string, text: string): Promise<string>;
   row(

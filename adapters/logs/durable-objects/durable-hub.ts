@@ -8,7 +8,7 @@
 import { createHub, type Hub } from '../../../src/hub/hub.ts';
 import { topicBounds, topicList } from '../../../src/hub/hub-checks.ts';
 import type { HubCloseOptions, HubOptions, HubStats } from '../../../src/hub/hub-options.ts';
-import type { HubLog } from '../../../src/hub/log.ts';
+import type { HubLog } from '../../../src/hub/index.ts';
 import type { SSEContext } from '../../../src/server/context.ts';
 import { validLastEventId } from '../../../src/server/last-event-id.ts';
 import { sseResponse } from '../../../src/server/response.ts';

@@ -7,9 +7,16 @@
  * @module
  */
 import { need } from '../../../src/checks.ts';
-import { counterOf, newEpoch } from '../../../src/hub/epoch.ts';
-import type { HubEntry, HubLog, HubPage, LogBounds } from '../../../src/hub/log.ts';
-import { hubEntry, logBounds } from '../../../src/hub/log.ts';
+import {
+  counterOf,
+  type HubEntry,
+  type HubLog,
+  type HubPage,
+  hubEntry,
+  type LogBounds,
+  logBounds,
+  newEpoch,
+} from '../../../src/hub/index.ts';
 import type { DurableStorageLike } from './durable-storage.ts';
 
 /**

@@ -23,8 +23,7 @@
  * @module
  */
 import { need, needCount } from '../../../src/checks.ts';
-import { newEpoch } from '../../../src/hub/epoch.ts';
-import type { HubEntry, HubLog, HubPage } from '../../../src/hub/index.ts';
+import { type HubEntry, type HubLog, type HubPage, newEpoch } from '../../../src/hub/index.ts';
 import { sleep } from '../../../src/signal.ts';
 import { RedisForeignEntryError } from './foreign-entry-error.ts';
 import { commander, type RedisClientLike } from './redis-client.ts';

@@ -70,7 +70,8 @@ while true do
       for j = 6, #ARGV do
         if string.find(f[6], '\\n' .. ARGV[j] .. '\\n', 1, true) then
           found[#found + 1] = entry
-          size = size + #f[8]
+          -- The message's bytes: 'id: ', the id, LF, then the body.
+          size = size + #f[2] + #entry[1] + 6 + #f[8]
           break
         end
       end

@@ -6,7 +6,6 @@
  * @module
  */
 import { need } from '../../../src/checks.ts';
-import { EPOCH } from '../../../src/hub/epoch.ts';
 import { type HubEntry, hubEntry } from '../../../src/hub/index.ts';
 
 // The log's ids: the epoch, then a stream id as Redis writes it, each part
@@ -89,7 +88,7 @@ export function ourEntry(raw: unknown): HubEntry | undefined {
     fields[4] !== 't' ||
     fields[6] !== 'b' ||
     typeof fields[1] !== 'string' ||
-    !EPOCH.test(fields[1]) ||
+    !ID.test(`${fields[1]}-${id}`) ||
     typeof fields[5] !== 'string' ||
     typeof fields[7] !== 'string'
   ) {
