@@ -13,7 +13,7 @@
  * Run: npm run bench:compress
  */
 import { gzipSync } from 'node:zlib';
-import { nodeCompressor } from '../adapters/node-compress.ts';
+import { nodeCompressor } from '../adapters/runtimes/node-compress.ts';
 import { encodeMessage } from '../src/index.ts';
 import type { ContentEncoding } from '../src/middleware/index.ts';
 

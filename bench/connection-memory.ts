@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeHandler } from '../adapters/node.ts';
+import { toNodeHandler } from '../adapters/runtimes/node/index.ts';
 import { createHub } from '../src/hub/index.ts';
 import { sseResponse } from '../src/index.ts';
 

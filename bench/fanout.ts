@@ -9,7 +9,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { createChannel, createSession } from 'better-sse';
-import { toNodeHandler } from '../adapters/node.ts';
+import { toNodeHandler } from '../adapters/runtimes/node/index.ts';
 import { createHub } from '../src/hub/index.ts';
 import { encodeMessage, sseResponse } from '../src/index.ts';
 

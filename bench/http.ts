@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createSession } from 'better-sse';
 import { toNodeHandler as h3Node } from 'h3';
-import { toNodeHandler } from '../adapters/node.ts';
+import { toNodeHandler } from '../adapters/runtimes/node/index.ts';
 import { encodeMessage, preEncode, sseResponse } from '../src/index.ts';
 import { compare, report } from './_harness.ts';
 import { h3App, honoApp, payload } from './_workload.ts';

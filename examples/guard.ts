@@ -8,7 +8,7 @@ import { hostname, networkInterfaces } from 'node:os';
 const WILDCARDS = ['0.0.0.0', '::', '[::]'];
 
 /** Host names as URL.hostname spells them: lower case, IPv6 in brackets. */
-function _name(host: string): string {
+function asHostname(host: string): string {
   const name = host.trim().toLowerCase();
   return name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
 }
@@ -23,12 +23,12 @@ export function allowedHosts(host: string, extra = ''): Set<string> {
   if (WILDCARDS.includes(host)) {
     names.add(hostname().toLowerCase());
     for (const addresses of Object.values(networkInterfaces())) {
-      for (const { address } of addresses ?? []) names.add(_name(address.split('%')[0]!));
+      for (const { address } of addresses ?? []) names.add(asHostname(address.split('%')[0]!));
     }
   } else {
-    names.add(_name(host));
+    names.add(asHostname(host));
   }
-  for (const name of extra.split(',')) if (name.trim()) names.add(_name(name));
+  for (const name of extra.split(',')) if (name.trim()) names.add(asHostname(name));
   return names;
 }
 

@@ -3,7 +3,7 @@
 // start that shuts down gracefully on SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import { type FetchHandler, serve } from '../adapters/node.ts';
+import { type FetchHandler, serve } from '../adapters/runtimes/node/index.ts';
 import { allowedHosts, guard } from './guard.ts';
 
 /** A route handler: a response, or `undefined` when the path is not its own. */
@@ -37,7 +37,7 @@ export function dropStreams(): number {
 }
 
 /** Passes an event stream through a stream that `dropStreams` can end. */
-function _droppable(response: Response): Response {
+function droppable(response: Response): Response {
   const type = response.headers.get('content-type') ?? '';
   if (!response.body || !type.startsWith('text/event-stream')) return response;
   let end = () => {};
@@ -76,7 +76,7 @@ export async function start(
       return Response.json({ dropped: dropStreams() });
     }
     const response = await routes(request, url);
-    return response ? _droppable(response) : new Response('Not found\n', { status: 404 });
+    return response ? droppable(response) : new Response('Not found\n', { status: 404 });
   };
   const port = Number(process.env.PORT ?? 3000);
   const server = await serve(handler, { port, hostname: host, grace: 2000 });

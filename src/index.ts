@@ -13,6 +13,7 @@ export type { MessageData, SSEContext, SSESource, SSEWriter } from './server/con
 export { SSEEncoderStream } from './server/encoder-stream.ts';
 export { type EveryOptions, every } from './server/every.ts';
 export { type LastEventIdOptions, lastEventIdFrom } from './server/last-event-id.ts';
+export { createEventStream, sseResponse } from './server/response.ts';
 export type {
   CloseInfo,
   CloseReason,
@@ -20,8 +21,7 @@ export type {
   OverflowInfo,
   OverflowPolicy,
   SSEResponseInit,
-} from './server/options.ts';
-export { createEventStream, sseResponse } from './server/response.ts';
+} from './server/response-options.ts';
 export { abortable, sleep } from './signal.ts';
 export { type EncodeOptions, encodeComment, encodeMessage, preEncode } from './wire/encode.ts';
 export { EncodedMessage } from './wire/encoded.ts';

@@ -5,7 +5,7 @@ import { appendFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { tailLog } from '../../adapters/tail.ts';
+import { tailLog } from '../../adapters/jobs/tail/index.ts';
 import { page, type Routes } from '../shared.ts';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';

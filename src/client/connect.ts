@@ -1,13 +1,14 @@
 import { need } from '../checks.ts';
-import { SSEParseError, SSEResponseError } from '../errors.ts';
 import { sleep } from '../signal.ts';
 import { isEventStreamType } from '../wire/content-type.ts';
 import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
+import { SSEParseError } from '../wire/parse-error.ts';
 import { bodyOf, isResponse } from './body.ts';
 import { headerBytes } from './last-event-id-header.ts';
 import { eventsOf } from './read-events.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
+import { SSEResponseError } from './response-error.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
 import { baseOption, resolveURL } from './url.ts';
 

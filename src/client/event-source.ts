@@ -1,5 +1,5 @@
-import { SSEResponseError } from '../errors.ts';
 import { connect } from './connect.ts';
+import { SSEResponseError } from './response-error.ts';
 import type { ConnectOptions, SSEConnection } from './types.ts';
 import { baseOption } from './url.ts';
 

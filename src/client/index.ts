@@ -8,13 +8,15 @@
  * @module
  */
 
-export { SSEError, SSEOptionError, SSEParseError, SSEResponseError } from '../errors.ts';
+export { SSEError, SSEOptionError } from '../errors.ts';
 export type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
 export { createSSEParser } from '../wire/parse.ts';
+export { SSEParseError } from '../wire/parse-error.ts';
 export { connect } from './connect.ts';
 export { EventSource, type EventSourceEventMap, type EventSourceOptions } from './event-source.ts';
 export { SSEParserStream, type SSEParserStreamOptions } from './parser-stream.ts';
 export { type ReadEventsOptions, readEvents } from './read-events.ts';
+export { SSEResponseError } from './response-error.ts';
 export type {
   ConnectAttempt,
   ConnectEvent,

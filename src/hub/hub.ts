@@ -1,12 +1,12 @@
 import { need, refuse } from '../checks.ts';
-import { HubClosedError } from '../errors.ts';
+import { SSEError } from '../errors.ts';
 import { encodeMessage, preEncode } from '../wire/encode.ts';
 import { EncodedMessage } from '../wire/encoded.ts';
 import type { EventMap, SSEMessage } from '../wire/message.ts';
+import { hubSettings, topicList } from './hub-checks.ts';
 import type { HubCore } from './hub-core.ts';
+import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './hub-options.ts';
 import type { HubEntry, HubPageLimits } from './log.ts';
-import type { HubCloseOptions, HubOptions, HubStats, SubscribeOptions } from './options.ts';
-import { hubSettings, topicList } from './settings.ts';
 import { Subscription } from './subscription.ts';
 
 /**
@@ -91,7 +91,7 @@ export function createHub<Events extends EventMap = EventMap>(
     for (const subscription of all) if (subscription.deadline <= now) subscription.drain();
   };
 
-  const core: HubCore = {
+  const core: HubCore<Subscription> = {
     compare: (a, b) => log.compare(a, b),
     maxQueued: settings.maxQueued,
     maxQueuedBytes: settings.maxQueuedBytes,
@@ -228,4 +228,17 @@ export function createHub<Events extends EventMap = EventMap>(
       return { subscribers: all.size, topics, ...counts };
     },
   };
+}
+
+/**
+ * Thrown by `publish` after `hub.close()`.
+ *
+ * @example
+ * ```ts
+ * await hub.close();
+ * hub.publish('news', 'late'); // throws HubClosedError
+ * ```
+ */
+export class HubClosedError extends SSEError {
+  override name = 'HubClosedError';
 }

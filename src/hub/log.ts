@@ -79,22 +79,34 @@ export interface HubPage {
  * ring (`createMemoryLog`) is the default; `ssekit/redis` shares one log
  * between processes. Implement it to put replay on another store.
  *
- * What a log promises:
- * - Ids order across all topics (a subscriber of several topics resumes
- *   from its one `Last-Event-ID`), and `follow` delivers entries in id order.
+ * What a log promises (the suite test/core/hub-log-contract.ts checks every
+ * log of this package against each point, and runs on any other):
+ * - Ids increase in the order entries are appended, across all topics (a
+ *   subscriber of several topics resumes from its one `Last-Event-ID`),
+ *   and `compare` orders them so.
  * - Ids are its own: each carries the identity of the log's history (an
- *   epoch of random bits, kept with the storage and made again when the
- *   storage is, as `<epoch>-<n>`), so `read` answers `tooOld`, with its
- *   head, for an id of another log (another process, shard, object, key or
- *   server), of storage that was deleted and made again, or one it never
- *   wrote: a counter or a time alone would land such an id somewhere in
- *   this history, and the client would miss what lies between. Ids are
- *   short and valid SSE ids (no CR, LF or NUL). The suite checks every
- *   log against this (test/core/hub-log-contract.ts).
+ *   epoch of random bits, `newEpoch()`, kept with the storage and made
+ *   again when the storage is, as `<epoch>-<n>`), so `read` answers
+ *   `tooOld`, with its head, for an id of another log (another process,
+ *   shard, object, key or server), of storage that was deleted and made
+ *   again, or one it never wrote (made up, malformed, or past its newest):
+ *   a counter or a time alone would land such an id somewhere in this
+ *   history, and the client would miss what lies between. Ids are short
+ *   and valid SSE ids (no CR, LF or NUL).
  * - `read` answers from the log as it is at the time of the call: every
- *   entry after the cursor up to the newest, page by page, or `tooOld`.
- *   Entries appended after the call come through `follow` only, and an
- *   entry may come both ways (the hub drops the duplicate).
+ *   entry after the cursor for the topics asked, up to the newest, in
+ *   order, none missing and none twice, page by page within the limits
+ *   ({@link HubPage}), or `tooOld`. Entries appended after the call come
+ *   through `follow` only, and an entry may come both ways (the hub drops
+ *   the duplicate).
+ * - Its bounds (count, bytes, age: {@link LogBounds}, or a store's own
+ *   trimming) drop the oldest entries first; a cursor whose successors
+ *   were dropped gets `tooOld`, never a replay with a gap. The cursor of
+ *   the last entry dropped still replays: nothing after it is missing.
+ * - `follow` delivers every entry appended from the call on, by this
+ *   instance or any other on the same storage, each once, in id order,
+ *   with the bytes `read` gives; the function it returns stops that
+ *   listener, and `close` stops them all.
  * - Nothing throws into the hub: `follow` reports its own failures (a lost
  *   connection, an entry it cannot read) and keeps going; `append` and
  *   `read` reject.
@@ -134,7 +146,7 @@ export interface HubLog {
   ): HubPage | Promise<HubPage>;
   /** Orders two ids of this log: negative when `a` came first, 0 when equal. */
   compare(a: string, b: string): number;
-  /** Releases what the log holds (connections, listeners). */
+  /** Releases what the log holds (connections, listeners): no listener is called after it. */
   close?(): void | Promise<void>;
 }
 
@@ -183,7 +195,25 @@ export interface LogBounds {
   maxAge?: number;
 }
 
-/** @internal A log's bounds (`what` names its options in messages), checked, with their defaults. */
+/**
+ * The bounds of a log, checked, with the defaults filled in: 1000 entries,
+ * 16 MiB, no age bound. For implementers of {@link HubLog} that take
+ * {@link LogBounds} as `createMemoryLog` does: one meaning and one set of
+ * checks for every log's options. `what` names the options in the message
+ * of the `SSEOptionError` it throws (not an object, a count that is not a
+ * whole number above 0, an age that is not above 0).
+ *
+ * @example
+ * ```ts
+ * import { type HubLog, type LogBounds, logBounds } from 'ssekit/hub';
+ *
+ * function createSqlLog(options: LogBounds = {}): Partial<HubLog> {
+ *   const { maxEntries, maxBytes, maxAge } = logBounds('createSqlLog(options)', options);
+ *   // … delete the oldest rows past maxEntries or maxBytes, or older than maxAge ms
+ *   return {};
+ * }
+ * ```
+ */
 export function logBounds(what: string, options: LogBounds): Required<LogBounds> {
   need(isObject(options), what, 'an object', options);
   const {

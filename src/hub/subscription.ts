@@ -37,7 +37,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
   /** Its topics, each once. */
   readonly topics: readonly string[];
 
-  #core: HubCore;
+  #core: HubCore<Subscription>;
   #queue: (HubEntry | undefined)[] = [];
   #head = 0;
   #bytes = 0;
@@ -63,7 +63,7 @@ export class Subscription implements AsyncIterableIterator<EncodedMessage, undef
 
   /** @internal */
   constructor(
-    core: HubCore,
+    core: HubCore<Subscription>,
     topics: readonly string[],
     options?: { signal?: AbortSignal | undefined; close?: (() => void) | undefined },
   ) {

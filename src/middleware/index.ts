@@ -16,8 +16,13 @@ export { type Compressor, type ContentEncoding, webCompressor } from './compress
 export { type HasHeaders, isEventStream } from './detect.ts';
 export { type ETagOptions, etag } from './etag.ts';
 export {
+  filterEvents,
+  type HeartbeatOptions,
+  injectHeartbeat,
+  mapEvents,
+} from './message-transforms.ts';
+export {
   type EventTransform,
   type TransformEventsInit,
   transformEvents,
-} from './transform-events.ts';
-export { filterEvents, type HeartbeatOptions, injectHeartbeat, mapEvents } from './transforms.ts';
+} from './relay.ts';

@@ -39,10 +39,21 @@
  *
  * Calls in any other order are ignored: a second `attach`, `drained()` or
  * `cancel()` after the finish, or before `attach`.
+ *
+ * Internal, on purpose: every name here is marked so, none is in an entry,
+ * and the build strips them from the published types. The adapters of this
+ * package are its only users, so it changes with the engine: the request's
+ * `ON_LEAVE` watch and `cancel('timeout')` each came with a change of the
+ * engine after the first version. The `/1` on the registered symbols lets
+ * two copies of ssekit in one process (an ESM and a CJS build) find each
+ * other; it is not a promise to other code. Any other server takes the body
+ * path, which every runtime has and which keeps every invariant; the direct
+ * path saves only work that a server owning its socket would do, and
+ * publishing it would fix the engine's inner calls for good.
  */
 
 /**
- * What an adapter hands the engine to write into: a socket's response.
+ * @internal What an adapter hands the engine to write into: a socket's response.
  *
  * @example
  * ```ts
@@ -63,7 +74,7 @@ export interface DirectSink {
 }
 
 /**
- * The engine's side of the direct path, as an adapter sees it.
+ * @internal The engine's side of the direct path, as an adapter sees it.
  *
  * @example
  * ```ts
@@ -126,7 +137,7 @@ export function offerDirect(response: Response, stream: DirectStream): Response 
 }
 
 /**
- * The direct writer of a response made by `sseResponse` or
+ * @internal The direct writer of a response made by `sseResponse` or
  * `createEventStream`, or `undefined`: then read its body as usual. See the
  * protocol at the top of this file.
  *

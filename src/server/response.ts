@@ -4,8 +4,8 @@ import { isOutletSource } from '../wire/outlet.ts';
 import type { SSEContext, SSESource, SSEWriter } from './context.ts';
 import { offerDirect } from './direct.ts';
 import { responseHeaders } from './headers.ts';
-import type { SSEResponseInit } from './options.ts';
-import { streamSettings } from './settings.ts';
+import { streamSettings } from './response-checks.ts';
+import type { SSEResponseInit } from './response-options.ts';
 import { EventStream } from './stream.ts';
 
 /**

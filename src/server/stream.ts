@@ -7,8 +7,8 @@ import { OUTLET, type Outlet, type OutletSource } from '../wire/outlet.ts';
 import type { MessageData } from './context.ts';
 import { type DirectSink, type DirectStream, onLeave } from './direct.ts';
 import { type Feed, type FeedTarget, OutletFeed, returnQuietly } from './feed.ts';
-import type { CloseInfo, OverflowInfo, StreamOptions } from './options.ts';
 import { PullFeed, type PullIterator } from './pull-feed.ts';
+import type { CloseInfo, OverflowInfo, StreamOptions } from './response-options.ts';
 import { onAbort } from './signal-watch.ts';
 
 const encoder = new TextEncoder();

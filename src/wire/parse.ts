@@ -1,6 +1,6 @@
 import { isCount, need } from '../checks.ts';
-import { SSEParseError } from '../errors.ts';
 import type { SSEEvent, SSEParser, SSEParserOptions } from './event.ts';
+import { SSEParseError } from './parse-error.ts';
 
 const LF = 10;
 const SPACE = 32;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { every, SSEOptionError, sseResponse } from '../../src/index.ts';
-import { chunkReader } from './_helpers.ts';
+import { chunkReader } from './response-helpers.ts';
 
 afterEach(() => {
   vi.useRealTimers();

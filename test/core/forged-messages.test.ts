@@ -10,7 +10,7 @@ import {
   sseResponse,
 } from '../../src/index.ts';
 import { mapEvents, transformEvents } from '../../src/middleware/index.ts';
-import { PATHS, settle, textOf } from './_helpers.ts';
+import { PATHS, settle, textOf } from './response-helpers.ts';
 
 // An EncodedMessage is sent as it is, so its text must be one whole message
 // whose fields ssekit validated: raw text could end a message early, start

@@ -1,192 +1,122 @@
 /**
  * The contract every HubLog is tested against (see HubLog in
- * src/hub/log.ts): its ids are its own. An id of another log (another
- * process, shard, object, key or server), of storage that was deleted and
- * made again, or one it never wrote, is answered `tooOld` with this log's
- * head, never taken for a position in this history; its own ids order and
- * replay exactly. Plain code with no test runner in it, so that it also
- * runs inside workerd (test/runtimes/durable-objects.test.ts runs it on the
- * SQLite log of a real Durable Object); the memory log runs it in
- * test/core/hub-log-contract.test.ts, Redis in test/node/hub/.
+ * src/hub/log.ts), one suite for any log:
+ * - its ids are its own (test/core/hub-log-ids.ts): they increase and order
+ *   as appended; another log's id, one of storage deleted and made again, a
+ *   made-up, malformed or future id get `tooOld` with the head;
+ * - replay (test/core/hub-log-pages.ts): every entry after an id for the
+ *   topics asked, as appended, in order, no gap, no duplicate, page by page
+ *   within the page limits;
+ * - the bounds it declares (test/core/hub-log-bounds.ts): count, bytes,
+ *   age, and `tooOld` for a cursor whose successors were trimmed;
+ * - live (test/core/hub-log-follow.ts): `follow` in order, unfollow, close;
+ * - the hub's replay property on it (test/core/hub-replay-property.ts).
+ *
+ * Plain code with no test runner in it, so that it also runs inside workerd.
+ * The memory log runs it in test/core/hub-log-contract.test.ts, Redis in
+ * test/node/hub/redis-contract.test.ts, the SQLite log of a real Durable
+ * Object in test/runtimes/durable-log.test.ts. To run it on a log of your
+ * own, import `checkLogContract` from this file in a test of yours.
  */
-import fc from 'fast-check';
-import type { HubLog, HubPage } from '../../src/hub/index.ts';
+import type { HubLog, LogBounds } from '../../src/hub/index.ts';
+import { checkBounds } from './hub-log-bounds.ts';
+import { checkFollow } from './hub-log-follow.ts';
+import { checkOwnIds } from './hub-log-ids.ts';
+import { checkReplay } from './hub-log-pages.ts';
+import { checkReplayProperty } from './hub-replay-property.ts';
+
+export { checkOwnIds } from './hub-log-ids.ts';
+
+/** How a log keeps a bound: to the entry, or at least what it says and the oldest going. */
+export type Trimming = 'exact' | 'approximate';
 
 /** How the contract makes logs of one kind. */
 export interface LogUnderTest {
-  /** A new, empty log on storage of its own (a new key, table, object or process). */
-  create(): HubLog | Promise<HubLog>;
+  /**
+   * A new, empty log on storage of its own (a new key, table, object or
+   * process), with `bounds` when given: only the bounds declared in
+   * `bounds` below are asked for, one at a time.
+   */
+  create(bounds?: LogBounds): HubLog | Promise<HubLog>;
   /**
    * Deletes the storage of `log` (its stream, its tables), then makes a new
    * log in the same place: the same key, table or object. For the memory
    * log, a new log (a process that restarted).
    */
   recreate(log: HubLog): HubLog | Promise<HubLog>;
+  /** The bounds the log has, and how it keeps each. Default: none. */
+  bounds?: { maxEntries?: Trimming; maxBytes?: Trimming; maxAge?: Trimming };
+  /**
+   * Another instance on the storage of `log` (another process on the same
+   * key), when the log can have several: its appends must reach `log`'s
+   * `follow` too.
+   */
+  twin?(log: HubLog): HubLog | Promise<HubLog>;
 }
 
-const TOPICS = [['a'], ['b'], ['a', 'b']] as const;
-const LIMITS = { entries: 50, bytes: 1 << 20 };
-
-/** Appends `count` messages, topics in turn, and returns their ids. */
-async function fill(log: HubLog, count: number, tag: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let n = 0; n < count; n++) {
-    ids.push(await log.append(TOPICS[n % 3]!, `data: ${tag}${n}\n\n`));
-  }
-  return ids;
-}
-
-/** Every entry after `cursor` for `topics`, page by page; `tooOld` and `head` of the first page. */
-async function replay(log: HubLog, cursor: string, topics: readonly string[]) {
-  const wanted = new Set(topics);
-  const first: HubPage = await log.read(cursor, wanted, LIMITS);
-  const ids = first.entries.map((entry) => entry.id);
-  let page = first;
-  for (let pages = 0; !page.tooOld && page.next !== undefined; pages++) {
-    if (pages > 1000) throw new Error(`read(${cursor}): more than 1000 pages`);
-    page = await log.read(page.next, wanted, LIMITS);
-    if (page.tooOld) throw new Error(`read(${cursor}): a later page answered tooOld`);
-    ids.push(...page.entries.map((entry) => entry.id));
-  }
-  return { tooOld: first.tooOld, head: first.head, ids };
-}
-
-function fail(check: string, detail: string): never {
-  throw new Error(`${check}: ${detail}`);
-}
-
-/** Expects `cursor` to get `tooOld` on `log`, with `head` as the newest id. */
-async function expectReset(log: HubLog, cursor: string, head: string | undefined, check: string) {
-  const page = await log.read(cursor, new Set(['a', 'b']), LIMITS);
-  if (!page.tooOld) {
-    const got = page.entries.map((entry) => entry.id);
-    fail(
-      check,
-      `cursor ${JSON.stringify(cursor)} was replayed (${got.length} entries, first ${got[0]}), not tooOld`,
-    );
-  }
-  if (page.head !== head)
-    fail(check, `tooOld for ${cursor} came with head ${page.head}, not ${head}`);
-}
-
-/** Its own ids: valid SSE ids, short, increasing, and each replays exactly what came after it. */
-async function ownIds(log: HubLog, ids: readonly string[]) {
-  const check = 'own ids';
-  if (new Set(ids).size !== ids.length) fail(check, 'two appends got the same id');
-  for (const [n, id] of ids.entries()) {
-    if (/[\r\n\0]/.test(id) || id === '' || id.length > 64) {
-      fail(check, `${JSON.stringify(id)} is not a short SSE id`);
-    }
-    if (n > 0 && !(log.compare(ids[n - 1]!, id) < 0 && log.compare(id, ids[n - 1]!) > 0)) {
-      fail(check, `compare does not order ${ids[n - 1]} before ${id}`);
-    }
-    if (log.compare(id, id) !== 0) fail(check, `compare(${id}, ${id}) is not 0`);
-  }
-  const head = ids.at(-1);
-  for (const from of [0, 1, Math.floor(ids.length / 2), ids.length - 2, ids.length - 1]) {
-    if (from < 0) continue;
-    const wanted = ids.filter((_, n) => n > from && n % 3 !== 1); // topic 'a': ['a'] and ['a', 'b']
-    const got = await replay(log, ids[from]!, ['a']);
-    if (got.tooOld) fail(check, `its own id ${ids[from]} (entry ${from}) answered tooOld`);
-    if (got.head !== head) fail(check, `head ${got.head}, not the newest id ${head}`);
-    if (JSON.stringify(got.ids) !== JSON.stringify(wanted)) {
-      fail(
-        check,
-        `from entry ${from}: replayed ${got.ids.length} entries, wanted ${wanted.length}`,
-      );
-    }
-  }
+/** How long and how hard the contract runs. */
+export interface ContractOptions {
+  /** Entries each of the two logs of the identity part gets. Default 200. */
+  messages?: number;
+  /** Runs of the property with random sizes of the identity part. Default 10. */
+  runs?: number;
+  /** Runs of the hub's replay property. Default 20. */
+  replayRuns?: number;
+  /** The age bound tried, in milliseconds (as long again is waited). Default 1000. */
+  maxAge?: number;
 }
 
 /**
  * Runs the contract; resolves to the names of the checks that held, or
  * rejects with the first that did not (its name, the cursor and what came
- * back). `messages` entries go to each log (default 200, as in the issue's
- * two-shard case); `runs` is the number of runs of the property with random
- * sizes.
+ * back). Every log it made is closed at the end.
+ *
+ * @example
+ * ```ts
+ * const passed = await checkLogContract({ create: (bounds) => createMemoryLog(bounds), recreate: () => createMemoryLog() });
+ * ```
  */
 export async function checkLogContract(
   subject: LogUnderTest,
-  { messages = 200, runs = 10 } = {},
+  { messages = 200, runs = 10, replayRuns = 20, maxAge = 1000 }: ContractOptions = {},
 ): Promise<string[]> {
   const passed: string[] = [];
   const logs: HubLog[] = [];
-  const make = async () => {
-    const log = await subject.create();
-    logs.push(log);
-    return log;
-  };
   try {
-    // Two logs side by side, the same messages published to both in turn:
-    // where ids are counters or times, they come out alike.
-    const [one, two] = [await make(), await make()];
-    const ids: [string[], string[]] = [[], []];
-    for (let n = 0; n < messages; n++) {
-      for (const [index, log] of [one, two].entries()) {
-        ids[index]!.push(await log.append(TOPICS[n % 3]!, `data: ${n}\n\n`));
-      }
-    }
-    await ownIds(one, ids[0]);
-    await ownIds(two, ids[1]);
-    passed.push('own ids');
-
-    for (const [index, log] of [one, two].entries()) {
-      const other = ids[1 - index]!;
-      for (const cursor of other) {
-        await expectReset(log, cursor, ids[index]!.at(-1), "another log's id");
-      }
-    }
-    passed.push("another log's id");
-
-    const head = ids[0].at(-1)!;
-    const madeUp = [
-      'garbage',
-      '0',
-      '1',
-      '0-0',
-      '1-0',
-      `${head}0`,
-      `0${head}`,
-      `${head} `,
-      `-${head}`,
-    ];
-    for (const cursor of [...madeUp, 'x'.repeat(1000), '99999999999999999999-0']) {
-      await expectReset(one, cursor, head, 'an id it never wrote');
-    }
-    passed.push('an id it never wrote');
-
-    // The storage deleted and made again, then as many messages as before:
-    // the new history's counters run over the old one's.
-    const old = await fill(one, 3, 'old');
-    const again = await subject.recreate(one);
-    logs.push(again);
-    const fresh = await fill(again, messages + 3, 'new');
-    for (const cursor of [...ids[0], ...old]) {
-      await expectReset(again, cursor, fresh.at(-1), 'storage deleted and made again');
-    }
-    await ownIds(again, fresh);
-    passed.push('storage deleted and made again');
-
-    // Any sizes, either log made first.
-    let property = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.nat(),
-        async (sizeA, sizeB, pick) => {
-          property++;
-          const [a, b] = [await make(), await make()];
-          const [idsA, idsB] = [await fill(a, sizeA, 'a'), await fill(b, sizeB, 'b')];
-          await expectReset(b, idsA[pick % sizeA]!, idsB.at(-1), "another log's id (property)");
-          await expectReset(a, idsB[pick % sizeB]!, idsA.at(-1), "another log's id (property)");
-        },
-      ),
-      { numRuns: runs, endOnFailure: true },
-    );
-    if (property === runs) passed.push("another log's id (property)");
+    await checkOwnIds(subject, { messages, runs }, passed, logs);
+    await checkReplay(subject, passed, logs);
+    await checkBounds(subject, passed, logs, { maxAge });
+    await checkFollow(subject, passed, logs);
+    // The hub on top: resuming while messages keep coming, any interleaving.
+    const property = await checkReplayProperty(() => subject.create(), replayRuns, {
+      shrink: false,
+    });
+    if (property === replayRuns) passed.push('the hub’s replay property');
   } finally {
     await Promise.all(logs.map((log) => log.close?.()));
   }
   return passed;
+}
+
+/** The names of the checks {@link checkLogContract} passes, for the bounds a subject declares. */
+export function contractChecks(subject: Pick<LogUnderTest, 'bounds' | 'twin'>): string[] {
+  const bounds = subject.bounds ?? {};
+  return [
+    'own ids',
+    "another log's id",
+    'an id it never wrote',
+    'storage deleted and made again',
+    "another log's id (property)",
+    'entries as appended',
+    'the topic filter',
+    'paged reads',
+    'a rare topic',
+    ...(bounds.maxEntries ? ['the count bound'] : []),
+    ...(bounds.maxBytes ? ['the byte bound'] : []),
+    ...(bounds.maxAge ? ['the age bound'] : []),
+    subject.twin ? 'follow (and another instance’s appends)' : 'follow',
+    'unfollow',
+    'close',
+    'the hub’s replay property',
+  ];
 }

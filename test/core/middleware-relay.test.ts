@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import type { SSEEvent } from '../../src/client/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
 import { filterEvents, mapEvents, transformEvents } from '../../src/middleware/index.ts';
-import { chunkReader, settle } from './_helpers.ts';
 import { gatedSource, readUntil, within } from './middleware-helpers.ts';
+import { chunkReader, settle } from './response-helpers.ts';
 
 const upstreamBytes = (text: string, headers: HeadersInit = {}) =>
   new Response(text, { headers: { 'content-type': 'text/event-stream', ...headers } });

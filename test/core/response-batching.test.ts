@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import * as main from '../../src/index.ts';
 import { directStream } from '../../src/server/direct.ts';
-import { chunkReader, PATHS, type Path, settle } from './_helpers.ts';
+import { chunkReader, PATHS, type Path, settle } from './response-helpers.ts';
 
 // A pull awaits an async source's items directly and sends what it holds
 // once the source stops producing. "Stops producing" is found with

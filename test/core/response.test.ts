@@ -9,7 +9,7 @@ import {
   sleep,
   sseResponse,
 } from '../../src/index.ts';
-import { chunkReader, forever, PATHS, settle, textOf } from './_helpers.ts';
+import { chunkReader, forever, PATHS, settle, textOf } from './response-helpers.ts';
 
 afterEach(() => {
   vi.useRealTimers();

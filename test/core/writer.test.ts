@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { createEventStream, type OverflowInfo, SSEFieldError } from '../../src/index.ts';
-import { chunkReader, settle } from './_helpers.ts';
+import { chunkReader, settle } from './response-helpers.ts';
 
 const message = (n: number) => `data: ${String(n).padStart(4, '0')}\n\n`; // 12 bytes
 

@@ -2,7 +2,7 @@ import { build } from 'esbuild';
 import fc from 'fast-check';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { serve } from '../../adapters/node.ts';
+import { serve } from '../../adapters/runtimes/node/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { expectedEvents, messages, type RoundTripMessage } from '../core/parser-arbitraries.ts';
 import { chromiumAvailable, launchChromium } from '../system.ts';

@@ -6,7 +6,7 @@
  * GET /state tells what it produced and whether its `finally` ran.
  */
 import { Elysia } from 'elysia';
-import { nodeCompressor } from '../../adapters/node-compress.ts';
+import { nodeCompressor } from '../../adapters/runtimes/node-compress.ts';
 import { sseResponse } from '../../src/index.ts';
 import { compose, compress, etag } from '../../src/middleware/index.ts';
 import { gatedSource } from '../core/middleware-helpers.ts';

@@ -5,7 +5,7 @@
 // (a Response, JSON, text) into a Response.
 import { H3, serve, toResponse } from 'h3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { nodeCompressor } from '../../adapters/node-compress.ts';
+import { nodeCompressor } from '../../adapters/runtimes/node-compress.ts';
 import { sseResponse } from '../../src/index.ts';
 import { compose, compress, etag } from '../../src/middleware/index.ts';
 import { gatedSource, readUntil, within } from '../core/middleware-helpers.ts';

@@ -6,7 +6,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { nodeCompressor } from '../../adapters/node-compress.ts';
+import { nodeCompressor } from '../../adapters/runtimes/node-compress.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
 import { compose, compress } from '../../src/middleware/index.ts';
 

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, constants, inflateSync, unzipSync } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
-import { serve } from '../../adapters/node.ts';
-import { nodeCompressor } from '../../adapters/node-compress.ts';
+import { serve } from '../../adapters/runtimes/node/index.ts';
+import { nodeCompressor } from '../../adapters/runtimes/node-compress.ts';
 import type { SSEEvent } from '../../src/client/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import {

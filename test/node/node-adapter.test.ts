@@ -17,7 +17,7 @@ import {
   type NodeServer,
   serve,
   toNodeHandler,
-} from '../../adapters/node.ts';
+} from '../../adapters/runtimes/node/index.ts';
 import {
   type CloseReason,
   createEventStream,

@@ -13,8 +13,8 @@
  */
 import { createServer as createHttp2Server, type Http2ServerRequest } from 'node:http2';
 import type { Server, Socket } from 'node:net';
-import { serve, toNodeHandler } from '../../adapters/node.ts';
-import type { NodeRequest } from '../../adapters/node-request.ts';
+import { serve, toNodeHandler } from '../../adapters/runtimes/node/index.ts';
+import type { NodeRequest } from '../../adapters/runtimes/node/node-types.ts';
 
 const EVENTS = ['data', 'end', 'error', 'close', 'aborted', 'readable'] as const;
 

@@ -15,7 +15,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MAX_UNREAD } from '../../adapters/node-body.ts';
+import { MAX_UNREAD } from '../../adapters/runtimes/node/node-body.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bundle = `${root}.tmp/node-body-server-${process.pid}.mjs`;

@@ -10,7 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type FetchHandler, toNodeHandler } from '../../adapters/node.ts';
+import { type FetchHandler, toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub } from '../../src/hub/index.ts';
 import { type CloseInfo, createEventStream, sleep, sseResponse } from '../../src/index.ts';
 

@@ -8,7 +8,11 @@ import { connect as connectHttp2, constants, createServer as createHttp2Server }
 import type { AddressInfo, Server } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
-import { type NodeRequest, type NodeResponse, toNodeHandler } from '../../adapters/node.ts';
+import {
+  type NodeRequest,
+  type NodeResponse,
+  toNodeHandler,
+} from '../../adapters/runtimes/node/index.ts';
 import { sseResponse } from '../../src/index.ts';
 
 const servers: Server[] = [];

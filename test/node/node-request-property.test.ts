@@ -20,8 +20,8 @@ import {
 import type { AddressInfo, Server } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { NodeRequest, NodeResponse } from '../../adapters/node.ts';
-import { toNodeHandler } from '../../adapters/node.ts';
+import type { NodeRequest, NodeResponse } from '../../adapters/runtimes/node/index.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import {
   concat,

@@ -6,7 +6,11 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type NodeServeOptions, type NodeServer, serve } from '../../adapters/node.ts';
+import {
+  type NodeServeOptions,
+  type NodeServer,
+  serve,
+} from '../../adapters/runtimes/node/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
 
 let running: NodeServer | undefined;

@@ -18,7 +18,11 @@ import {
 } from 'node:http2';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type NodeRequest, type NodeResponse, toNodeHandler } from '../../adapters/node.ts';
+import {
+  type NodeRequest,
+  type NodeResponse,
+  toNodeHandler,
+} from '../../adapters/runtimes/node/index.ts';
 import { type CloseReason, type SSESource, sseResponse } from '../../src/index.ts';
 
 const WRITE_TIMEOUT = 1_000;

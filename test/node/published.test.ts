@@ -111,11 +111,14 @@ describe('the published types hold the documented API only', () => {
       root,
     );
     const files = names.map((name) => join(root, entries[name]!));
-    return ts.createProgram([...files, join(root, 'adapters/cloudflare-workers.d.ts')], {
-      ...options,
-      noLib: true,
-      types: [],
-    });
+    return ts.createProgram(
+      [...files, join(root, 'adapters/logs/durable-objects/cloudflare-workers.d.ts')],
+      {
+        ...options,
+        noLib: true,
+        types: [],
+      },
+    );
   });
 
   // The built declarations as a package user's compiler reads them: ESM and

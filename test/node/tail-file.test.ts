@@ -9,7 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { tailFile } from '../../adapters/tail.ts';
+import { tailFile } from '../../adapters/jobs/tail/index.ts';
 import { SSEOptionError } from '../../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssekit-tail-'));

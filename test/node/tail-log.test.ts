@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { LogFilterError, logFilter, tailLog } from '../../adapters/tail.ts';
+import { LogFilterError, logFilter, tailLog } from '../../adapters/jobs/tail/index.ts';
 import { SSEError } from '../../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssekit-tail-log-'));

@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { tailLog } from '../../adapters/tail.ts';
-import { followerCount, shared } from '../../adapters/tail-shared.ts';
+import { tailLog } from '../../adapters/jobs/tail/index.ts';
+import { followerCount, shared } from '../../adapters/jobs/tail/tail-shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssekit-tail-shared-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,10 +2,10 @@ import { getEventListeners, setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub } from '../../src/hub/index.ts';
 import { type CloseReason, createEventStream, sleep, sseResponse } from '../../src/index.ts';
-import { bundle, MB, record, scale, settledMemory, start, until } from './_support.ts';
+import { bundle, MB, record, scale, settledMemory, start, until } from './scenario-helpers.ts';
 
 // Disconnect storm: thousands of raw-socket clients (another process) vanish
 // at random points against generators, push writers and hub subscriptions.

@@ -10,8 +10,8 @@ import {
   SSEOptionError,
   sseResponse,
 } from '../../src/index.ts';
-import { hostile } from './_hostile.ts';
-import { record, scale } from './_support.ts';
+import { hostile } from './hostile-arbitraries.ts';
+import { record, scale } from './scenario-helpers.ts';
 
 // Hostile input, part one: every field of a message and every option, fuzzed
 // with fast-check. A message is either refused with a typed error before

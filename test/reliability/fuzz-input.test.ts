@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { SSEParseError, SSEParserStream } from '../../src/client/index.ts';
 import { createHub } from '../../src/hub/index.ts';
 import { lastEventIdFrom, sseResponse } from '../../src/index.ts';
-import { hostile } from './_hostile.ts';
-import { record, scale } from './_support.ts';
+import { hostile } from './hostile-arbitraries.ts';
+import { record, scale } from './scenario-helpers.ts';
 
 // Hostile input, part two: the Last-Event-ID a client sends (NUL, CR/LF,
 // 1 MB, bytes that are not UTF-8), in process and over a real socket, and the

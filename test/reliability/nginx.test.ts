@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type NodeServer, serve } from '../../adapters/node.ts';
+import { type NodeServer, serve } from '../../adapters/runtimes/node/index.ts';
 import { SSEParserStream } from '../../src/client/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { freePort } from '../node/hub/redis-server.ts';
-import { binaryAvailable, record, until } from './_support.ts';
+import { binaryAvailable, record, until } from './scenario-helpers.ts';
 
 // Through a real reverse proxy: Debian's nginx with its defaults
 // (proxy_buffering on) and a short proxy_read_timeout, on loopback, in front

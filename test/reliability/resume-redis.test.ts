@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createRedisLog, type RedisClientLike } from '../../adapters/redis.ts';
+import { createRedisLog, type RedisClientLike } from '../../adapters/logs/redis/index.ts';
 import { createHub, type Hub } from '../../src/hub/index.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../node/hub/redis-server.ts';
 import {
@@ -12,7 +12,7 @@ import {
   scale,
   sequenceFaults,
   start,
-} from './_support.ts';
+} from './scenario-helpers.ts';
 
 // Lossless resume across processes: two hub server processes (the Redis hub
 // fixture of test/node/hub, one on node-redis, one on ioredis) share one

@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';
 import { chromiumAvailable, launchChromium } from '../system.ts';
-import { follower, publishPaced, record, scale, sequenceFaults } from './_support.ts';
+import { follower, publishPaced, record, scale, sequenceFaults } from './scenario-helpers.ts';
 
 // Lossless resume: the server cuts a random open stream every ~100 ms (a
 // socket destroyed wherever its bytes are) while the hub publishes; readers

@@ -4,7 +4,7 @@
 // number, and a gap or a repeat is visible. Prints `ready <port>`; on
 // SIGTERM closes through `serve`'s `close()`, prints one JSON line of
 // figures and exits 0.
-import { serve } from '../../adapters/node.ts';
+import { serve } from '../../adapters/runtimes/node/index.ts';
 import { sseResponse } from '../../src/index.ts';
 
 const { PORT = '0', GRACE = '5000', INTERVAL = '200' } = process.env;

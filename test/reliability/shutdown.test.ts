@@ -9,7 +9,7 @@ import {
   sequenceFaults,
   start,
   until,
-} from './_support.ts';
+} from './scenario-helpers.ts';
 
 // Graceful shutdown under load: a server process with many open streams gets
 // SIGTERM. `serve`'s close() must end every stream cleanly (a normal end of

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect as connectSocket, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { connect } from '../../src/client/index.ts';
 import { createHub, createMemoryLog } from '../../src/hub/index.ts';
 import { sseResponse } from '../../src/index.ts';
-import { FULL, MB, record, scale, sequenceFaults, until } from './_support.ts';
+import { FULL, MB, record, scale, sequenceFaults, until } from './scenario-helpers.ts';
 
 // Slow consumers: some clients stop reading while the hub publishes. Their
 // queues are bounded, so server memory stays flat whatever they do; the

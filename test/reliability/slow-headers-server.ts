@@ -3,7 +3,7 @@
 // its event loop is not the clients'. `serve` with its defaults: every
 // stream sends one event at once, then stays open. Prints `ready <port>`;
 // exits on SIGTERM.
-import { serve } from '../../adapters/node.ts';
+import { serve } from '../../adapters/runtimes/node/index.ts';
 import { sseResponse } from '../../src/index.ts';
 
 const { server, close } = await serve(

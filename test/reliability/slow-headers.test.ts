@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { afterEach, expect, test } from 'vitest';
 import { connect } from '../../src/client/index.ts';
-import { bundle, type Child, FULL, record, scale, start } from './_support.ts';
+import { bundle, type Child, FULL, record, scale, start } from './scenario-helpers.ts';
 
 // Slow headers: connections that send a request's headers a byte at a time
 // and never finish them, against `serve` with its defaults (another process).

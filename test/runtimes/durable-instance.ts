@@ -5,7 +5,7 @@
  */
 import { Miniflare } from 'miniflare';
 import { expect } from 'vitest';
-import type { DurableHubStats } from '../../adapters/durable-objects.ts';
+import type { DurableHubStats } from '../../adapters/logs/durable-objects/index.ts';
 import { bundle, type StreamReader } from './harness.ts';
 
 /** The RPC methods of the fixture's hub classes (test/runtimes/fixture/durable-objects.ts). */
@@ -14,8 +14,7 @@ export interface TestStub {
   stats(): Promise<DurableHubStats>;
   closes(topic: string): Promise<string[]>;
   close(options?: { grace?: number }): Promise<void>;
-  replayProperty(runs: number): Promise<number>;
-  logContract(): Promise<string[]>;
+  logContract(replayRuns: number): Promise<string[]>;
   sql(query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]>;
   appendTo(table: string, topic: string, text: string): Promise<string>;
   row(

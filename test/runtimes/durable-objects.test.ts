@@ -1,16 +1,16 @@
 /**
  * ssekit/durable-objects on real workerd (miniflare), with SQLite-backed
  * Durable Objects: fan-out from a separate request, the durable log's bounds
- * and replay after a restart, the hub's replay property on the object's
- * SQLite, and what a client that leaves looks like inside the object on each
- * path (RPC, forwarded fetch), with and without `enable_request_signal`.
- * The log's ids and rows: durable-log.test.ts.
+ * and replay after a restart, and what a client that leaves looks like
+ * inside the object on each path (RPC, forwarded fetch), with and without
+ * `enable_request_signal`. The contract of every log (the hub's replay
+ * property with it) and the log's ids and rows: durable-log.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DurableHubStats } from '../../adapters/durable-objects.ts';
+import type { DurableHubStats } from '../../adapters/logs/durable-objects/index.ts';
 import { counter, type Instance, messages, start, type TestStub } from './durable-instance.ts';
 import { type Gaps, open } from './harness.ts';
 
@@ -144,11 +144,6 @@ describe('workerd, enable_request_signal on', () => {
     expect((await stub.stats()).subscribers).toBe(1);
     full.disconnect();
   });
-
-  test('the hub replay property holds on the durable log, in the object', async () => {
-    const stub = await instance.stub('TEST', 'property');
-    expect(await stub.replayProperty(60)).toBe(60);
-  }, 30_000);
 
   test('RPC path: a client that leaves ends its subscription, cleanup once', async () => {
     await leaveAndExpectCleanup(instance, '/events', 'leave-rpc-on');

@@ -87,7 +87,7 @@ export async function spawnServer(command: string, args: string[]): Promise<Serv
   const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: `${await _freePort()}` },
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: `${await freePort()}` },
   });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -113,7 +113,7 @@ export async function spawnServer(command: string, args: string[]): Promise<Serv
       started = true;
       const url = new URL(match[1]!);
       url.hostname = '127.0.0.1'; // whatever it printed (localhost, 0.0.0.0), it listens there too
-      resolve({ url: url.origin, stop: () => _stop(child), printed: () => printed });
+      resolve({ url: url.origin, stop: () => stopChild(child), printed: () => printed });
     };
     child.stdout!.on('data', onOutput);
     child.stderr!.on('data', onOutput);
@@ -121,7 +121,7 @@ export async function spawnServer(command: string, args: string[]): Promise<Serv
 }
 
 /** A port nothing listens on right now, for examples that print the port they were given. */
-function _freePort(): Promise<number> {
+function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   return new Promise((resolve) =>
     server.once('listening', () => {
@@ -131,7 +131,7 @@ function _freePort(): Promise<number> {
   );
 }
 
-function _stop(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

@@ -7,7 +7,7 @@
 import { type ClientHttp2Session, connect, constants, createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toNodeHandler } from '../../adapters/node.ts';
+import { toNodeHandler } from '../../adapters/runtimes/node/index.ts';
 import { app } from './fixture/app.ts';
 import { type Counter, uniqueKey } from './harness.ts';
 

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
+import { createRedisLog, type RedisClientLike } from '../../../adapters/logs/redis/index.ts';
 import { createHub } from '../../../src/hub/index.ts';
 import { sseResponse } from '../../../src/index.ts';
 

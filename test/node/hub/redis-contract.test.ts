@@ -1,12 +1,17 @@
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createRedisLog, type RedisClientLike } from '../../../adapters/redis.ts';
-import { epochKey } from '../../../adapters/redis-stream.ts';
+import { createRedisLog, type RedisClientLike } from '../../../adapters/logs/redis/index.ts';
+import { epochKey } from '../../../adapters/logs/redis/redis-stream.ts';
 import { SSEOptionError } from '../../../src/errors.ts';
-import { createHub, type HubLog } from '../../../src/hub/index.ts';
+import { createHub, type HubLog, type LogBounds } from '../../../src/hub/index.ts';
 import { take } from '../../core/hub-helpers.ts';
-import { checkLogContract } from '../../core/hub-log-contract.ts';
+import {
+  checkLogContract,
+  checkOwnIds,
+  contractChecks,
+  type LogUnderTest,
+} from '../../core/hub-log-contract.ts';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
 
 // The contract of every log on a real redis-server, with both clients; and
@@ -54,7 +59,7 @@ const clients: [string, Connect][] = [
 const command = (client: RedisClientLike, args: string[]) =>
   client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
 
-const CHECKS = [
+const IDS = [
   'own ids',
   "another log's id",
   'an id it never wrote',
@@ -62,29 +67,40 @@ const CHECKS = [
   "another log's id (property)",
 ];
 
+/** Redis's trim for the contract's bounds, one at a time: `~` trimming, approximate. */
+const trimOf = (bounds: LogBounds = {}) =>
+  bounds.maxEntries
+    ? { maxLen: bounds.maxEntries }
+    : bounds.maxAge
+      ? { maxAge: bounds.maxAge }
+      : (false as const);
+
 let keys = 0;
 
 describe.runIf(available).each(clients)(
   'the Redis log with %s keeps the contract of every log',
   (name, connect) => {
-    test('its ids are its own: another key’s, a deleted stream’s and made-up ids get tooOld', async () => {
+    test('the whole contract: ids of its own, replay, pages, its trims, follow across instances, close', async () => {
       const { client, quit } = await connect(redis.url);
       const keyOf = new Map<HubLog, string>();
-      const make = (key: string) => {
-        const log = createRedisLog({ client, key, trim: false });
+      const make = (key: string, bounds?: LogBounds) => {
+        const log = createRedisLog({ client, key, trim: trimOf(bounds) });
         keyOf.set(log, key);
         return log;
       };
+      const subject: LogUnderTest = {
+        create: (bounds) => make(`contract:${name}:${++keys}`, bounds),
+        async recreate(log) {
+          // The stream deleted; its epoch's key is left behind.
+          await command(client, ['DEL', keyOf.get(log)!]);
+          return make(keyOf.get(log)!);
+        },
+        bounds: { maxEntries: 'approximate', maxAge: 'approximate' },
+        // Another process on the same key.
+        twin: (log) => make(keyOf.get(log)!),
+      };
       try {
-        const passed = await checkLogContract({
-          create: () => make(`contract:${name}:${++keys}`),
-          async recreate(log) {
-            // The stream deleted; its epoch's key is left behind.
-            await command(client, ['DEL', keyOf.get(log)!]);
-            return make(keyOf.get(log)!);
-          },
-        });
-        expect(passed).toEqual(CHECKS);
+        expect(await checkLogContract(subject)).toEqual(contractChecks(subject));
       } finally {
         await quit();
       }
@@ -99,7 +115,7 @@ describe.runIf(available).each(clients)(
         return log;
       };
       try {
-        const passed = await checkLogContract(
+        const passed = await checkOwnIds(
           {
             create: () => make(`{restart}:${name}:${++keys}`),
             async recreate(log) {
@@ -109,7 +125,7 @@ describe.runIf(available).each(clients)(
           },
           { runs: 3 },
         );
-        expect(passed).toEqual(CHECKS);
+        expect(passed).toEqual(IDS);
       } finally {
         await quit();
       }

@@ -5,7 +5,7 @@ import {
   createRedisLog,
   type RedisClientLike,
   RedisForeignEntryError,
-} from '../../../adapters/redis.ts';
+} from '../../../adapters/logs/redis/index.ts';
 import { createHub, type HubLog } from '../../../src/hub/index.ts';
 import { take } from '../../core/hub-helpers.ts';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';

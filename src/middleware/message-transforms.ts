@@ -1,0 +1,128 @@
+import { need, needDelay, needFunction } from '../checks.ts';
+import type { SSEItem } from '../wire/message.ts';
+
+// Event transforms: `TransformStream`s of messages (filter, map, heartbeat)
+// that sit before the encoder. Running them over a `Response` that is
+// already an event stream is the relay's job (relay.ts).
+
+/**
+ * A `TransformStream` that keeps only the items `predicate` accepts. It sits
+ * before the encoder (or inside `transformEvents`), so it sees whole messages,
+ * never bytes. The predicate may be async; items stay in order.
+ *
+ * @example
+ * ```ts
+ * const body = messages
+ *   .pipeThrough(filterEvents((message) => message.event !== 'debug'))
+ *   .pipeThrough(new SSEEncoderStream());
+ * ```
+ */
+export function filterEvents<T>(
+  predicate: (item: T) => boolean | Promise<boolean>,
+): TransformStream<T, T> {
+  needFunction('filterEvents(predicate)', predicate, 'Pass (item) => boolean.');
+  return new TransformStream({
+    async transform(item, controller) {
+      if (await predicate(item)) controller.enqueue(item);
+    },
+  });
+}
+
+/**
+ * A `TransformStream` that replaces each item with what `map` returns (which
+ * may be a promise). Return `undefined` to drop the item, so one function can
+ * rewrite some events and drop others.
+ *
+ * @example
+ * ```ts
+ * // Relay an LLM stream, keeping only the token text.
+ * mapEvents((event: SSEEvent) =>
+ *   event.event === 'token' ? { event: 'token', data: JSON.parse(event.data).text } : undefined,
+ * );
+ * ```
+ */
+export function mapEvents<T, U>(
+  map: (item: T) => U | undefined | Promise<U | undefined>,
+): TransformStream<T, U> {
+  needFunction('mapEvents(map)', map, 'Pass (item) => item.');
+  return new TransformStream({
+    async transform(item, controller) {
+      const mapped = await map(item);
+      if (mapped !== undefined) controller.enqueue(mapped);
+    },
+  });
+}
+
+/**
+ * Options of {@link injectHeartbeat}.
+ *
+ * @example
+ * ```ts
+ * injectHeartbeat({ interval: 20_000, comment: 'keep-alive' }); // ': keep-alive' lines
+ * ```
+ */
+export interface HeartbeatOptions {
+  /** Milliseconds without an item before a heartbeat is sent. Default 15000. */
+  interval?: number;
+  /** The text of the heartbeat comment. Default empty (`:` alone on its line). */
+  comment?: string;
+}
+
+/**
+ * A `TransformStream` of messages that adds a comment after `interval` ms in
+ * which no message passed: the keep-alive `sseResponse` sends by itself, for
+ * streams built outside it (`new Response(stream.pipeThrough(new
+ * SSEEncoderStream()))`). It works on whole messages before the encoder, so a
+ * heartbeat never lands between the bytes of one. While the reader is behind,
+ * no heartbeat is queued: a stalled client costs nothing. The timer stops
+ * when the stream ends, errors or is cancelled.
+ *
+ * @example
+ * ```ts
+ * const body = messages
+ *   .pipeThrough(injectHeartbeat({ interval: 10_000 }))
+ *   .pipeThrough(new SSEEncoderStream());
+ * return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+ * ```
+ */
+export function injectHeartbeat<T extends SSEItem<any>>(
+  options: HeartbeatOptions = {},
+): TransformStream<T, T | SSEItem<any>> {
+  const { interval = 15_000, comment = '' } = options;
+  needDelay('injectHeartbeat: interval', interval);
+  need(typeof comment === 'string', 'injectHeartbeat: comment', 'a string', comment);
+  const beat = { comment };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = Date.now();
+  const stop = () => clearTimeout(timer);
+  const transformer: Transformer<T, T | SSEItem<any>> & { cancel?: () => void } = {
+    start(controller) {
+      // One timer re-armed for the time left, rather than a new timer per
+      // message: a busy stream then costs no timer work at all.
+      const tick = () => {
+        const idle = Date.now() - last;
+        if (idle < interval) return void (timer = setTimeout(tick, interval - idle));
+        try {
+          // A full queue means the reader is behind: a heartbeat would only
+          // grow it, and the connection is not idle anyway.
+          if ((controller.desiredSize ?? 0) >= 0) controller.enqueue(beat);
+        } catch {
+          // Cancelled or errored from the readable side: no flush() comes.
+          return stop();
+        }
+        last = Date.now();
+        timer = setTimeout(tick, interval);
+      };
+      timer = setTimeout(tick, interval);
+    },
+    transform(item, controller) {
+      last = Date.now();
+      controller.enqueue(item);
+    },
+    flush: stop,
+    // Called on cancel where the runtime supports it (not Node 20); elsewhere
+    // the next tick finds the stream closed and stops.
+    cancel: stop,
+  };
+  return new TransformStream(transformer);
+}
