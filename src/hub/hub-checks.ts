@@ -29,21 +29,6 @@ export function topicBounds(options: {
   return { maxTopics, maxTopicLength };
 }
 
-const FEWER = 'Pass fewer (a topic per user or room, not per item), or raise maxTopics.';
-const SHORTER = "Use a shorter one such as 'user:42', or raise maxTopicLength.";
-
-/** Refuses `count` above `bound` (of `unit`), shown as `got`. */
-function atMost(
-  option: string,
-  count: number,
-  bound: number,
-  unit: string,
-  got: string,
-  advice: string,
-): void {
-  if (count > bound) refuse(option, `at most ${bound} ${unit}`, got, advice);
-}
-
 /** @internal The topics, validated against `bounds`, each once. */
 export function topicList(topics: string | readonly string[], bounds: TopicBounds): string[] {
   const list = typeof topics === 'string' ? [topics] : topics;
@@ -55,7 +40,13 @@ export function topicList(topics: string | readonly string[], bounds: TopicBound
     "Pass one such as 'news'.",
   );
   // Counted before anything is looked at or kept: a query string may hold thousands.
-  atMost('topics', list.length, bounds.maxTopics, 'topics', String(list.length), FEWER);
+  need(
+    list.length <= bounds.maxTopics,
+    'topics',
+    `at most ${bounds.maxTopics} topics`,
+    list.length,
+    'Pass fewer (a topic per user or room, not per item), or raise maxTopics.',
+  );
   for (const topic of list) {
     need(
       typeof topic === 'string' && /^[^\r\n\0]+$/.test(topic),
@@ -64,15 +55,14 @@ export function topicList(topics: string | readonly string[], bounds: TopicBound
       topic,
       "Use one such as 'user:42'.",
     );
-    const length = topic.length;
-    atMost(
-      'topic',
-      length,
-      bounds.maxTopicLength,
-      'characters',
-      `${describe(topic)} (${length} characters)`,
-      SHORTER,
-    );
+    if (topic.length > bounds.maxTopicLength) {
+      refuse(
+        'topic',
+        `at most ${bounds.maxTopicLength} characters`,
+        `${describe(topic)} (${topic.length} characters)`,
+        "Use a shorter one such as 'user:42', or raise maxTopicLength.",
+      );
+    }
   }
   return list.length === 1 ? [list[0]!] : [...new Set(list)];
 }
