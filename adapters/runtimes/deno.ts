@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { watchStreamEnd } from './shared/stream-end.ts';
+import { watchStreamEnd } from './common/stream-end.ts';
 
 /**
  * A fetch handler, as `Deno.serve` calls it (`info` is Deno's `ServeHandlerInfo`).

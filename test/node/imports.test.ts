@@ -23,7 +23,7 @@ import { describe, expect, test } from 'vitest';
 // one, it imports the module that defines the name. src/ imports no runtime and
 // no package (web-standard, zero dependencies). Adapters import `node:*` and
 // `cloudflare:workers` but no package; a room imports its own files and its
-// kind's `shared/`, never another room's, and reaches src/ through its
+// kind's `common/`, never another room's, and reaches src/ through its
 // entries, the base, and the internal modules listed for it in INTERNAL below.
 // And no import closes a circle, not even a type import.
 
@@ -44,7 +44,7 @@ const isEntry = (path: string) => /^src\/([^/]+\/)?index\.ts$/.test(path);
 /**
  * The room of an adapter file: the folder of its entry
  * (`adapters/<kind>/<name>/`), or the file itself when the entry is one file
- * (`adapters/runtimes/deno.ts`); a kind's `shared/` folder is the one private
+ * (`adapters/runtimes/deno.ts`); a kind's `common/` folder is the one private
  * place its rooms share code. Undefined for a file in no kind's folder.
  */
 function roomOf(path: string): string | undefined {
@@ -75,7 +75,7 @@ const INTERNAL: Record<string, readonly string[]> = {
   // The direct path protocol (@internal): Bun's direct streams as its sink.
   'adapters/runtimes/bun/': ['src/server/direct.ts'],
   // The content-type test, for the adapters that handle event streams apart.
-  'adapters/runtimes/shared/': ['src/wire/content-type.ts'],
+  'adapters/runtimes/common/': ['src/wire/content-type.ts'],
   'adapters/runtimes/workers.ts': ['src/wire/content-type.ts'],
   // Builds the stream of a tail with the server's own response and options;
   // joins the bytes of a line that spans reads.
@@ -150,9 +150,9 @@ function violations(
       else if (from.startsWith('src/') && isEntry(to)) {
         say('an entry; import the module that defines the name');
       } else if (room && to.startsWith('adapters/')) {
-        const shared = `${room.split('/').slice(0, 2).join('/')}/shared/`;
+        const shared = `${room.split('/').slice(0, 2).join('/')}/common/`;
         if (roomOf(to) !== room && !to.startsWith(shared)) {
-          say("another adapter's room; move what both need to their kind's shared/");
+          say("another adapter's room; move what both need to their kind's common/");
         }
       } else if (room && to.startsWith('src/')) {
         if (isEntry(to) || layer === 0) continue;
@@ -352,22 +352,22 @@ describe('the checker itself', () => {
     ]);
   });
 
-  test("a room imports its own files and its kind's shared/, never another room's", () => {
+  test("a room imports its own files and its kind's common/, never another room's", () => {
     expect(
       check({
         'adapters/runtimes/bun/index.ts': [
           "import { directBody } from './bun-direct.ts';",
-          "import { watchStreamEnd } from '../shared/stream-end.ts';",
+          "import { watchStreamEnd } from '../common/stream-end.ts';",
         ].join('\n'),
-        'adapters/runtimes/deno.ts': "import { watchStreamEnd } from './shared/stream-end.ts';",
+        'adapters/runtimes/deno.ts': "import { watchStreamEnd } from './common/stream-end.ts';",
         'adapters/jobs/tail/tail-log.ts':
           "import { respond } from '../../runtimes/node/node-response.ts';",
-        'adapters/logs/redis/index.ts': "import { sleep } from '../../runtimes/shared/sleep.ts';",
+        'adapters/logs/redis/index.ts': "import { sleep } from '../../runtimes/common/sleep.ts';",
         'adapters/stray.ts': '',
       }),
     ).toEqual([
-      "adapters/jobs/tail/tail-log.ts imports adapters/runtimes/node/node-response.ts: another adapter's room; move what both need to their kind's shared/",
-      "adapters/logs/redis/index.ts imports adapters/runtimes/shared/sleep.ts: another adapter's room; move what both need to their kind's shared/",
+      "adapters/jobs/tail/tail-log.ts imports adapters/runtimes/node/node-response.ts: another adapter's room; move what both need to their kind's common/",
+      "adapters/logs/redis/index.ts imports adapters/runtimes/common/sleep.ts: another adapter's room; move what both need to their kind's common/",
       'adapters/stray.ts: in no layer; give its folder one in layerOf',
     ]);
   });

@@ -9,7 +9,7 @@
  * @module
  */
 import { directStream } from '../../../src/server/direct.ts';
-import { watchStreamEnd } from '../shared/stream-end.ts';
+import { watchStreamEnd } from '../common/stream-end.ts';
 import { directBody } from './bun-direct.ts';
 
 /**
