@@ -8,31 +8,18 @@
  * would in production.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { type ClientHttp2Session, connect as connectHttp2, constants } from 'node:http2';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_UNREAD } from '../../adapters/runtimes/node/node-body.ts';
+import { bundleFixture } from './fixture-helpers.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bundle = `${root}.tmp/node-body-server-${process.pid}.mjs`;
+let bundle = '';
 
 beforeAll(async () => {
-  mkdirSync(`${root}.tmp`, { recursive: true });
-  // Node 20 runs no TypeScript: bundle the fixture.
-  await build({
-    entryPoints: [`${root}test/node/node-body-server.ts`],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  bundle = await bundleFixture('test/node/node-body-server.ts');
 });
 afterAll(() => rmSync(bundle, { force: true }));
 

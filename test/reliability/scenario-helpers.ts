@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { connect } from '../../src/client/index.ts';
+import { bundleFixture } from '../node/fixture-helpers.ts';
 
 /** `SSEKIT_SCALE=full` (npm run soak) runs the issue's full figures; anything else, CI's. */
 export const FULL = process.env.SSEKIT_SCALE === 'full';
@@ -30,26 +30,8 @@ export function record(scenario: string, figures: Record<string, unknown>): void
   console.log(`reliability: ${JSON.stringify(line)}`);
 }
 
-/**
- * Node 20 runs no TypeScript: a fixture is bundled, packages left to
- * node_modules. One file per fixture, overwritten by each run (the suite runs
- * one file at a time), so nothing piles up in .tmp.
- */
-export async function bundle(entry: string): Promise<string> {
-  const name = entry.replace(/\W+/g, '-');
-  const outfile = `${root}.tmp/reliability/${name}.mjs`;
-  await build({
-    entryPoints: [`${root}${entry}`],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return outfile;
-}
+/** A fixture bundled to run as a process of its own (see bundleFixture). */
+export const bundle = bundleFixture;
 
 /**
  * A child process that printed `ready <port>`; `lines` collects what it

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { bundleFixture } from '../fixture-helpers.ts';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
 
 // Two hub processes (one on node-redis, one on ioredis) share one Redis
@@ -10,25 +9,13 @@ import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
 // every message exactly once, in order: across processes, and across a
 // process killed and restarted.
 const available = redisAvailable();
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bundle = `${root}.tmp/hub-process-${process.pid}.mjs`;
+let bundle = '';
 let redis: TestRedis;
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   if (!available) return;
-  mkdirSync(`${root}.tmp`, { recursive: true });
-  // Node 20 runs no TypeScript: bundle the fixture, leaving packages to node_modules.
-  await build({
-    entryPoints: [`${root}test/node/hub/hub-process.ts`],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  bundle = await bundleFixture('test/node/hub/hub-process.ts');
   redis = await startRedis();
 });
 
