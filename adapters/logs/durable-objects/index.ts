@@ -23,6 +23,7 @@ import {
 } from './durable-hub.ts';
 import type { DurableObjectStateLike } from './durable-storage.ts';
 
+export { createDurableEventStore, type DurableEventStoreOptions } from './durable-event-store.ts';
 export {
   createDurableHub,
   type DurableHub,
