@@ -1,3 +1,4 @@
+import { connect as connectTcp, createServer, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -6,7 +7,11 @@ import {
   type RedisClientLike,
   RedisSubscriberLostError,
 } from '../../../adapters/logs/redis/index.ts';
-import type { StreamStore, StreamTerms } from '../../../src/resumable/index.ts';
+import {
+  createResumableStreams,
+  type StreamStore,
+  type StreamTerms,
+} from '../../../src/resumable/index.ts';
 import { checkStreamStoreContract, streamStoreChecks } from '../../core/stream-store-contract.ts';
 import {
   redisAvailable,
@@ -56,6 +61,49 @@ const command = (client: RedisClientLike, ...args: string[]) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TERMS: StreamTerms = { lease: 5000, maxBytes: 1 << 20, retention: 60_000 };
 
+/**
+ * A TCP proxy to `port` that can lose a reply: once armed, the next request
+ * that appends (the append script pushes with RPUSH) reaches Redis, which
+ * runs it, and then the connection is cut before the reply gets back.
+ */
+async function lossyProxy(port: number) {
+  let armed = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connectTcp(port, '127.0.0.1');
+    let muted = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (armed && chunk.includes('RPUSH')) {
+        armed = false;
+        muted = true;
+        setTimeout(() => client.destroy(), 100);
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => muted || client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    arm: () => {
+      armed = true;
+    },
+  };
+}
+
 describe.runIf(available).each([
   ['ioredis', ioredis],
   ['node-redis', nodeRedis],
@@ -66,6 +114,45 @@ describe.runIf(available).each([
     const passed = await checkStreamStoreContract({ create: () => store, twin: () => twin });
     expect(passed).toEqual(streamStoreChecks);
   }, 30_000);
+
+  test('an append whose reply was lost is retried, and stored once', async () => {
+    const proxy = await lossyProxy(redis.port);
+    const client = await connect(proxy.url);
+    client.on?.('error', () => {});
+    const streams = createResumableStreams({
+      store: storeOn(client),
+      lease: 5000,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const id = `lost-reply-${Math.random().toString(36).slice(2)}`;
+    let run: Promise<void> | undefined;
+    await streams.start(
+      id,
+      async function* () {
+        for (let n = 0; n < 10; n++) {
+          if (n === 5) {
+            await sleep(50); // the first five are stored
+            proxy.arm();
+          }
+          yield { data: `chunk ${n}` };
+        }
+      },
+      { waitUntil: (promise) => (run = promise) },
+    );
+    await run;
+    const direct = await ioredis(redis.url);
+    const bodies = (await command(
+      direct,
+      'LRANGE',
+      `ssekit:stream:{${id}}`,
+      '0',
+      '-1',
+    )) as string[];
+    expect(bodies).toEqual(Array.from({ length: 10 }, (_, n) => `data: chunk ${n}\n\n`));
+    expect(await streams.status(id)).toBe('done');
+  }, 20_000);
 
   test('a dropped pub/sub connection comes back, is reported, and every watcher hears of it', async () => {
     const client = await connect(redis.url);
