@@ -132,11 +132,13 @@ async function follow(
       if (response.status === 204) return result;
       if (response.status !== 200) throw new Error(`status ${response.status}`);
       let buffer = '';
-      const text = response.body!.pipeThrough(new TextDecoderStream(), {
-        signal: connection.signal,
-      });
-      for await (const chunk of text) {
-        buffer += chunk;
+      const reader = response
+        .body!.pipeThrough(new TextDecoderStream(), { signal: connection.signal })
+        .getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += value;
         for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
           const fields: Record<string, string> = {};
           for (const line of buffer.slice(0, cut).split('\n')) {
