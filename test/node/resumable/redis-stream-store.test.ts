@@ -263,6 +263,21 @@ describe.runIf(available)('the Redis stream store, on its own', () => {
     );
   });
 
+  test('an append to an ended stream answers its end, whatever the token', async () => {
+    const store = storeOn(await ioredis(redis.url));
+    const id = `ended-${Math.random().toString(36).slice(2)}`;
+    await store.claim(id, TERMS);
+    await store.end(id, undefined, { state: 'stopped' }, TERMS);
+    expect(await store.append(id, 'not-the-token', 0, ['data: x\n\n'], TERMS)).toEqual({
+      ok: false,
+      end: { state: 'stopped' },
+    });
+    expect(await store.append(`never-${id}`, 'x', 0, ['data: x\n\n'], TERMS)).toEqual({
+      ok: false,
+      end: { state: 'errored', reason: 'producer-lost' },
+    });
+  });
+
   test('options are checked', async () => {
     const client = await ioredis(redis.url);
     for (const prefix of ['a{b}:', 'a}', 42]) {
