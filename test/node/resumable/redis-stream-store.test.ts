@@ -320,4 +320,52 @@ describe.runIf(available)('the Redis stream store, on a three-node Redis Cluster
     );
     expect(sizes.every((size) => size > 0)).toBe(true);
   }, 30_000);
+
+  test('resumable streams on it: started on one instance, resumed and stopped from another', async () => {
+    const instance = () => {
+      const client = new Cluster(cluster.startup);
+      cleanup.push(() => client.disconnect());
+      return createResumableStreams({
+        store: storeOn(client as unknown as RedisClientLike),
+        poll: 200,
+        endMessages: (end) => [{ event: 'end', data: end.state }],
+      });
+    };
+    const [a, b] = [instance(), instance()];
+    const ids = Array.from({ length: 6 }, (_, n) => `cluster-${n}-${Math.random().toString(36)}`);
+    // Six streams (on all three nodes, likely): each started on a, read from b too.
+    await Promise.all(
+      ids.map(async (id) => {
+        const started = await a.start(id, async function* () {
+          for (let n = 0; n < 20; n++) {
+            yield { data: `${id} ${n}` };
+            await sleep(5);
+          }
+        });
+        const resumed = await b.resume(id);
+        const [first, second] = await Promise.all([started.text(), resumed.text()]);
+        expect(second).toBe(first);
+        expect(first.match(/^data: .*$/gm)).toEqual([
+          ...Array.from({ length: 20 }, (_, n) => `data: ${id} ${n}`),
+          'data: done',
+        ]);
+      }),
+    );
+    const id = `cluster-stop-${Math.random().toString(36).slice(2)}`;
+    let aborted: number | undefined;
+    const started = await a.start(id, async function* ({ signal }) {
+      signal.addEventListener('abort', () => {
+        aborted = Date.now();
+      });
+      yield { data: 'thinking' };
+      await sleep(10_000);
+    });
+    const resumed = await b.resume(id);
+    await sleep(100);
+    const asked = Date.now();
+    expect(await b.stop(id)).toBe(true);
+    expect(await resumed.text()).toMatch(/data: thinking\n\n[^]*data: stopped/);
+    expect(await started.text()).toMatch(/data: stopped/);
+    expect(aborted! - asked).toBeLessThan(1000);
+  }, 30_000);
 });
