@@ -364,7 +364,7 @@ describe.runIf(available)('the Redis stream store, on a three-node Redis Cluster
     await sleep(100);
     const asked = Date.now();
     expect(await b.stop(id)).toBe(true);
-    expect(await resumed.text()).toMatch(/data: thinking\n\n[^]*data: stopped/);
+    expect(await resumed.text()).toMatch(/data: thinking\n\n[\s\S]*data: stopped/);
     expect(await started.text()).toMatch(/data: stopped/);
     expect(aborted! - asked).toBeLessThan(1000);
   }, 30_000);
