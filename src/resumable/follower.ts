@@ -16,10 +16,17 @@ export class Notice {
   readonly stop: () => void;
 
   constructor(store: StreamStore, id: string) {
-    this.stop = store.watch(id, () => {
+    const unwatch = store.watch(id, () => {
       this.#heard = true;
       this.#wake?.();
     });
+    // Stopped by the reader's end and by the response's close, whichever
+    // comes first: a body cancelled unread never runs the reader at all.
+    let watching = true;
+    this.stop = () => {
+      if (watching) unwatch();
+      watching = false;
+    };
   }
 
   /** Waits until a notice (one heard since the last wait counts), `ms`, or `signal`. */

@@ -186,7 +186,16 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
       notice.stop();
       throw error;
     }
-    return sseResponse(({ signal }) => follow(plan, signal), rest);
+    // A client gone before the first read (the body cancelled unread) never
+    // starts the reader: the close lets go of its watch.
+    const onClose = rest.onClose;
+    return sseResponse(({ signal }) => follow(plan, signal), {
+      ...rest,
+      onClose: (info) => {
+        notice.stop();
+        onClose?.(info);
+      },
+    });
   };
 
   return {
