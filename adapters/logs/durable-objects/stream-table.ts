@@ -1,0 +1,287 @@
+/**
+ * One resumable stream in a Durable Object's SQLite storage: the object is
+ * named after the stream's id (`idFromName`), so each stream has storage of
+ * its own and a replay reads only its entries. A state row (the id, the
+ * epoch, the producer's token, the count and bytes, the end, the lease's
+ * deadline and the expiry) and the entries' table. The object runs one call
+ * at a time and SQL is synchronous, so each method here is atomic.
+ *
+ * @module
+ */
+import { need } from '../../../src/checks.ts';
+import { counterOf, newEpoch } from '../../../src/hub/index.ts';
+import type {
+  AppendResult,
+  StreamEnd,
+  StreamPage,
+  StreamState,
+  StreamTerms,
+} from '../../../src/resumable/index.ts';
+import { needStreamId } from '../../../src/resumable/stream-id.ts';
+import { type DurableStorageLike, MAX_ROW } from './durable-storage.ts';
+
+const STATE = 'ssekit_stream';
+const ENTRIES = 'ssekit_stream_entries';
+/** Entries one read gives at most, whatever it asks for. */
+const MAX_PAGE = 1000;
+const LOST: StreamEnd = { state: 'errored', reason: 'producer-lost' };
+const encoder = new TextEncoder();
+
+interface Row {
+  id: string;
+  epoch: string;
+  token: string;
+  count: number;
+  bytes: number;
+  end: StreamEnd | undefined;
+  leaseUntil: number;
+  expires: number;
+}
+
+/**
+ * @internal The stream of one object, as its RPC methods use it: the
+ * `StreamStore` contract's methods, synchronous; `version` (what a waiter
+ * compares: it changes at every append and at the end); `alarm` (the lease's
+ * deadline and the retention's, run by the object's alarm).
+ */
+export interface StreamTable {
+  claim(id: string, terms: StreamTerms): string | undefined;
+  append(
+    id: string,
+    token: string,
+    at: number,
+    bodies: readonly string[],
+    terms: StreamTerms,
+  ): AppendResult;
+  renew(id: string, token: string, terms: StreamTerms): boolean;
+  end(id: string, token: string | undefined, end: StreamEnd, terms: StreamTerms): boolean;
+  read(id: string, cursor: string | undefined, limit: number): StreamPage;
+  status(id: string): StreamState;
+  version(id: string): string;
+  /** Calls `listener` at every change of the stream; returns a function that stops it. */
+  onChange(listener: () => void): () => void;
+  alarm(): Promise<void>;
+}
+
+/** @internal The stream kept in `storage` (the object's `ctx.storage`). */
+export function createStreamTable(storage: DurableStorageLike): StreamTable {
+  const sql = storage?.sql;
+  need(
+    typeof sql?.exec === 'function',
+    'storage.sql',
+    'the SQLite storage of a Durable Object (ctx.storage)',
+    sql,
+    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
+  );
+  const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
+  const atomically = <T>(closure: () => T): T =>
+    storage.transactionSync ? storage.transactionSync(closure) : closure();
+  const listeners = new Set<() => void>();
+  // Tables are made at the first claim: an object only read (an unknown id)
+  // stores nothing.
+  let made = false;
+  const exists = () =>
+    (made ||=
+      run(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, STATE).length > 0);
+  const alarmAt = (time: number) => {
+    storage.setAlarm?.(time)?.catch?.(() => {});
+  };
+
+  const load = (): Row | undefined => {
+    if (!exists()) return undefined;
+    const [row] = run(`SELECT * FROM ${STATE}`);
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      epoch: String(row.epoch),
+      token: String(row.token),
+      count: Number(row.count),
+      bytes: Number(row.bytes),
+      end: row.end_state
+        ? ({ state: row.end_state, reason: row.end_reason ?? undefined } as StreamEnd)
+        : undefined,
+      leaseUntil: Number(row.lease_until),
+      expires: Number(row.expires),
+    };
+  };
+  const wipe = () => {
+    run(`DROP TABLE IF EXISTS ${ENTRIES}`);
+    run(`DROP TABLE IF EXISTS ${STATE}`);
+    made = false;
+  };
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
+  const finish = (row: Row, end: StreamEnd, expires: number) => {
+    row.end = end;
+    row.expires = expires;
+    run(
+      `UPDATE ${STATE} SET end_state = ?, end_reason = ?, expires = ?`,
+      end.state,
+      end.reason ?? null,
+      expires,
+    );
+    alarmAt(expires);
+    changed();
+  };
+  // The stream as it is now, whatever its id: undefined once its retention
+  // ran out (its rows go), ended `producer-lost` once its lease did.
+  const live = (): Row | undefined => {
+    const row = load();
+    if (!row) return undefined;
+    const now = Date.now();
+    if (row.expires <= now) {
+      wipe();
+      return undefined;
+    }
+    if (!row.end && row.leaseUntil <= now) finish(row, LOST, row.expires);
+    return row;
+  };
+  // An object is named after its stream, so another id here is not a stream.
+  const look = (id: string) => {
+    const row = live();
+    return row?.id === id ? row : undefined;
+  };
+  const writable = (id: string, token: string): Row | StreamEnd => {
+    const row = look(id);
+    if (!row) return LOST;
+    if (row.end) return row.end;
+    if (row.token !== token) return LOST;
+    return row;
+  };
+  const renewed = (row: Row, terms: StreamTerms) => {
+    const now = Date.now();
+    row.leaseUntil = now + terms.lease;
+    row.expires = now + Math.max(terms.retention, terms.lease);
+    run(
+      `UPDATE ${STATE} SET count = ?, bytes = ?, lease_until = ?, expires = ?`,
+      row.count,
+      row.bytes,
+      row.leaseUntil,
+      row.expires,
+    );
+  };
+
+  return {
+    claim(id, terms) {
+      needStreamId('claim(id)', id);
+      if (live()) return undefined;
+      const token = newEpoch() + newEpoch();
+      const now = Date.now();
+      atomically(() => {
+        wipe();
+        run(
+          `CREATE TABLE ${STATE} (one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL, epoch TEXT NOT NULL, token TEXT NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL, end_state TEXT, end_reason TEXT, lease_until INTEGER NOT NULL, expires INTEGER NOT NULL)`,
+        );
+        run(`CREATE TABLE ${ENTRIES} (n INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+        run(
+          `INSERT INTO ${STATE} VALUES (1, ?, ?, ?, 0, 0, NULL, NULL, ?, ?)`,
+          id,
+          newEpoch(),
+          token,
+          now + terms.lease,
+          now + Math.max(terms.retention, terms.lease),
+        );
+        made = true;
+      });
+      alarmAt(now + terms.lease);
+      return token;
+    },
+    append(id, token, at, bodies, terms) {
+      const row = writable(id, token);
+      if (!('token' in row)) return { ok: false, end: row };
+      need(
+        Number.isSafeInteger(at) && at >= 0 && at <= row.count,
+        'append(at)',
+        `the count of bodies appended before, at most ${row.count}`,
+        at,
+        'Pass how many bodies earlier appends stored.',
+      );
+      need(
+        Array.isArray(bodies) && bodies.every((body) => typeof body === 'string'),
+        'append(bodies)',
+        'an array of strings',
+        bodies,
+      );
+      const ids: string[] = [];
+      for (let n = at + 1; n <= Math.min(row.count, at + bodies.length); n++) {
+        ids.push(`${row.epoch}-${n}`);
+      }
+      const added = bodies.slice(row.count - at);
+      const sizes = added.map((body) => encoder.encode(body).length);
+      const size = sizes.reduce((sum, bytes) => sum + bytes, 0);
+      // A body above SQLite's row bound could not be kept either.
+      if (row.bytes + size > terms.maxBytes || sizes.some((bytes) => bytes > MAX_ROW)) {
+        const end: StreamEnd = { state: 'errored', reason: 'too-large' };
+        finish(row, end, Date.now() + terms.retention);
+        return { ok: false, end };
+      }
+      atomically(() => {
+        for (const body of added) {
+          run(`INSERT INTO ${ENTRIES} (n, body) VALUES (?, ?)`, ++row.count, body);
+          ids.push(`${row.epoch}-${row.count}`);
+        }
+        row.bytes += size;
+        renewed(row, terms);
+      });
+      if (added.length > 0) changed();
+      return { ok: true, ids };
+    },
+    renew(id, token, terms) {
+      const row = writable(id, token);
+      if (!('token' in row)) return false;
+      renewed(row, terms);
+      return true;
+    },
+    end(id, token, end, terms) {
+      const row = token === undefined ? look(id) : writable(id, token);
+      if (!row || !('token' in row) || row.end) return false;
+      finish(row, end, Date.now() + terms.retention);
+      return true;
+    },
+    read(id, cursor, limit) {
+      const row = look(id);
+      if (!row) return { state: 'unknown', entries: [] };
+      const from = cursor === undefined ? 0 : counterOf(String(cursor), row.epoch);
+      if (from < 0 || from > row.count) return { state: 'unknown', entries: [] };
+      const rows = run(
+        `SELECT n, body FROM ${ENTRIES} WHERE n > ? ORDER BY n LIMIT ?`,
+        from,
+        Math.min(Math.max(1, Math.floor(Number(limit)) || 1), MAX_PAGE),
+      );
+      const entries = rows.map((entry) => ({
+        id: `${row.epoch}-${entry.n}`,
+        body: String(entry.body),
+      }));
+      const last = from + entries.length === row.count;
+      return {
+        state: row.end ? row.end.state : 'active',
+        entries,
+        end: last ? row.end : undefined,
+      };
+    },
+    status(id) {
+      const row = look(id);
+      return row ? (row.end?.state ?? 'active') : 'unknown';
+    },
+    version(id) {
+      const row = look(id);
+      return row ? `${row.epoch}-${row.count}${row.end ? '-end' : ''}` : '';
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    // The one alarm of the object: at the lease's deadline while the stream
+    // is active (a later renewal moves it on from there), at its expiry
+    // once it ended; then everything goes.
+    async alarm() {
+      const row = live();
+      if (!row) {
+        await storage.deleteAll?.();
+        return;
+      }
+      alarmAt(row.end ? row.expires : row.leaseUntil);
+    },
+  };
+}
