@@ -112,6 +112,11 @@ class Reader {
   toEnd(ms?: number): Promise<this> {
     return this.until((reader) => reader.ended, ms);
   }
+
+  /** Leaves mid-stream, as a reloaded page does. */
+  leave(): void {
+    this.#reader?.cancel().catch(() => {});
+  }
 }
 
 let ids = 0;
@@ -183,6 +188,30 @@ describe('resumable streams in Durable Objects, on workerd', () => {
     );
     expect(latency[latency.length >> 1]).toBeLessThan(250);
     expect(latency.at(-1)).toBeLessThan(5000); // a lost notice would wait for the 10 s poll
+  }, 30_000);
+
+  test('the client of the start leaves mid-answer: the producer runs on (waitUntil) and a resume reads the whole answer', async () => {
+    const id = freshId('leave');
+    const first = await start(id, 'chunks=30&delay=20&lease=1000');
+    await first.until((r) => r.tokens.length >= 3);
+    first.leave();
+    const later = await (await resume(id, {}, 'start')).toEnd(8000);
+    expect(later.tokens.map((event) => event.data!.split(' ')[1])).toEqual(
+      Array.from({ length: 30 }, (_, n) => String(n)),
+    );
+    expect(later.events.at(-1)!.event).toBe('token'); // done: no end message
+    expect(await (await request(`/chat/${id}/status`)).text()).toBe('done');
+  }, 30_000);
+
+  test('a producer cut off with its request (no waitUntil, or past its limit): readers get what it wrote, then producer-lost', async () => {
+    const id = freshId('cut');
+    const first = await start(id, 'chunks=30&delay=20&lease=1000&nowait');
+    await first.until((r) => r.tokens.length >= 3);
+    first.leave();
+    const later = await (await resume(id, {}, 'start')).toEnd(8000);
+    expect(later.tokens.length).toBeGreaterThanOrEqual(3);
+    expect(later.tokens.length).toBeLessThan(30);
+    expect(later.events.at(-1)).toMatchObject({ event: 'end', data: 'errored producer-lost' });
   }, 30_000);
 
   test('a stop from another request ends the stream for every reader and aborts a quiet producer at once', async () => {
