@@ -141,6 +141,14 @@ describe('resumable streams in Durable Objects, on workerd', () => {
     expect(await (await request('/contract')).json()).toEqual(streamStoreChecks);
   }, 30_000);
 
+  test('a page past an RPC value’s 32 MiB comes in parts; a body past SQLite’s row bound ends the stream too-large', async () => {
+    expect(await (await request('/big')).json()).toEqual({
+      read: 20,
+      refused: { ok: false, end: { state: 'errored', reason: 'too-large' } },
+      status: 'errored',
+    });
+  }, 30_000);
+
   test('a start read uncut, then resumed from the start and after every id from other requests: byte for byte the same', async () => {
     const id = freshId('bytes');
     const uncut = await (await start(id, 'chunks=30')).toEnd();

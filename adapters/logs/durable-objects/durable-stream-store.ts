@@ -36,7 +36,11 @@ export interface StreamObjectStubLike {
   ): Promise<AppendResult>;
   renew(id: string, token: string, terms: StreamTerms): Promise<boolean>;
   end(id: string, token: string | undefined, end: StreamEnd, terms: StreamTerms): Promise<boolean>;
-  read(id: string, cursor: string | undefined, limit: number): Promise<StreamPage>;
+  read(
+    id: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<StreamPage & { more?: true }>;
   status(id: string): Promise<StreamState>;
   wait(id: string, version: string | undefined, ms: number): Promise<string>;
 }
@@ -118,7 +122,18 @@ export function createDurableStreamStore(
       object('append(id)', id).append(id, token, at, bodies, terms),
     renew: async (id, token, terms) => object('renew(id)', id).renew(id, token, terms),
     end: async (id, token, end, terms) => object('end(id)', id).end(id, token, end, terms),
-    read: async (id, cursor, limit) => object('read(id)', id).read(id, cursor, limit),
+    // An RPC value is bounded (32 MiB): the object cuts a page at 8 MiB of
+    // bodies, and the rest of what was asked comes in more calls.
+    async read(id, cursor, limit) {
+      const stub = object('read(id)', id);
+      let page = await stub.read(id, cursor, limit);
+      const entries = [...page.entries];
+      while (page.more && entries.length < limit) {
+        page = await stub.read(id, entries.at(-1)!.id, limit - entries.length);
+        entries.push(...page.entries);
+      }
+      return { state: page.state, entries, end: page.end };
+    },
     status: async (id) => object('status(id)', id).status(id),
     watch(id, listener) {
       const stub = object('watch(id)', id);

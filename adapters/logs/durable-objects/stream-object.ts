@@ -70,8 +70,8 @@ export class SSEStreamObject<Env = unknown> extends DurableObject<Env> {
     return this.#table.end(id, token, end, terms);
   }
 
-  /** `StreamStore.read`: a page of entries after `cursor`. */
-  read(id: string, cursor: string | undefined, limit: number): StreamPage {
+  /** `StreamStore.read`: a page of entries after `cursor`; `more` when cut short by its bytes (8 MiB). */
+  read(id: string, cursor: string | undefined, limit: number): StreamPage & { more?: true } {
     return this.#table.read(id, cursor, limit);
   }
 

@@ -24,6 +24,11 @@ const STATE = 'ssekit_stream';
 const ENTRIES = 'ssekit_stream_entries';
 /** Entries one read gives at most, whatever it asks for. */
 const MAX_PAGE = 1000;
+/**
+ * Bytes of bodies one read gives at most (past the first body): workerd
+ * refuses an RPC value above 32 MiB (measured: a page of 40 MB threw).
+ */
+const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 const LOST: StreamEnd = { state: 'errored', reason: 'producer-lost' };
 const encoder = new TextEncoder();
 
@@ -55,7 +60,8 @@ export interface StreamTable {
   ): AppendResult;
   renew(id: string, token: string, terms: StreamTerms): boolean;
   end(id: string, token: string | undefined, end: StreamEnd, terms: StreamTerms): boolean;
-  read(id: string, cursor: string | undefined, limit: number): StreamPage;
+  /** A page; `more` when it was cut short by its bytes, not by `limit` or the stream's end. */
+  read(id: string, cursor: string | undefined, limit: number): StreamPage & { more?: true };
   status(id: string): StreamState;
   version(id: string): string;
   /** Calls `listener` at every change of the stream; returns a function that stops it. */
@@ -173,7 +179,9 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
         run(
           `CREATE TABLE ${STATE} (one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL, epoch TEXT NOT NULL, token TEXT NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL, end_state TEXT, end_reason TEXT, lease_until INTEGER NOT NULL, expires INTEGER NOT NULL)`,
         );
-        run(`CREATE TABLE ${ENTRIES} (n INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+        run(
+          `CREATE TABLE ${ENTRIES} (n INTEGER PRIMARY KEY, size INTEGER NOT NULL, body TEXT NOT NULL)`,
+        );
         run(
           `INSERT INTO ${STATE} VALUES (1, ?, ?, ?, 0, 0, NULL, NULL, ?, ?)`,
           id,
@@ -217,8 +225,8 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
         return { ok: false, end };
       }
       atomically(() => {
-        for (const body of added) {
-          run(`INSERT INTO ${ENTRIES} (n, body) VALUES (?, ?)`, ++row.count, body);
+        for (const [index, body] of added.entries()) {
+          run(`INSERT INTO ${ENTRIES} VALUES (?, ?, ?)`, ++row.count, sizes[index], body);
           ids.push(`${row.epoch}-${row.count}`);
         }
         row.bytes += size;
@@ -244,20 +252,30 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
       if (!row) return { state: 'unknown', entries: [] };
       const from = cursor === undefined ? 0 : counterOf(String(cursor), row.epoch);
       if (from < 0 || from > row.count) return { state: 'unknown', entries: [] };
-      const rows = run(
-        `SELECT n, body FROM ${ENTRIES} WHERE n > ? ORDER BY n LIMIT ?`,
+      // The sizes first: the bodies read are the page's only.
+      let bytes = 0;
+      let upTo = from;
+      const sizes = run(
+        `SELECT n, size FROM ${ENTRIES} WHERE n > ? ORDER BY n LIMIT ?`,
         from,
         Math.min(Math.max(1, Math.floor(Number(limit)) || 1), MAX_PAGE),
       );
-      const entries = rows.map((entry) => ({
-        id: `${row.epoch}-${entry.n}`,
-        body: String(entry.body),
-      }));
-      const last = from + entries.length === row.count;
+      for (const entry of sizes) {
+        bytes += Number(entry.size);
+        if (bytes > MAX_PAGE_BYTES && upTo > from) break;
+        upTo = Number(entry.n);
+      }
+      const entries = run(
+        `SELECT n, body FROM ${ENTRIES} WHERE n > ? AND n <= ? ORDER BY n`,
+        from,
+        upTo,
+      ).map((entry) => ({ id: `${row.epoch}-${entry.n}`, body: String(entry.body) }));
+      const last = upTo === row.count;
       return {
         state: row.end ? row.end.state : 'active',
         entries,
         end: last ? row.end : undefined,
+        ...(entries.length < sizes.length ? { more: true as const } : {}),
       };
     },
     status(id) {
