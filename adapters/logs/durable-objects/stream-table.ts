@@ -1,10 +1,9 @@
 /**
- * One resumable stream in a Durable Object's SQLite storage: the object is
- * named after the stream's id (`idFromName`), so each stream has storage of
- * its own and a replay reads only its entries. A state row (the id, the
- * epoch, the producer's token, the count and bytes, the end, the lease's
- * deadline and the expiry) and the entries' table. The object runs one call
- * at a time and SQL is synchronous, so each method here is atomic.
+ * One resumable stream in a Durable Object's SQLite storage (its rows:
+ * stream-rows.ts): the object is named after the stream's id
+ * (`idFromName`), so each stream has storage of its own and a replay reads
+ * only its entries. The object runs one call at a time and SQL is
+ * synchronous, so each method here is atomic.
  *
  * @module
  */
@@ -19,9 +18,8 @@ import type {
 } from '../../../src/resumable/index.ts';
 import { needStreamId } from '../../../src/resumable/stream-id.ts';
 import { type DurableStorageLike, MAX_ROW } from './durable-storage.ts';
+import { ENTRIES, type StreamRow, streamRows } from './stream-rows.ts';
 
-const STATE = 'ssekit_stream';
-const ENTRIES = 'ssekit_stream_entries';
 /** Entries one read gives at most, whatever it asks for. */
 const MAX_PAGE = 1000;
 /**
@@ -31,17 +29,6 @@ const MAX_PAGE = 1000;
 const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 const LOST: StreamEnd = { state: 'errored', reason: 'producer-lost' };
 const encoder = new TextEncoder();
-
-interface Row {
-  id: string;
-  epoch: string;
-  token: string;
-  count: number;
-  bytes: number;
-  end: StreamEnd | undefined;
-  leaseUntil: number;
-  expires: number;
-}
 
 /**
  * @internal The stream of one object, as its RPC methods use it: the
@@ -71,73 +58,27 @@ export interface StreamTable {
 
 /** @internal The stream kept in `storage` (the object's `ctx.storage`). */
 export function createStreamTable(storage: DurableStorageLike): StreamTable {
-  const sql = storage?.sql;
-  need(
-    typeof sql?.exec === 'function',
-    'storage.sql',
-    'the SQLite storage of a Durable Object (ctx.storage)',
-    sql,
-    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
-  );
-  const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
-  const atomically = <T>(closure: () => T): T =>
-    storage.transactionSync ? storage.transactionSync(closure) : closure();
+  const rows = streamRows(storage);
+  const { run } = rows;
   const listeners = new Set<() => void>();
-  // Tables are made at the first claim: an object only read (an unknown id)
-  // stores nothing.
-  let made = false;
-  const exists = () =>
-    (made ||=
-      run(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, STATE).length > 0);
-  const alarmAt = (time: number) => {
-    storage.setAlarm?.(time)?.catch?.(() => {});
-  };
-
-  const load = (): Row | undefined => {
-    if (!exists()) return undefined;
-    const [row] = run(`SELECT * FROM ${STATE}`);
-    if (!row) return undefined;
-    return {
-      id: String(row.id),
-      epoch: String(row.epoch),
-      token: String(row.token),
-      count: Number(row.count),
-      bytes: Number(row.bytes),
-      end: row.end_state
-        ? ({ state: row.end_state, reason: row.end_reason ?? undefined } as StreamEnd)
-        : undefined,
-      leaseUntil: Number(row.lease_until),
-      expires: Number(row.expires),
-    };
-  };
-  const wipe = () => {
-    run(`DROP TABLE IF EXISTS ${ENTRIES}`);
-    run(`DROP TABLE IF EXISTS ${STATE}`);
-    made = false;
-  };
   const changed = () => {
     for (const listener of listeners) listener();
   };
-  const finish = (row: Row, end: StreamEnd, expires: number) => {
+  const finish = (row: StreamRow, end: StreamEnd, expires: number) => {
     row.end = end;
     row.expires = expires;
-    run(
-      `UPDATE ${STATE} SET end_state = ?, end_reason = ?, expires = ?`,
-      end.state,
-      end.reason ?? null,
-      expires,
-    );
-    alarmAt(expires);
+    rows.saveEnd(row);
+    rows.alarmAt(expires);
     changed();
   };
   // The stream as it is now, whatever its id: undefined once its retention
   // ran out (its rows go), ended `producer-lost` once its lease did.
-  const live = (): Row | undefined => {
-    const row = load();
+  const live = (): StreamRow | undefined => {
+    const row = rows.load();
     if (!row) return undefined;
     const now = Date.now();
     if (row.expires <= now) {
-      wipe();
+      rows.wipe();
       return undefined;
     }
     if (!row.end && row.leaseUntil <= now) finish(row, LOST, row.expires);
@@ -148,52 +89,38 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
     const row = live();
     return row?.id === id ? row : undefined;
   };
-  const writable = (id: string, token: string): Row | StreamEnd => {
+  const writable = (id: string, token: string): StreamRow | StreamEnd => {
     const row = look(id);
     if (!row) return LOST;
     if (row.end) return row.end;
     if (row.token !== token) return LOST;
     return row;
   };
-  const renewed = (row: Row, terms: StreamTerms) => {
+  const renewed = (row: StreamRow, terms: StreamTerms) => {
     const now = Date.now();
     row.leaseUntil = now + terms.lease;
     row.expires = now + Math.max(terms.retention, terms.lease);
-    run(
-      `UPDATE ${STATE} SET count = ?, bytes = ?, lease_until = ?, expires = ?`,
-      row.count,
-      row.bytes,
-      row.leaseUntil,
-      row.expires,
-    );
+    rows.saveProgress(row);
   };
 
   return {
     claim(id, terms) {
       needStreamId('claim(id)', id);
       if (live()) return undefined;
-      const token = newEpoch() + newEpoch();
       const now = Date.now();
-      atomically(() => {
-        wipe();
-        run(
-          `CREATE TABLE ${STATE} (one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL, epoch TEXT NOT NULL, token TEXT NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL, end_state TEXT, end_reason TEXT, lease_until INTEGER NOT NULL, expires INTEGER NOT NULL)`,
-        );
-        run(
-          `CREATE TABLE ${ENTRIES} (n INTEGER PRIMARY KEY, size INTEGER NOT NULL, body TEXT NOT NULL)`,
-        );
-        run(
-          `INSERT INTO ${STATE} VALUES (1, ?, ?, ?, 0, 0, NULL, NULL, ?, ?)`,
-          id,
-          newEpoch(),
-          token,
-          now + terms.lease,
-          now + Math.max(terms.retention, terms.lease),
-        );
-        made = true;
-      });
-      alarmAt(now + terms.lease);
-      return token;
+      const row: StreamRow = {
+        id,
+        epoch: newEpoch(),
+        token: newEpoch() + newEpoch(),
+        count: 0,
+        bytes: 0,
+        end: undefined,
+        leaseUntil: now + terms.lease,
+        expires: now + Math.max(terms.retention, terms.lease),
+      };
+      rows.atomically(() => rows.create(row));
+      rows.alarmAt(row.leaseUntil);
+      return row.token;
     },
     append(id, token, at, bodies, terms) {
       const row = writable(id, token);
@@ -224,7 +151,7 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
         finish(row, end, Date.now() + terms.retention);
         return { ok: false, end };
       }
-      atomically(() => {
+      rows.atomically(() => {
         for (const [index, body] of added.entries()) {
           run(`INSERT INTO ${ENTRIES} VALUES (?, ?, ?)`, ++row.count, sizes[index], body);
           ids.push(`${row.epoch}-${row.count}`);
@@ -299,7 +226,7 @@ export function createStreamTable(storage: DurableStorageLike): StreamTable {
         await storage.deleteAll?.();
         return;
       }
-      alarmAt(row.end ? row.expires : row.leaseUntil);
+      rows.alarmAt(row.end ? row.expires : row.leaseUntil);
     },
   };
 }
