@@ -10,23 +10,35 @@ import {
   type StreamNamespaceLike,
 } from '../../adapters/logs/durable-objects/durable-stream-store.ts';
 
-/** A binding whose object answers each `wait` with what the test gives it. */
+/**
+ * A binding whose object answers each `wait` with what the test gives it,
+ * and fails the first `failures.count` reads and statuses.
+ */
 function namespace() {
   const waits: { ms: number; answer(version: string): void; fail(): void }[] = [];
   const named: string[] = [];
+  const failures = { count: 0, calls: 0 };
+  const flaky = <T>(value: T) => {
+    failures.calls++;
+    return failures.count-- > 0
+      ? Promise.reject(new Error('Network connection lost.'))
+      : Promise.resolve(value);
+  };
   const binding = {
     idFromName(name: string) {
       named.push(name);
       return name;
     },
     get: () => ({
+      read: () => flaky({ state: 'active', entries: [] }),
+      status: () => flaky('active'),
       wait: (_id: string, _version: string | undefined, ms: number) =>
         new Promise<string>((resolve, reject) =>
           waits.push({ ms, answer: resolve, fail: () => reject(new Error('object restarted')) }),
         ),
     }),
   } as unknown as StreamNamespaceLike;
-  return { binding, waits, named };
+  return { binding, waits, named, failures };
 }
 const settle = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,6 +59,23 @@ describe('createDurableStreamStore', () => {
     await expect(store.status('a/b')).rejects.toThrow(/^status\(id\): expected a stream id/);
     expect(() => store.watch('a b', () => {})).toThrow(/^watch\(id\): expected a stream id/);
     expect(named).toEqual([]);
+  });
+
+  test('a read or a status that fails on its way is tried again, three times in all', async () => {
+    const { binding, failures } = namespace();
+    const store = createDurableStreamStore(binding);
+    failures.count = 2;
+    expect(await store.read('chat-1', undefined, 10)).toEqual({
+      state: 'active',
+      entries: [],
+      end: undefined,
+    });
+    expect(failures.calls).toBe(3);
+    failures.count = 2;
+    expect(await store.status('chat-1')).toBe('active');
+    failures.count = 3;
+    await expect(store.status('chat-1')).rejects.toThrow('Network connection lost.');
+    expect(failures.calls).toBe(9);
   });
 
   test('watch: told at the first answer and at each new version, not when a held call runs out, again after a failure, never after it stopped', async () => {

@@ -16,6 +16,18 @@ import type {
 import { needStreamId } from '../../../src/resumable/stream-id.ts';
 import { sleep } from '../../../src/signal.ts';
 
+/** A call that changes nothing, tried up to three times (after 50 ms, then 100 ms). */
+async function again<T>(call: () => Promise<T>): Promise<T> {
+  for (let pause = 50; ; pause *= 2) {
+    try {
+      return await call();
+    } catch (error) {
+      if (pause > 100) throw error;
+    }
+    await sleep(pause);
+  }
+}
+
 /**
  * The RPC methods of {@link SSEStreamObject} as a Worker calls them through
  * a stub.
@@ -124,17 +136,24 @@ export function createDurableStreamStore(
     end: async (id, token, end, terms) => object('end(id)', id).end(id, token, end, terms),
     // An RPC value is bounded (32 MiB): the object cuts a page at 8 MiB of
     // bodies, and the rest of what was asked comes in more calls.
+    // Reads are tried up to three times: a call can fail on its way (the
+    // object reset by a deploy, a lost connection), and a reader whose read
+    // failed would close its client's stream.
     async read(id, cursor, limit) {
       const stub = object('read(id)', id);
-      let page = await stub.read(id, cursor, limit);
+      let page = await again(() => stub.read(id, cursor, limit));
       const entries = [...page.entries];
       while (page.more && entries.length < limit) {
-        page = await stub.read(id, entries.at(-1)!.id, limit - entries.length);
+        const after = entries.at(-1)!.id;
+        page = await again(() => stub.read(id, after, limit - entries.length));
         entries.push(...page.entries);
       }
       return { state: page.state, entries, end: page.end };
     },
-    status: async (id) => object('status(id)', id).status(id),
+    status: async (id) => {
+      const stub = object('status(id)', id);
+      return again(() => stub.status(id));
+    },
     watch(id, listener) {
       const stub = object('watch(id)', id);
       let watching = true;
