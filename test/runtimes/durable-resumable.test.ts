@@ -281,6 +281,15 @@ describe('resumable streams in Durable Objects, on workerd', () => {
       Array.from({ length: 150 }, (_, n) => String(n)),
     );
     for (const reader of readers) expect(reader.text).toBe(first.text);
+    // After the restarts, notices again: the last 40 chunks' median latency
+    // (a watch left on a broken stub paced its reader at 270-290 ms).
+    for (const reader of readers) {
+      const latency = reader.tokens
+        .slice(-40)
+        .map((event) => event.at - Number(event.data!.split(' ')[2]))
+        .sort((a, b) => a - b);
+      expect(latency[20]).toBeLessThan(100);
+    }
     expect((await (await resume(id, {}, 'start')).toEnd()).text).toBe(first.text);
   }, 30_000);
 

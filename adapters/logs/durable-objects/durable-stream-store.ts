@@ -5,6 +5,7 @@
  * @module
  */
 import { isObject, need, needDelay } from '../../../src/checks.ts';
+import { SSEError } from '../../../src/errors.ts';
 import type {
   AppendResult,
   StreamEnd,
@@ -16,13 +17,16 @@ import type {
 import { needStreamId } from '../../../src/resumable/stream-id.ts';
 import { sleep } from '../../../src/signal.ts';
 
-/** A call that changes nothing, tried up to three times (after 50 ms, then 100 ms). */
+/**
+ * A call that changes nothing, tried up to three times (after 50 ms, then
+ * 100 ms), each time on a new stub: one that threw may stay broken.
+ */
 async function again<T>(call: () => Promise<T>): Promise<T> {
   for (let pause = 50; ; pause *= 2) {
     try {
       return await call();
     } catch (error) {
-      if (pause > 100) throw error;
+      if (pause > 100 || error instanceof SSEError) throw error; // a refused id: at once
     }
     await sleep(pause);
   }
@@ -140,28 +144,26 @@ export function createDurableStreamStore(
     // object reset by a deploy, a lost connection), and a reader whose read
     // failed would close its client's stream.
     async read(id, cursor, limit) {
-      const stub = object('read(id)', id);
-      let page = await again(() => stub.read(id, cursor, limit));
+      const stub = () => object('read(id)', id);
+      let page = await again(() => stub().read(id, cursor, limit));
       const entries = [...page.entries];
       while (page.more && entries.length < limit) {
         const after = entries.at(-1)!.id;
-        page = await again(() => stub.read(id, after, limit - entries.length));
+        page = await again(() => stub().read(id, after, limit - entries.length));
         entries.push(...page.entries);
       }
       return { state: page.state, entries, end: page.end };
     },
-    status: async (id) => {
-      const stub = object('status(id)', id);
-      return again(() => stub.status(id));
-    },
+    status: (id) => again(() => object('status(id)', id).status(id)),
     watch(id, listener) {
-      const stub = object('watch(id)', id);
+      let stub = object('watch(id)', id);
       let watching = true;
       // The first answer is the version now: it calls the listener once
       // (a change between the caller's read and this call is not missed);
       // then each new version does, and a call held to its end without a
       // change does not. A failed call (the object restarted) calls it, and
-      // is tried again after a pause.
+      // is tried again after a pause on a new stub (a stub that threw may
+      // stay broken: on workerd, every later call on it failed).
       void (async () => {
         let version: string | undefined;
         for (let pause = 50; watching; ) {
@@ -172,6 +174,7 @@ export function createDurableStreamStore(
           } catch {
             if (watching) await sleep(pause);
             pause = Math.min(pause * 2, 2000);
+            stub = object('watch(id)', id);
           }
           if (!watching) return;
           if (next === undefined || next !== version) listener();
