@@ -310,6 +310,20 @@ describe('resumable streams in Durable Objects, on workerd', () => {
     expect(waited).toBeLessThan(5000); // told by the alarm, not by its 10 s poll
   }, 30_000);
 
+  test("retention after the end, the object's alarm deletes the stream, with no request to it", async () => {
+    const id = freshId('retention');
+    await (await start(id, 'chunks=3&retention=500')).toEnd();
+    const tables = async () => (await request(`/chat/${id}/tables`)).json();
+    expect(await tables()).toEqual(['ssekit_stream', 'ssekit_stream_entries']);
+    let left = await tables();
+    for (let tries = 0; left.length > 0 && tries < 60; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = await tables();
+    }
+    expect(left).toEqual([]);
+    expect(await (await request(`/chat/${id}/status`)).text()).toBe('unknown');
+  }, 30_000);
+
   test('hostile ids are answered 400 and name no object', async () => {
     const objects = () => readdirSync(persist, { recursive: true }).length;
     await request(`/status?id=${freshId('warm')}`); // the namespace's folder exists
