@@ -25,7 +25,9 @@ const MAX_HOLD = 60_000;
  * name) and declare it in `new_sqlite_classes`. Its alarm ends a stream
  * whose producer stopped renewing its lease (`errored`, `producer-lost`),
  * which tells every reader at once, and deletes the stream `retention` after
- * its end.
+ * its end. It uses the object's one alarm: a subclass that sets alarms of
+ * its own must call `super.alarm()` from its `alarm()`. See
+ * docs/resumable-durable-objects.md.
  *
  * @example
  * ```ts
