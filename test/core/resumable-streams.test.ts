@@ -191,7 +191,9 @@ describe('sources', () => {
     let seen = '';
     while (parse(seen).data.length < 4) seen += decoder.decode((await reader.read()).value);
     await reader.cancel();
-    const request = new Request('http://x/', { headers: { 'last-event-id': parse(seen).ids.at(-1)! } });
+    const request = new Request('http://x/', {
+      headers: { 'last-event-id': parse(seen).ids.at(-1)! },
+    });
     const rest = await (await streams.start('j-2', answer(20), { request })).text();
     expect([...parse(seen).data, ...parse(rest).data]).toEqual(tokens(20));
   });
