@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 
 // What may import what, checked for every file under src/ and adapters/ (the
-// README's "Layering" section draws it):
+// "Layering" section of docs/contributing.md draws it):
 //
 //   adapters/<kind>/    4  runtimes/, logs/, jobs/: one room per entry (a folder,
 //                          or one file when small); the only place that imports

@@ -1,5 +1,5 @@
 /**
- * examples/hello, the code the README's quick start quotes, run as written
+ * examples/hello, the code docs/serving.md quotes, run as written
  * on each runtime: it streams, and a reconnecting client resumes after its
  * Last-Event-ID.
  */
@@ -80,8 +80,8 @@ describe.concurrent('examples/hello', () => {
   );
 });
 
-test('the README quick start quotes examples/hello as it is', () => {
-  const readme = readFileSync(`${root}README.md`, 'utf8');
+test('the hello example in docs/serving.md quotes examples/hello as it is', () => {
+  const readme = readFileSync(`${root}docs/serving.md`, 'utf8');
   for (const file of ['hello.ts', 'node.ts', 'express.ts', 'deno.ts', 'bun.ts', 'worker.ts']) {
     const code = readFileSync(`${root}examples/hello/${file}`, 'utf8').trim();
     expect(readme, file).toContain(code);
