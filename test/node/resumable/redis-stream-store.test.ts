@@ -235,6 +235,25 @@ describe.runIf(available)('the Redis stream store, on its own', () => {
     }
   });
 
+  test('another tenant’s stream id finds nothing: a store per tenant prefix', async () => {
+    const client = await ioredis(redis.url);
+    const tenant = (prefix: string) => {
+      const store = createRedisStreamStore({ client, prefix });
+      cleanup.unshift(() => store.close?.());
+      return createResumableStreams({ store, poll: 100 });
+    };
+    const [a, b] = [tenant('tenant-a:'), tenant('tenant-b:')];
+    const id = `secret-${Math.random().toString(36).slice(2)}`;
+    expect(await (await a.start(id, ['data for tenant a'])).text()).toContain('data for tenant a');
+    expect(await a.status(id)).toBe('done');
+    expect(await b.status(id)).toBe('unknown');
+    expect((await b.resume(id)).status).toBe(204);
+    expect(await b.stop(id)).toBe(false);
+    // b may start its own stream under the same id: a's is untouched.
+    expect(await (await b.start(id, ['data for tenant b'])).text()).not.toContain('tenant a');
+    expect(await (await a.resume(id)).text()).toContain('data for tenant a');
+  });
+
   test('an ioredis subscriber that stopped reconnecting is connected again by the store', async () => {
     // retryStrategy null: ioredis gives up at the first drop ('end').
     const client = new Redis(redis.url, { retryStrategy: () => null });
