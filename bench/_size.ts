@@ -99,8 +99,9 @@ export const BUDGETS: Budget[] = [
     budget: 10250,
   },
   // MCP event stores (issue 24): the SDK's EventStore on a session's log,
-  // and the memory log.
-  { name: 'ssekit/mcp', source: "export * from './src/mcp/index.ts'", budget: 2050 },
+  // and the memory log; storeEvent waits a task during a replay, so the SDK
+  // registers the resumed stream before an event stored meanwhile looks for it.
+  { name: 'ssekit/mcp', source: "export * from './src/mcp/index.ts'", budget: 2150 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
   // Issue 21: transformEvents refuses a body already read (the readers' check),
@@ -131,7 +132,10 @@ export const BUDGETS: Budget[] = [
   // Issue 15: the shared checker and sleep, and every entry read back checked.
   // Issue 21: ids carry the stream's epoch: its key in the stream's Cluster
   // slot (and the refusal of a key that cannot have one), kept by both scripts.
-  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 3740 },
+  // Issue 24: the MCP event stores on Redis (their three Lua scripts, about
+  // 1.1 KB, and ssekit/mcp's EventStore, about 1.2 KB); the log alone is
+  // unchanged (3735 bytes for createRedisLog and its error).
+  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 6220 },
   // Log tailing, its own entry since issue 15 (ssekit/node re-exports it):
   // tailLog serves event streams itself, so the entry carries sseResponse.
   // Issue 21: sseResponse carries EncodedMessage's brand.

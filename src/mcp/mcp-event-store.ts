@@ -1,7 +1,6 @@
 import { need } from '../checks.ts';
 import { SSEError } from '../errors.ts';
 import { isStreamId } from '../resumable/stream-id.ts';
-import { sleep } from '../signal.ts';
 import type { SessionEventLog } from './session-events.ts';
 
 /**
@@ -101,7 +100,7 @@ export function mcpEventStore(log: SessionEventLog): McpEventStore {
       // Redis replies in one read), would find no live stream yet and be
       // lost: in neither the replay nor the stream. During a replay the id
       // is given a task later, once the stream is registered.
-      if (replaying > 0) await sleep(0);
+      if (replaying > 0) await new Promise((resolve) => setTimeout(resolve, 0));
       return id;
     },
     async getStreamIdForEventId(eventId) {
