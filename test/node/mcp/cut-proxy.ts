@@ -37,11 +37,11 @@ export async function startCutProxy(targetPort: number, cutAfter: number): Promi
       const text = tail + chunk.toString('latin1');
       seen += text.split(NEEDLE).length - 1;
       tail = text.slice(-(NEEDLE.length - 1));
-      client.write(chunk);
       if (seen >= cutAfter && state.cuts === 0) {
         state.cuts++;
-        end();
-      }
+        // Cut once these bytes are out: the client has the notifications.
+        client.write(chunk, end);
+      } else client.write(chunk);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
