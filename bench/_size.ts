@@ -99,8 +99,9 @@ export const BUDGETS: Budget[] = [
     budget: 10250,
   },
   // MCP event stores (issue 24): the SDK's EventStore on a session's log,
-  // and the memory log.
-  { name: 'ssekit/mcp', source: "export * from './src/mcp/index.ts'", budget: 2050 },
+  // and the memory log; storeEvent waits a task during a replay, so the SDK
+  // registers the resumed stream before an event stored meanwhile looks for it.
+  { name: 'ssekit/mcp', source: "export * from './src/mcp/index.ts'", budget: 2150 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
   // Issue 21: transformEvents refuses a body already read (the readers' check),
@@ -132,9 +133,11 @@ export const BUDGETS: Budget[] = [
   // Issue 21: ids carry the stream's epoch: its key in the stream's Cluster
   // slot (and the refusal of a key that cannot have one), kept by both scripts.
   // Issue 23: createRedisStreamStore, the store of resumable streams (its six
-  // Lua scripts, about 1.1 KB of it, and its pub/sub): +2.6 KB. The log alone
-  // is where it was, and has a line of its own.
-  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 6500 },
+  // Lua scripts, about 1.1 KB of it, and its pub/sub): +2.6 KB. Issue 24: the
+  // MCP event stores (their three Lua scripts, about 1.1 KB, and ssekit/mcp's
+  // EventStore, about 1.2 KB). The log alone is where it was, and has a line
+  // of its own.
+  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 8600 },
   {
     name: 'createRedisLog',
     source: "export { createRedisLog } from './adapters/logs/redis/index.ts'",
@@ -155,7 +158,7 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/durable-objects',
     source: "export * from './adapters/logs/durable-objects/index.ts'",
-    budget: 14800,
+    budget: 14900,
   },
 ];
 

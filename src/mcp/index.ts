@@ -16,5 +16,9 @@ export {
   McpReplayError,
   mcpEventStore,
 } from './mcp-event-store.ts';
-export { createMemoryEventStores, type MemoryEventStoresOptions } from './memory-event-stores.ts';
+export {
+  checkSession,
+  createMemoryEventStores,
+  type MemoryEventStoresOptions,
+} from './memory-event-stores.ts';
 export type { SessionEvent, SessionEventLog, SessionEventPage } from './session-events.ts';

@@ -80,6 +80,8 @@ const PAGE = 100;
  * message it cannot read.
  */
 export function mcpEventStore(log: SessionEventLog): McpEventStore {
+  // Replays of this session under way, or ended in the current task.
+  let replaying = 0;
   return {
     async storeEvent(streamId, message) {
       need(
@@ -91,34 +93,57 @@ export function mcpEventStore(log: SessionEventLog): McpEventStore {
       );
       const text = JSON.stringify(message);
       need(typeof text === 'string', 'storeEvent(message)', 'a JSON-RPC message', message);
-      return log.append(streamId, text);
+      const id = await log.append(streamId, text);
+      // The SDK's transport (1.32) makes a resumed stream the live one only
+      // once replayEventsAfter has returned. An event stored after the
+      // replay's last read, whose id comes back in the same task (the two
+      // Redis replies in one read), would find no live stream yet and be
+      // lost: in neither the replay nor the stream. During a replay the id
+      // is given a task later, once the stream is registered.
+      if (replaying > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      return id;
     },
     async getStreamIdForEventId(eventId) {
       return ownId(eventId) ? log.streamOf(eventId) : undefined;
     },
     async replayEventsAfter(lastEventId, { send }) {
       if (!ownId(lastEventId)) return '';
-      let page = await log.after(lastEventId, PAGE);
-      if (!page) return '';
-      const { streamId } = page;
-      let sent = 0;
+      replaying++;
       try {
-        for (;;) {
-          for (const event of page.events) {
-            if (event.message !== '{}') await send(event.id, JSON.parse(event.message));
-            sent++;
-          }
-          if (page.last || page.events.length === 0) return streamId;
-          const next = await log.after(page.events.at(-1)!.id, PAGE);
-          if (!next)
-            throw new SSEError('the events after the last one sent were trimmed meanwhile');
-          page = next;
-        }
-      } catch (error) {
-        throw new McpReplayError(streamId, sent, error);
+        return await replay(log, lastEventId, send);
+      } finally {
+        // Counted until the task ends: the transport registers the stream
+        // in the microtasks that follow the return.
+        setTimeout(() => replaying--, 0);
       }
     },
   };
+}
+
+/** Sends the events of `lastEventId`'s stream after it, page by page; resolves with the stream id ('' when unknown). */
+async function replay(
+  log: SessionEventLog,
+  lastEventId: string,
+  send: (eventId: string, message: unknown) => Promise<void>,
+): Promise<string> {
+  let page = await log.after(lastEventId, PAGE);
+  if (!page) return '';
+  const { streamId } = page;
+  let sent = 0;
+  try {
+    for (;;) {
+      for (const event of page.events) {
+        if (event.message !== '{}') await send(event.id, JSON.parse(event.message));
+        sent++;
+      }
+      if (page.last || page.events.length === 0) return streamId;
+      const next = await log.after(page.events.at(-1)!.id, PAGE);
+      if (!next) throw new SSEError('the events after the last one sent were trimmed meanwhile');
+      page = next;
+    }
+  } catch (error) {
+    throw new McpReplayError(streamId, sent, error);
+  }
 }
 
 // An id this package could have written: a short string of 0-9 a-z and `-`.

@@ -129,7 +129,18 @@ export function createMemoryEventStores(options: MemoryEventStoresOptions = {}):
   };
 }
 
-/** @internal A session id, checked before it names anything: a string of 1 to 256 visible ASCII characters. */
+/**
+ * A session id, checked before it names anything (for a store of your own,
+ * as the stores of this package do): a string of 1 to 256 visible ASCII
+ * characters, or an `SSEOptionError`. The SDK's ids are UUIDs.
+ *
+ * @example
+ * ```ts
+ * import { checkSession, mcpEventStore } from 'ssekit/mcp';
+ *
+ * const session = (sessionId: string) => mcpEventStore(mySqlLog(checkSession(sessionId)));
+ * ```
+ */
 export function checkSession(sessionId: unknown): string {
   need(
     typeof sessionId === 'string' && /^[\x21-\x7e]{1,256}$/.test(sessionId),

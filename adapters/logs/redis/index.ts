@@ -23,6 +23,11 @@
  * - Entries the log did not write (an `XADD` by something else on the same
  *   key) are skipped, and reported once per process through `onError`.
  *
+ * Also the MCP event stores on Redis (`createRedisEventStores`, see
+ * `ssekit/mcp`): each session's events in two keys of one Cluster slot, one
+ * Lua script per operation, so a client cut from one MCP server process
+ * resumes through another.
+ *
  * @module
  */
 import { need, needCount } from '../../../src/checks.ts';
@@ -36,6 +41,7 @@ import { type RedisTrim, trimArguments } from './redis-trim.ts';
 
 export { RedisForeignEntryError } from './foreign-entry-error.ts';
 export type { RedisClientLike } from './redis-client.ts';
+export { createRedisEventStores, type RedisEventStoresOptions } from './redis-event-stores.ts';
 export { createRedisStreamStore, type RedisStreamStoreOptions } from './redis-stream-store.ts';
 export { RedisSubscriberLostError } from './redis-subscriber.ts';
 export type { RedisTrim } from './redis-trim.ts';
