@@ -163,9 +163,8 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
       // The advisory's attack: session b asks for a's events with a's id, or a guessed one.
       for (const lastEventId of [token, '_GET_stream:1', token.replace(/\d+$/, '1')]) {
         const answer = await resume(b.sessionId, lastEventId);
-        const text = await answer.text();
+        await answer.body?.cancel(); // a replay would stay open
         expect({ lastEventId, status: answer.status }).toEqual({ lastEventId, status: 400 });
-        expect(text).not.toContain('notifications/progress');
       }
       // Ending the session deletes its events: its ids resume nothing.
       await a.transport.terminateSession();
