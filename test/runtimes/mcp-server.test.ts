@@ -92,9 +92,10 @@ afterAll(async () => {
 });
 
 /** A session of the SDK's client through the proxy, recording its HTTP requests. */
-async function session() {
-  const requests: { method: string; lastEventId: string | null; at: number }[] = [];
-  const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
+async function session(path = '/mcp') {
+  const requests: { method: string; lastEventId: string | null; at: number; status?: number }[] =
+    [];
+  const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}${path}`), {
     reconnectionOptions: {
       initialReconnectionDelay: 100,
       maxReconnectionDelay: 1000,
@@ -103,12 +104,17 @@ async function session() {
     },
     fetch: (input, init) => {
       const headers = new Headers(init?.headers);
-      requests.push({
+      const request = {
         method: init?.method ?? 'GET',
         lastEventId: headers.get('last-event-id'),
         at: performance.now(),
+        status: undefined as number | undefined,
+      };
+      requests.push(request);
+      return fetch(input, init).then((response) => {
+        request.status = response.status;
+        return response;
       });
-      return fetch(input, init);
     },
   });
   const client = new Client({ name: 'ssekit-test', version: '1.0.0' });
@@ -158,8 +164,13 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
       expect(result.content).toEqual([{ type: 'text', text: 'counted to 100' }]);
       expect(progress).toEqual(upTo(100));
       // It was cut: one GET resumed after the 30th notification's id.
-      const resumes = a.requests.filter((request) => request.method === 'GET' && request.lastEventId);
-      expect(resumes.length).toBeGreaterThanOrEqual(1);
+      // It was cut, and resumed from an id of the call's stream; over RPC the
+      // object saw the client leave, so the first resume was let in.
+      const resumes = a.requests.filter(
+        (request) => request.method === 'GET' && request.lastEventId,
+      );
+      expect(resumes[0]!.lastEventId).toMatch(/^[0-9a-z]{28}-\d+$/);
+      expect(resumes[0]!.status).toBe(200);
       // The advisory's attack: session b asks for a's events with a's id, or a guessed one.
       for (const lastEventId of [token, '_GET_stream:1', token.replace(/\d+$/, '1')]) {
         const answer = await resume(b.sessionId, lastEventId);
@@ -173,6 +184,33 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
     } finally {
       await a.client.close();
       await b.client.close();
+    }
+  }, 30_000);
+
+  test('forwarded with stub.fetch(request): the object never learns the client left, so a resume is refused (409) until the call ends', async () => {
+    const { client, requests } = await session('/forwarded');
+    const progress: number[] = [];
+    try {
+      const result = await client.callTool(
+        { name: 'count', arguments: { to: 100, every: 20 } },
+        undefined,
+        {
+          timeout: 30_000,
+          onprogress: ({ progress: n }) => {
+            progress.push(n);
+            if (n === 30) proxy.cut();
+          },
+        },
+      );
+      expect(result.content).toEqual([{ type: 'text', text: 'counted to 100' }]);
+      expect(progress).toEqual(upTo(100));
+      // The cut stream stays the stream's connection in the transport: the
+      // client is refused until the call's result ends it, then replays.
+      const resumes = requests.filter((request) => request.method === 'GET' && request.lastEventId);
+      expect(resumes[0]!.status).toBe(409);
+      expect(resumes.at(-1)!.status).toBe(200);
+    } finally {
+      await client.close();
     }
   }, 30_000);
 
