@@ -245,6 +245,10 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
       expect(progress).toEqual(upTo(100));
       // A new instance answered the resume: it ran no tool call.
       expect((await object().status()).finished).toBe(0);
+      // The session goes on there.
+      const next = await client.callTool({ name: 'count', arguments: { to: 3, every: 0 } });
+      expect(next.content).toEqual([{ type: 'text', text: 'counted to 3' }]);
+      expect((await object().status()).finished).toBe(1);
       expect(requests.filter((request) => request.lastEventId).length).toBeGreaterThanOrEqual(1);
     } finally {
       proxy.release();
@@ -278,7 +282,7 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
         .catch(() => {});
       const { events } = await object().status();
       proxy.release();
-      await sleep(2000);
+      await sleep(1000);
       expect(settled).toBe(false);
       // What was stored before the restart arrived, once and in order; no more.
       // Rows: initialize's priming event and result, the call's priming event, its progress.
