@@ -187,7 +187,7 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
     }
   }, 30_000);
 
-  test('forwarded with stub.fetch(request): the object never learns the client left, so a resume is refused (409) until the call ends', async () => {
+  test('forwarded with stub.fetch(request): the transport never learns the client left, so a resume is refused (409) until the call ends', async () => {
     const { client, requests } = await session('/forwarded');
     const progress: number[] = [];
     try {
@@ -204,7 +204,9 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
       );
       expect(result.content).toEqual([{ type: 'text', text: 'counted to 100' }]);
       expect(progress).toEqual(upTo(100));
-      // The cut stream stays the stream's connection in the transport: the
+      // workerd never cancels a forwarded body (with enable_request_signal
+      // request.signal aborts, which the SDK's transport does not watch): the
+      // cut stream stays the stream's connection in the transport, and the
       // client is refused until the call's result ends it, then replays.
       const resumes = requests.filter((request) => request.method === 'GET' && request.lastEventId);
       expect(resumes[0]!.status).toBe(409);
