@@ -7,7 +7,6 @@
  * on purpose (SEP-1699).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,57 +14,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundle } from './harness.ts';
+import { tcpProxy } from './tcp-proxy.ts';
 
 interface SessionStub {
   status(): Promise<{ finished: number; events: number; streams: number }>;
   restart(): Promise<void>;
-}
-
-/**
- * A TCP proxy in front of workerd: `cut()` resets every connection through
- * it (the client sees its stream break mid-event); with `hold`, new
- * connections wait until `release()`.
- */
-async function tcpProxy(port: number) {
-  const sockets = new Set<Socket>();
-  let held: (() => void)[] | undefined;
-  const server: Server = createServer((client) => {
-    const open = () => {
-      const upstream = connect(port, '127.0.0.1');
-      for (const [from, to] of [
-        [client, upstream],
-        [upstream, client],
-      ] as const) {
-        sockets.add(from);
-        from.pipe(to);
-        from.on('error', () => to.destroy());
-        from.on('close', () => {
-          sockets.delete(from);
-          to.destroy();
-        });
-      }
-    };
-    if (held) held.push(open);
-    else open();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    cut(options: { hold?: boolean } = {}) {
-      if (options.hold) held ??= [];
-      for (const socket of sockets) socket.resetAndDestroy();
-    },
-    release() {
-      const waiting = held ?? [];
-      held = undefined;
-      for (const open of waiting) open();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 const persist = mkdtempSync(join(tmpdir(), 'ssekit-do-mcp-sdk-'));
