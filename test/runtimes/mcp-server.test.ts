@@ -116,12 +116,12 @@ describe('the MCP SDK on workerd, a session per Durable Object', () => {
       );
       expect(result.content).toEqual([{ type: 'text', text: 'counted to 100' }]);
       expect(progress).toEqual(upTo(100));
-      // It was cut: one GET resumed after the 30th notification's id.
       // It was cut, and resumed from an id of the call's stream; over RPC the
       // object saw the client leave, so the first resume was let in.
       const resumes = a.requests.filter(
         (request) => request.method === 'GET' && request.lastEventId,
       );
+      expect(resumes.length).toBeGreaterThan(0);
       expect(resumes[0]!.lastEventId).toMatch(/^[0-9a-z]{28}-\d+$/);
       expect(resumes[0]!.status).toBe(200);
       // The call's result ended the resumed stream.
