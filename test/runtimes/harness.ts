@@ -59,11 +59,13 @@ const tmp = `${root}.tmp/runtimes`;
 /**
  * Bundles an entry (a fixture file name, or a path from the repository root)
  * into one ES module. `ssekit` imports resolve to the sources through the
- * tsconfig `paths`.
+ * tsconfig `paths`. `'workerd'` resolves packages as wrangler does (the
+ * `workerd`, `worker` and `browser` conditions, then `main`), for a Worker
+ * that imports packages of CommonJS.
  */
 export async function bundle(
   entry: string,
-  platform: 'node' | 'neutral',
+  platform: 'node' | 'neutral' | 'workerd',
   external: string[] = [],
 ): Promise<string> {
   mkdirSync(tmp, { recursive: true });
@@ -74,7 +76,9 @@ export async function bundle(
     external,
     bundle: true,
     format: 'esm',
-    platform,
+    ...(platform === 'workerd'
+      ? { platform: 'browser', conditions: ['workerd', 'worker', 'browser'] }
+      : { platform }),
     target: 'es2022',
     outfile,
     logLevel: 'error',
