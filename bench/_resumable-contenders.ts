@@ -1,0 +1,135 @@
+// The two contenders of the resumable-stream benchmark behind one shape: a
+// producer side that starts streams and writes SSE chunks into them, and a
+// follower side that resumes them from the start. Each process makes its own
+// side with its own Redis connections (named, so that the fault runs can
+// kill a follower's connections alone).
+import { Redis } from 'ioredis';
+import { createResumableStreamContext } from 'resumable-stream/ioredis';
+import {
+  createMemoryStreamStore,
+  createResumableStreams,
+  type StreamStore,
+} from '../src/resumable/index.ts';
+
+/**
+ * A started stream: `write` hands it one chunk (its data, one line: each
+ * contender makes it the SSE text `data: <payload>` it streams), `end`
+ * finishes it.
+ */
+export interface Written {
+  write(payload: string): void;
+  end(): void;
+}
+
+export interface Side {
+  /** Starts stream `id`; the response to the request that started it is cancelled (its client left). */
+  start(id: string): Promise<Written>;
+  /** A reader of stream `id` from its start, or `undefined` when there is nothing to resume. */
+  resume(id: string): Promise<ReadableStream<Uint8Array | string> | undefined>;
+  close(): Promise<void>;
+}
+
+export type ContenderName = 'resumable-stream' | 'ssekit';
+
+/** Milliseconds of ssekit's lease in the benchmark: how soon a killed producer is declared lost. */
+export const SSEKIT_LEASE = 5_000;
+
+// A killed connection is an 'error' event: heard here, as an app would, so
+// that it is neither printed nor fatal; ioredis reconnects and resubscribes.
+const connect = (url: string, name: string) => {
+  const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: null });
+  client.on('error', () => {});
+  return client;
+};
+
+/** The side of `contender` in a process with role `role` (the connections' name). */
+export async function makeSide(contender: ContenderName, url: string, role: string): Promise<Side> {
+  return contender === 'resumable-stream' ? vercel(url, role) : ssekit(url, role);
+}
+
+// A source of chunks pushed from outside, as a model's tokens arrive.
+function pushed() {
+  let wake: (() => void) | undefined;
+  let queue: string[] = [];
+  let done = false;
+  const iterable: AsyncIterable<string> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (queue.length === 0) {
+          if (done) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const taken = queue;
+        queue = [];
+        yield* taken;
+      }
+    },
+  };
+  return {
+    iterable,
+    write(text: string) {
+      queue.push(text);
+      wake?.();
+    },
+    end() {
+      done = true;
+      wake?.();
+    },
+  };
+}
+
+async function vercel(url: string, role: string): Promise<Side> {
+  const publisher = connect(url, `${role}-pub`);
+  const subscriber = connect(url, `${role}-sub`);
+  const context = createResumableStreamContext({
+    waitUntil: null,
+    publisher: publisher as never,
+    subscriber: subscriber as never,
+  });
+  return {
+    async start(id) {
+      let controller!: ReadableStreamDefaultController<string>;
+      const source = new ReadableStream<string>({ start: (c) => void (controller = c) });
+      const answer = await context.resumableStream(id, () => source);
+      await answer?.cancel();
+      return {
+        write: (payload) => controller.enqueue(`data: ${payload}\n\n`),
+        end: () => controller.close(),
+      };
+    },
+    async resume(id) {
+      return (await context.resumeExistingStream(id)) ?? undefined;
+    },
+    async close() {
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+// The store ssekit runs on. Until `createRedisStreamStore` (ssekit/redis)
+// lands, the memory store stands in, producer and follower in one process.
+export const SSEKIT_STORE: 'redis' | 'memory' = 'memory';
+
+let memoryStore: StreamStore | undefined;
+
+async function ssekit(_url: string, _role: string): Promise<Side> {
+  const store = (memoryStore ??= createMemoryStreamStore());
+  const streams = createResumableStreams({ store, lease: SSEKIT_LEASE });
+  return {
+    async start(id) {
+      // A string is a message with only `data`: the same `data:` line.
+      const source = pushed();
+      const answer = await streams.start(id, source.iterable);
+      await answer.body?.cancel();
+      return source;
+    },
+    async resume(id) {
+      const answer = await streams.resume(id, { from: 'start' });
+      return answer.status === 204 ? undefined : (answer.body ?? undefined);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,289 @@
+// Resumable streams against Vercel's resumable-stream, on one private
+// redis-server, producer and follower in processes of their own
+// (bench/_resumable-worker.ts), the contenders alternating round by round:
+// - streaming: STREAMS concurrent streams at RATE chunks/s each, one follower
+//   each: chunk latency from the producer's write to the follower's read, CPU
+//   per chunk of each process (and of redis-server), memory per active stream;
+// - resume: time from the request to the first replayed byte of a stream
+//   RESUME_CHUNKS long whose producer another process holds;
+// - faults: the follower's Redis connections killed, the producer's process
+//   killed, a resume after the end.
+// Usage: node bench/run.mjs resumable  (env: STREAMS, RATE, SECONDS, ROUNDS,
+// ONLY=streaming|resume|faults, PROFILE=<folder> for --cpu-prof of the
+// streaming processes).
+import { type ChildProcess, fork } from 'node:child_process';
+import { cpus } from 'node:os';
+import { Redis } from 'ioredis';
+import { startRedis } from '../test/node/hub/redis-server.ts';
+import { type ContenderName, SSEKIT_LEASE, SSEKIT_STORE } from './_resumable-contenders.ts';
+import { faultsTable, type Run, resumeTable, streamingTable } from './_resumable-report.ts';
+import { runWorker } from './_resumable-worker.ts';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const monotonic = () => Number(process.hrtime.bigint()) / 1e6;
+
+type Reply = { op: string; error?: string; [key: string]: any };
+
+/** A worker process: `call(op, args)` resolves with its reply. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  #waiting = new Map<string, (reply: Reply) => void>();
+
+  constructor(role: string, profile?: string) {
+    const execArgv = [...process.execArgv];
+    if (profile)
+      execArgv.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${profile}`,
+        `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`,
+      );
+    this.child = fork(process.argv[1]!, [], { env: { ...process.env, RS_ROLE: role }, execArgv });
+    this.ready = new Promise((resolve) => this.#waiting.set('ready', () => resolve()));
+    this.child.on('message', (reply: Reply) => {
+      const waiting = this.#waiting.get(reply.op);
+      this.#waiting.delete(reply.op);
+      waiting?.(reply);
+    });
+  }
+
+  call(op: string, args: object = {}, timeout = 120_000): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${op}: no reply in ${timeout} ms`)),
+        timeout,
+      );
+      this.#waiting.set(op, (reply) => {
+        clearTimeout(timer);
+        if (reply.error) reject(new Error(`${op}: ${reply.error}`));
+        else resolve(reply);
+      });
+      this.child.send({ op, ...args });
+    });
+  }
+
+  async stop() {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.call('close', {}, 10_000).catch(() => this.child.kill('SIGKILL'));
+    await Promise.race([exited, settle(5000)]);
+    this.child.kill('SIGKILL');
+  }
+}
+
+async function main() {
+  const STREAMS = env('STREAMS', 1000);
+  const RATE = env('RATE', 50);
+  const SECONDS = env('SECONDS', 10);
+  const ROUNDS = env('ROUNDS', 3);
+  const RESUME_CHUNKS = env('RESUME_CHUNKS', 5000);
+  const RESUMES = env('RESUMES', 20);
+  const only = process.env.ONLY;
+  const profile = process.env.PROFILE;
+  const contenders: ContenderName[] = ['resumable-stream', 'ssekit'];
+  const single = (contender: ContenderName) => contender === 'ssekit' && SSEKIT_STORE === 'memory';
+
+  const redis = await startRedis();
+  const admin = new Redis(redis.url);
+  const info = async (section: string, field: string) => {
+    const text = (await admin.info(section)) as string;
+    return Number(text.match(new RegExp(`${field}:([\\d.]+)`))![1]);
+  };
+  const redisCpu = async () =>
+    (await info('cpu', 'used_cpu_user')) + (await info('cpu', 'used_cpu_sys'));
+
+  // A producer and a follower (one process when the store is in memory), ready.
+  const pair = async (contender: ContenderName, profileRun?: string) => {
+    await admin.flushall();
+    const producer = new Worker('producer', profileRun);
+    const follower = single(contender) ? producer : new Worker('follower', profileRun);
+    await Promise.all([producer.ready, follower.ready]);
+    await producer.call('init', { contender, url: redis.url, role: 'producer' });
+    if (follower !== producer)
+      await follower.call('init', { contender, url: redis.url, role: 'follower' });
+    const stop = () => Promise.all([producer.stop(), follower.stop()]);
+    return { producer, follower, stop };
+  };
+  // Kills every connection of the follower's (by their names), once or for `outage` ms.
+  const killFollower = async (outage = 0) => {
+    const until = monotonic() + outage;
+    do {
+      const list = (await admin.client('LIST')) as string;
+      for (const line of list.split('\n')) {
+        const id = line.match(/^id=(\d+) .*name=follower-/)?.[1];
+        if (id) await admin.client('KILL', 'ID', id).catch(() => {});
+      }
+      if (outage) await settle(10);
+    } while (monotonic() < until);
+  };
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, redis-server ${((await admin.info('server')) as string).match(/redis_version:(\S+)/)?.[1]}`;
+  console.log(
+    `Machine: ${machine}; ssekit on its ${SSEKIT_STORE} store${single('ssekit') ? ' (producer and follower in one process)' : ''}.\n`,
+  );
+
+  if (!only || only === 'streaming') {
+    const runs: Run[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const contender of round % 2 ? [...contenders].reverse() : contenders) {
+        const ids = Array.from({ length: STREAMS }, (_, i) => `chat-${round}-${i}`);
+        const { producer, follower, stop } = await pair(contender, profile);
+        const both = producer === follower;
+        const base = {
+          producer: await producer.call('memory'),
+          follower: both ? undefined : await follower.call('memory'),
+          redis: await info('memory', 'used_memory'),
+        };
+        await producer.call('start', { ids });
+        await follower.call('follow', { ids });
+        await producer.call('tick', { ids, rate: RATE });
+        await settle(2000);
+        await Promise.all([producer.call('mark'), both || follower.call('mark')]);
+        const cpu0 = await redisCpu();
+        await settle(SECONDS * 1000);
+        const cpu1 = await redisCpu();
+        const [p, f] = await Promise.all([
+          producer.call('measure'),
+          both ? undefined : follower.call('measure'),
+        ]);
+        const redisMemory = await info('memory', 'used_memory');
+        await producer.call('end');
+        const tally = await follower.call('tally', { wait: 10_000 });
+        await stop();
+        const run: Run = {
+          contender,
+          round,
+          streams: STREAMS,
+          seconds: SECONDS,
+          producer: p as unknown as Run['producer'],
+          follower: (f ?? p) as unknown as Run['follower'],
+          both,
+          memory: {
+            producer: (p.heap - base.producer.heap) / STREAMS,
+            producerRss: (p.rss - base.producer.rss) / STREAMS,
+            follower: f ? (f.heap - base.follower!.heap) / STREAMS : 0,
+            followerRss: f ? (f.rss - base.follower!.rss) / STREAMS : 0,
+            redis: (redisMemory - base.redis) / STREAMS,
+          },
+          redisCpu: (cpu1 - cpu0) * 1e6,
+          tally: tally as unknown as Run['tally'],
+        };
+        runs.push(run);
+        console.error(
+          `streaming ${contender} round ${round + 1}: p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
+        );
+      }
+    }
+    streamingTable(runs, RATE);
+  }
+
+  if (!only || only === 'resume') {
+    const samples = new Map<ContenderName, number[]>(contenders.map((c) => [c, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const contender of round % 2 ? [...contenders].reverse() : contenders) {
+        const { producer, follower, stop } = await pair(contender);
+        await producer.call('start', { ids: ['long'] });
+        await producer.call('fill', { id: 'long', count: RESUME_CHUNKS });
+        const { full, samples: times } = await follower.call('firstByte', {
+          id: 'long',
+          times: RESUMES,
+          expect: RESUME_CHUNKS,
+        });
+        if (full !== RESUME_CHUNKS)
+          console.error(
+            `resume ${contender}: the full read had ${full} of ${RESUME_CHUNKS} chunks`,
+          );
+        samples.get(contender)!.push(...times);
+        await stop();
+      }
+    }
+    resumeTable(samples, RESUME_CHUNKS);
+  }
+
+  if (!only || only === 'faults') {
+    const faults = new Map<string, Map<ContenderName, string>>();
+    const note = (fault: string, contender: ContenderName, text: string) => {
+      if (!faults.has(fault)) faults.set(fault, new Map());
+      faults.get(fault)!.set(contender, text);
+      console.error(`${fault} | ${contender}: ${text}`);
+    };
+    const FAULT_STREAMS = 20;
+    const CHUNKS = 100;
+    for (const contender of contenders) {
+      const ids = Array.from({ length: FAULT_STREAMS }, (_, i) => `fault-${i}`);
+      for (const [name, when, outage] of [
+        ['follower connections killed mid-stream', 'mid', 0],
+        ['follower connections killed mid-stream, 300 ms outage', 'mid', 300],
+        ['follower connections killed at the end', 'end', 0],
+        ['follower connections killed at the end, 300 ms outage', 'end', 300],
+      ] as const) {
+        if (single(contender)) {
+          note(name, contender, 'n/a (memory store, one process)');
+          continue;
+        }
+        const { producer, follower, stop } = await pair(contender);
+        await producer.call('start', { ids });
+        await follower.call('follow', { ids });
+        const ticking = producer.call('tick', { ids, rate: RATE, perStream: CHUNKS });
+        if (when === 'mid') {
+          await settle(((CHUNKS / RATE) * 1000) / 2);
+          await killFollower(outage);
+          await ticking;
+          await producer.call('end');
+        } else {
+          await ticking;
+          await Promise.all([producer.call('end'), killFollower(outage)]);
+        }
+        const t = await follower.call('tally', { wait: 10_000, chunks: CHUNKS });
+        note(
+          name,
+          contender,
+          `${t.lossy} of ${t.streams} streams lost chunks (${t.lost} chunks), ${t.duplicates} duplicates, ${t.hung} hung after 10 s${t.errored ? `, ${t.errored} errored` : ''}`,
+        );
+        await stop();
+      }
+
+      if (single(contender))
+        note('producer process killed', contender, 'n/a (memory store, one process)');
+      else {
+        const { producer, follower, stop } = await pair(contender);
+        await producer.call('start', { ids });
+        await follower.call('follow', { ids });
+        await producer.call('tick', { ids, rate: RATE });
+        await settle(1000);
+        producer.child.kill('SIGKILL');
+        const since = monotonic();
+        const t = await follower.call('tally', { wait: 15_000, since });
+        const again = await follower.call('resumeOnce', { id: ids[0], wait: 5000 });
+        note(
+          'producer process killed',
+          contender,
+          `${t.hung} of ${t.streams} followers open after 15 s${t.errored ? `, ${t.errored} ended with an error` : ''}${t.closed ? `, ${t.closed} closed` : ''}${t.closeMs ? ` (the last ${Math.round(t.closeMs)} ms after the kill)` : ''}; a new resume: ${again.outcome} after ${Math.round(again.ms)} ms with ${again.chunks} chunks`,
+        );
+        await stop();
+      }
+
+      const { producer, follower, stop } = await pair(contender);
+      await producer.call('start', { ids: ['ended'] });
+      await producer.call('tick', { ids: ['ended'], rate: 200, perStream: 20 });
+      await producer.call('end');
+      await settle(500);
+      const after = await follower.call('resumeOnce', { id: 'ended', wait: 3000 });
+      note(
+        'resume after the end (20 chunks)',
+        contender,
+        `${after.outcome}, ${after.chunks} chunks`,
+      );
+      await stop();
+    }
+    faultsTable(faults, contenders, SSEKIT_LEASE);
+  }
+
+  admin.disconnect();
+  await redis.stop();
+  process.exit(0);
+}
+
+if (process.env.RS_ROLE) runWorker();
+else await main();
