@@ -33,6 +33,8 @@ import { type RedisTrim, trimArguments } from './redis-trim.ts';
 
 export { RedisForeignEntryError } from './foreign-entry-error.ts';
 export type { RedisClientLike } from './redis-client.ts';
+export { createRedisStreamStore, type RedisStreamStoreOptions } from './redis-stream-store.ts';
+export { RedisSubscriberLostError } from './redis-subscriber.ts';
 export type { RedisTrim } from './redis-trim.ts';
 
 /**

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { binaryAvailable } from '../../system.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -13,7 +14,10 @@ export interface TestRedis {
   url: string;
   /** Kills it (SIGKILL: no goodbye, no data kept). */
   stop(): Promise<void>;
-  /** Starts it again on the same port, empty; resolves once it accepts commands. */
+  /**
+   * Starts it again on the same port (empty, unless started with
+   * `appendonly`); resolves once it accepts commands.
+   */
   restart(): Promise<void>;
 }
 
@@ -36,19 +40,27 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts redis-server without persistence on a free port; resolves once it
- * accepts commands. `cluster`: in cluster mode (a node of its own, no slots
- * yet: `CLUSTER ADDSLOTSRANGE 0 16383` makes it a one-node cluster).
+ * Starts redis-server on a free port; resolves once it accepts commands.
+ * Without persistence, unless `appendonly`: then every write is in its
+ * append-only file before Redis answers (`appendfsync always`), and a
+ * restart after a SIGKILL comes back with all of it. `cluster`: in cluster
+ * mode (a node of its own, no slots yet: `CLUSTER ADDSLOTSRANGE 0 16383`
+ * makes it a one-node cluster; {@link startRedisCluster} joins three).
  */
-export async function startRedis({ cluster = false } = {}): Promise<TestRedis> {
-  // Cluster mode writes its nodes file: in a folder of its own, removed on stop.
-  const folder = cluster ? mkdtempSync(join(tmpdir(), 'ssekit-redis-')) : undefined;
+export async function startRedis({ cluster = false, appendonly = false } = {}): Promise<TestRedis> {
+  // Cluster mode writes its nodes file, persistence its append-only file: in
+  // a folder of its own, kept across restarts, removed on stop.
+  const folder = cluster || appendonly ? mkdtempSync(join(tmpdir(), 'ssekit-redis-')) : undefined;
+  const persistence = appendonly
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const spawnOn = (port: number) =>
     spawn(
       REDIS_SERVER,
       [
-        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        ...(folder ? ['--cluster-enabled', 'yes', '--dir', folder] : []),
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+        ...(folder ? ['--dir', folder] : []),
+        ...(cluster ? ['--cluster-enabled', 'yes'] : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -101,4 +113,54 @@ function ready(child: ChildProcess): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** Three redis-servers in cluster mode joined into one Redis Cluster on 127.0.0.1. */
+export interface TestRedisCluster {
+  nodes: TestRedis[];
+  /** Where a cluster client starts: every node, as `{ host, port }`. */
+  startup: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a three-node Redis Cluster (Debian's `redis-server --cluster-enabled
+ * yes`, masters only): the 16384 slots split in three with `CLUSTER
+ * ADDSLOTSRANGE`, the nodes introduced with `CLUSTER MEET`; resolves once
+ * every node says `cluster_state:ok`.
+ */
+export async function startRedisCluster(): Promise<TestRedisCluster> {
+  const nodes = await Promise.all([0, 1, 2].map(() => startRedis({ cluster: true })));
+  const admins = nodes.map((node) => new Redis(node.url));
+  try {
+    const ranges = [
+      ['0', '5460'],
+      ['5461', '10922'],
+      ['10923', '16383'],
+    ];
+    await Promise.all(
+      admins.map((admin, n) => admin.call('CLUSTER', 'ADDSLOTSRANGE', ...ranges[n]!)),
+    );
+    for (const node of nodes.slice(1)) {
+      await admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(node.port));
+    }
+    for (let tries = 0; ; tries++) {
+      const infos = await Promise.all(admins.map((admin) => admin.call('CLUSTER', 'INFO')));
+      if (infos.every((info) => /cluster_state:ok/.test(String(info)))) break;
+      if (tries > 200) throw new Error('the three-node cluster did not come up within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw error;
+  } finally {
+    for (const admin of admins) admin.disconnect();
+  }
+  return {
+    nodes,
+    startup: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+    },
+  };
 }

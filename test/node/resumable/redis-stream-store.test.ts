@@ -1,0 +1,221 @@
+import { Cluster, Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  createRedisStreamStore,
+  type RedisClientLike,
+  RedisSubscriberLostError,
+} from '../../../adapters/logs/redis/index.ts';
+import type { StreamStore, StreamTerms } from '../../../src/resumable/index.ts';
+import { checkStreamStoreContract, streamStoreChecks } from '../../core/stream-store-contract.ts';
+import {
+  redisAvailable,
+  startRedis,
+  startRedisCluster,
+  type TestRedis,
+  type TestRedisCluster,
+} from '../hub/redis-server.ts';
+
+// The stream store's contract on a real redis-server with both clients, and
+// on a three-node Redis Cluster through ioredis's Cluster; then what only
+// Redis has: its keys and their expiry, and the pub/sub connection's drops.
+const available = redisAvailable();
+let redis: TestRedis;
+let cluster: TestRedisCluster;
+const cleanup: (() => unknown)[] = [];
+beforeAll(async () => {
+  if (!available) return;
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+}, 30_000);
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
+});
+
+type Connect = (url: string) => Promise<RedisClientLike>;
+const ioredis: Connect = async (url) => {
+  const client = new Redis(url);
+  cleanup.push(() => client.disconnect());
+  return client as unknown as RedisClientLike;
+};
+const nodeRedis: Connect = async (url) => {
+  const client = await createClient({ url }).connect();
+  cleanup.push(() => client.destroy());
+  return client as unknown as RedisClientLike;
+};
+
+/** A store on `client`, closed after the file. */
+function storeOn(client: RedisClientLike, errors: unknown[] = []): StreamStore {
+  const store = createRedisStreamStore({ client, onError: (error) => errors.push(error) });
+  cleanup.unshift(() => store.close?.());
+  return store;
+}
+
+const command = (client: RedisClientLike, ...args: string[]) =>
+  client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TERMS: StreamTerms = { lease: 5000, maxBytes: 1 << 20, retention: 60_000 };
+
+describe.runIf(available).each([
+  ['ioredis', ioredis],
+  ['node-redis', nodeRedis],
+] as const)('the Redis stream store, on %s', (_, connect) => {
+  test('keeps the contract of every store, with a twin on a connection of its own', async () => {
+    // One store per connection, as an application has.
+    const [store, twin] = [storeOn(await connect(redis.url)), storeOn(await connect(redis.url))];
+    const passed = await checkStreamStoreContract({ create: () => store, twin: () => twin });
+    expect(passed).toEqual(streamStoreChecks);
+  }, 30_000);
+
+  test('a dropped pub/sub connection comes back, is reported, and every watcher hears of it', async () => {
+    const client = await connect(redis.url);
+    const errors: unknown[] = [];
+    const store = storeOn(client, errors);
+    const id = `drop-${Math.random().toString(36).slice(2)}`;
+    const token = (await store.claim(id, TERMS))!;
+    let heard = 0;
+    store.watch(id, () => heard++);
+    const until = async (what: string, ok: () => boolean) => {
+      for (let tries = 0; !ok(); tries++) {
+        if (tries > 500) throw new Error(`${what} within 5 s`);
+        await sleep(10);
+      }
+    };
+    await until('the subscription', () => heard > 0); // told once it is in place
+    heard = 0;
+    await command(client, 'CLIENT', 'KILL', 'TYPE', 'pubsub');
+    // Told again once it is back (what changed meanwhile was not heard) …
+    await until('a notice after the reconnection', () => heard > 0);
+    expect(errors.length).toBeGreaterThan(0);
+    heard = 0;
+    // … and it hears appends again.
+    await store.append(id, token, 0, ['data: after\n\n'], TERMS);
+    await until('a notice of an append after the drop', () => heard > 0);
+  }, 20_000);
+});
+
+describe.runIf(available)('the Redis stream store, on its own', () => {
+  test('subscribes a stream while it is watched, once for any number of watchers', async () => {
+    const client = await ioredis(redis.url);
+    const store = storeOn(client);
+    const channel = 'ssekit:stream:{sub-count}:w';
+    const subscribers = async () =>
+      ((await command(client, 'PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
+    const stops = [store.watch('sub-count', () => {}), store.watch('sub-count', () => {})];
+    for (let tries = 0; (await subscribers()) !== 1; tries++) {
+      expect(tries).toBeLessThan(200);
+      await sleep(10);
+    }
+    stops[0]!();
+    await sleep(100);
+    expect(await subscribers()).toBe(1);
+    stops[1]!();
+    for (let tries = 0; (await subscribers()) !== 0; tries++) {
+      expect(tries).toBeLessThan(200);
+      await sleep(10);
+    }
+  });
+
+  test('an ioredis subscriber that stopped reconnecting is connected again by the store', async () => {
+    // retryStrategy null: ioredis gives up at the first drop ('end').
+    const client = new Redis(redis.url, { retryStrategy: () => null });
+    cleanup.push(() => client.disconnect());
+    const errors: unknown[] = [];
+    const store = storeOn(client as unknown as RedisClientLike, errors);
+    const id = `gave-up-${Math.random().toString(36).slice(2)}`;
+    const token = (await store.claim(id, TERMS))!;
+    let heard = 0;
+    store.watch(id, () => heard++);
+    for (let tries = 0; heard === 0; tries++) {
+      expect(tries).toBeLessThan(500);
+      await sleep(10);
+    }
+    await client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await sleep(100);
+    heard = 0;
+    await store.append(id, token, 0, ['data: x\n\n'], TERMS);
+    for (let tries = 0; heard === 0; tries++) {
+      expect(tries).toBeLessThan(500);
+      await sleep(10);
+    }
+    expect(errors.some((error) => error instanceof RedisSubscriberLostError)).toBe(true);
+  }, 20_000);
+
+  test('keeps one list and one hash per stream, and lets them expire', async () => {
+    const client = await ioredis(redis.url);
+    const store = storeOn(client);
+    const id = `keys-${Math.random().toString(36).slice(2)}`;
+    const terms: StreamTerms = { lease: 90_000, maxBytes: 1000, retention: 30_000 };
+    const token = (await store.claim(id, terms))!;
+    await store.append(id, token, 0, ['data: é\n\n'], terms);
+    const keys = [`ssekit:stream:{${id}}`, `ssekit:stream:{${id}}:m`];
+    expect(((await command(client, 'KEYS', `*${id}*`)) as string[]).sort()).toEqual(keys);
+    expect(await command(client, 'HGET', keys[1]!, 'b')).toBe('10'); // bytes in UTF-8
+    // Active: kept max(retention, lease) after the last write.
+    for (const key of keys) {
+      expect(Number(await command(client, 'PTTL', key))).toBeGreaterThan(80_000);
+    }
+    await store.end(id, token, { state: 'done' }, terms);
+    for (const key of keys) {
+      const ttl = Number(await command(client, 'PTTL', key));
+      expect(ttl).toBeGreaterThan(25_000);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+    }
+  });
+
+  test('a lost producer ends its stream for the retention it asked for', async () => {
+    const client = await ioredis(redis.url);
+    const store = storeOn(client);
+    const id = `lost-${Math.random().toString(36).slice(2)}`;
+    const terms: StreamTerms = { lease: 200, maxBytes: 1000, retention: 40_000 };
+    await store.claim(id, terms);
+    await sleep(300);
+    expect(await store.status(id)).toBe('errored');
+    expect(Number(await command(client, 'PTTL', `ssekit:stream:{${id}}:m`))).toBeGreaterThan(
+      35_000,
+    );
+  });
+
+  test('options are checked', async () => {
+    const client = await ioredis(redis.url);
+    for (const prefix of ['a{b}:', 'a}', 42]) {
+      expect(() => createRedisStreamStore({ client, prefix: prefix as string })).toThrow(
+        /prefix: expected a string without \{ or \}/,
+      );
+    }
+    expect(() => createRedisStreamStore({ client: {} as RedisClientLike })).toThrow(
+      /client: expected a Redis client/,
+    );
+    const store = storeOn(client);
+    const id = `at-${Math.random().toString(36).slice(2)}`;
+    const token = (await store.claim(id, TERMS))!;
+    for (const at of [-1, 0.5, 1]) {
+      await expect(store.append(id, token, at, ['x'], TERMS)).rejects.toThrow(/append\(at\)/);
+    }
+  });
+});
+
+describe.runIf(available)('the Redis stream store, on a three-node Redis Cluster', () => {
+  test('keeps the contract through an ioredis Cluster, with streams on every node', async () => {
+    const connect = () => {
+      const client = new Cluster(cluster.startup);
+      cleanup.push(() => client.disconnect());
+      return client as unknown as RedisClientLike;
+    };
+    const [store, twin] = [storeOn(connect()), storeOn(connect())];
+    const passed = await checkStreamStoreContract({ create: () => store, twin: () => twin });
+    expect(passed).toEqual(streamStoreChecks);
+    // The checks' ids hashed to slots of all three nodes.
+    const sizes = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const admin = new Redis(node.url);
+        try {
+          return Number(await admin.call('DBSIZE'));
+        } finally {
+          admin.disconnect();
+        }
+      }),
+    );
+    expect(sizes.every((size) => size > 0)).toBe(true);
+  }, 30_000);
+});
