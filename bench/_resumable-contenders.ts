@@ -5,6 +5,7 @@
 // kill a follower's connections alone).
 import { Redis } from 'ioredis';
 import { createResumableStreamContext } from 'resumable-stream/ioredis';
+import { createRedisStreamStore, type RedisClientLike } from '../adapters/logs/redis/index.ts';
 import {
   createMemoryStreamStore,
   createResumableStreams,
@@ -109,15 +110,24 @@ async function vercel(url: string, role: string): Promise<Side> {
   };
 }
 
-// The store ssekit runs on. Until `createRedisStreamStore` (ssekit/redis)
-// lands, the memory store stands in, producer and follower in one process.
-export const SSEKIT_STORE: 'redis' | 'memory' = 'memory';
+// The store ssekit runs on: Redis (ssekit/redis), as resumable-stream; with
+// SSEKIT_STORE=memory, the memory store, producer and follower in one process.
+export const SSEKIT_STORE: 'redis' | 'memory' =
+  process.env.SSEKIT_STORE === 'memory' ? 'memory' : 'redis';
 
 let memoryStore: StreamStore | undefined;
 
-async function ssekit(_url: string, _role: string): Promise<Side> {
-  const store = (memoryStore ??= createMemoryStreamStore());
-  const streams = createResumableStreams({ store, lease: SSEKIT_LEASE });
+async function ssekit(url: string, role: string): Promise<Side> {
+  let store: StreamStore;
+  let clients: Redis[] = [];
+  if (SSEKIT_STORE === 'memory') store = memoryStore ??= createMemoryStreamStore();
+  else {
+    clients = [connect(url, `${role}-cmd`), connect(url, `${role}-sub`)];
+    // A dropped pub/sub connection is told here; readers poll meanwhile.
+    const [client, subscriber] = clients as unknown as RedisClientLike[];
+    store = createRedisStreamStore({ client: client!, subscriber, onError: () => {} });
+  }
+  const streams = createResumableStreams({ store, lease: SSEKIT_LEASE, onError: () => {} });
   return {
     async start(id) {
       // A string is a message with only `data`: the same `data:` line.
@@ -130,6 +140,9 @@ async function ssekit(_url: string, _role: string): Promise<Side> {
       const answer = await streams.resume(id, { from: 'start' });
       return answer.status === 204 ? undefined : (answer.body ?? undefined);
     },
-    async close() {},
+    async close() {
+      await store.close?.();
+      for (const client of clients) client.disconnect();
+    },
   };
 }
