@@ -127,7 +127,16 @@ async function ssekit(url: string, role: string): Promise<Side> {
     const [client, subscriber] = clients as unknown as RedisClientLike[];
     store = createRedisStreamStore({ client: client!, subscriber, onError: () => {} });
   }
-  const streams = createResumableStreams({ store, lease: SSEKIT_LEASE, onError: () => {} });
+  // A stream that did not end `done` says how it ended, for the fault counts.
+  const streams = createResumableStreams({
+    store,
+    lease: SSEKIT_LEASE,
+    onError: () => {},
+    endMessages: (end) =>
+      end.state === 'done'
+        ? []
+        : [{ event: 'end', data: `${end.state} ${end.reason ?? ''}`.trim() }],
+  });
   return {
     async start(id) {
       // A string is a message with only `data`: the same `data:` line.

@@ -4,9 +4,9 @@
 // over IPC: each { op } gets one reply { op, ... }.
 import { type ContenderName, makeSide, type Side, type Written } from './_resumable-contenders.ts';
 
-// The machine's monotonic clock (the same in every process), in ms.
-const origin = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-const now = () => origin + performance.now();
+// The machine's monotonic clock (the same in every process), in ms; not
+// performance.now(), which drifts from it by milliseconds.
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +21,8 @@ interface Followed {
   closed: boolean;
   error?: string;
   closedAt?: number;
+  /** How the stream said it ended, when it says so (ssekit's end message). */
+  ending?: string;
 }
 
 let side: Side;
@@ -82,7 +84,10 @@ async function follow(id: string) {
           rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
         const cut = text.lastIndexOf('\n\n') + 2;
         rest = text.slice(cut);
-        for (const match of text.slice(0, cut).matchAll(STAMP)) {
+        const events = text.slice(0, cut);
+        if (events.includes('event: end'))
+          state.ending = events.match(/event: end\ndata: (.*)/)?.[1];
+        for (const match of events.matchAll(STAMP)) {
           const n = Number(match[1]);
           if (state.seen.has(n)) state.duplicates++;
           else state.seen.add(n);
@@ -174,6 +179,7 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
       closed: all.filter((s) => s.closed && !s.error).length,
       errored: all.filter((s) => s.error).length,
       errors: [...new Set(all.flatMap((s) => (s.error ? [s.error] : [])))],
+      endings: [...new Set(all.flatMap((s) => (s.ending ? [s.ending] : [])))],
       hung: all.filter((s) => !s.closed).length,
       lossy: all.filter((s) => lostOf(s) > 0).length,
       lost: all.reduce((sum, s) => sum + lostOf(s), 0),
@@ -211,7 +217,11 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
     try {
       const { state } = await follow(id);
       while (!state.closed && now() - start < wait) await settle(20);
-      outcome = state.error ? `error: ${state.error}` : state.closed ? 'closed' : 'still open';
+      outcome = state.error
+        ? `error: ${state.error}`
+        : state.closed
+          ? `closed${state.ending ? ` (end: ${state.ending})` : ''}`
+          : 'still open';
       return { outcome, chunks: state.seen.size, ms: now() - start };
     } catch (error) {
       return { outcome: `threw: ${(error as Error).message}`, chunks: 0, ms: now() - start };

@@ -73,7 +73,8 @@ class Worker {
 }
 
 async function main() {
-  const STREAMS = env('STREAMS', 1000);
+  // STREAMS=200,1000: a table per count.
+  const COUNTS = (process.env.STREAMS ?? '1000').split(',').map(Number);
   const RATE = env('RATE', 50);
   const SECONDS = env('SECONDS', 10);
   const ROUNDS = env('ROUNDS', 3);
@@ -81,7 +82,10 @@ async function main() {
   const RESUMES = env('RESUMES', 20);
   const only = process.env.ONLY;
   const profile = process.env.PROFILE;
-  const contenders: ContenderName[] = ['resumable-stream', 'ssekit'];
+  // CONTENDERS=ssekit runs one (for a profile).
+  const contenders = (process.env.CONTENDERS ?? 'resumable-stream,ssekit').split(
+    ',',
+  ) as ContenderName[];
   const single = (contender: ContenderName) => contender === 'ssekit' && SSEKIT_STORE === 'memory';
 
   const redis = await startRedis();
@@ -123,7 +127,7 @@ async function main() {
     `Machine: ${machine}; ssekit on its ${SSEKIT_STORE} store${single('ssekit') ? ' (producer and follower in one process)' : ''}.\n`,
   );
 
-  if (!only || only === 'streaming') {
+  for (const STREAMS of !only || only === 'streaming' ? COUNTS : []) {
     const runs: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const contender of round % 2 ? [...contenders].reverse() : contenders) {
@@ -171,7 +175,7 @@ async function main() {
         };
         runs.push(run);
         console.error(
-          `streaming ${contender} round ${round + 1}: p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
+          `streaming ${STREAMS} ${contender} round ${round + 1}: p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
         );
       }
     }
@@ -259,7 +263,7 @@ async function main() {
         note(
           'producer process killed',
           contender,
-          `${t.hung} of ${t.streams} followers open after 15 s${t.errored ? `, ${t.errored} ended with an error` : ''}${t.closed ? `, ${t.closed} closed` : ''}${t.closeMs ? ` (the last ${Math.round(t.closeMs)} ms after the kill)` : ''}; a new resume: ${again.outcome} after ${Math.round(again.ms)} ms with ${again.chunks} chunks`,
+          `${t.hung} of ${t.streams} followers open after 15 s${t.errored ? `, ${t.errored} ended with an error` : ''}${t.closed ? `, ${t.closed} closed` : ''}${t.endings.length ? ` (end: ${t.endings.join(', ')})` : ''}${t.closeMs ? ` (the last ${Math.round(t.closeMs)} ms after the kill)` : ''}; a new resume: ${again.outcome} after ${Math.round(again.ms)} ms with ${again.chunks} chunks`,
         );
         await stop();
       }
