@@ -31,6 +31,8 @@ export interface Run {
   };
   /** µs of redis-server's CPU in the measured window. */
   redisCpu: number;
+  /** Redis commands per chunk written, by name, in the measured window. */
+  redisCalls: (readonly [string, number])[];
   tally: { hung: number; lossy: number; lost: number };
 }
 
@@ -88,6 +90,10 @@ export function streamingTable(runs: Run[], rate: number): string {
     const memory = f.producerMemory + f.followerMemory;
     return `| ${name} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${peer ? ratio(f.p99, peer.p99) : ''} | ${f.producerCpu.toFixed(1)} + ${f.followerCpu.toFixed(1)}${f.both ? ' (one process)' : ''} | ${peer ? ratio(cpu, peer.producerCpu + peer.followerCpu) : ''} | ${f.redisCpu.toFixed(1)} | ${kib(f.producerMemory)} (RSS ${kib(f.producerRss)}) | ${kib(f.followerMemory)} (RSS ${kib(f.followerRss)}) | ${peer ? ratio(memory, peer.producerMemory + peer.followerMemory) : ''} | ${kib(f.redisMemory)} | ${f.delivered.toFixed(1)} | ${f.lost} / ${f.hung} |`;
   };
+  const calls = (contender: ContenderName) => {
+    const last = of(contender).at(-1);
+    return last ? last.redisCalls.map(([name, per]) => `${name} ${per.toFixed(2)}`).join(', ') : '';
+  };
   return print([
     `### Streaming: ${first.streams.toLocaleString('en-US')} streams × ${rate} chunks/s, one follower each (medians of ${ours.rounds} rounds × ${first.seconds} s measured)`,
     '',
@@ -97,6 +103,8 @@ export function streamingTable(runs: Run[], rate: number): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     row('resumable-stream', theirs),
     row('**ssekit**', ours, theirs),
+    '',
+    `Redis commands per chunk written (last round): resumable-stream ${calls('resumable-stream')}; ssekit ${calls('ssekit')}.`,
     '',
   ]);
 }

@@ -94,6 +94,18 @@ async function main() {
     const text = (await admin.info(section)) as string;
     return Number(text.match(new RegExp(`${field}:([\\d.]+)`))![1]);
   };
+  // Calls of each Redis command so far (INFO commandstats).
+  const redisCalls = async () => {
+    const text = (await admin.info('commandstats')) as string;
+    return new Map(
+      [...text.matchAll(/cmdstat_(\S+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+    );
+  };
+  const callsPer = (before: Map<string, number>, after: Map<string, number>, chunks: number) =>
+    [...after]
+      .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / chunks] as const)
+      .filter(([name, per]) => per >= 0.01 && name !== 'info')
+      .sort((a, b) => b[1] - a[1]);
   const redisCpu = async () =>
     (await info('cpu', 'used_cpu_user')) + (await info('cpu', 'used_cpu_sys'));
 
@@ -144,9 +156,9 @@ async function main() {
         await producer.call('tick', { ids, rate: RATE });
         await settle(2000);
         await Promise.all([producer.call('mark'), both || follower.call('mark')]);
-        const cpu0 = await redisCpu();
+        const [cpu0, calls0] = [await redisCpu(), await redisCalls()];
         await settle(SECONDS * 1000);
-        const cpu1 = await redisCpu();
+        const [cpu1, calls1] = [await redisCpu(), await redisCalls()];
         const [p, f] = await Promise.all([
           producer.call('measure'),
           both ? undefined : follower.call('measure'),
@@ -171,6 +183,7 @@ async function main() {
             redis: (redisMemory - base.redis) / STREAMS,
           },
           redisCpu: (cpu1 - cpu0) * 1e6,
+          redisCalls: callsPer(calls0, calls1, p.writes),
           tally: tally as unknown as Run['tally'],
         };
         runs.push(run);
