@@ -23,11 +23,24 @@ export interface Written {
 }
 
 export interface Side {
-  /** Starts stream `id`; the response to the request that started it is cancelled (its client left). */
+  /** Starts stream `id`; the response to the request that started it is left (see `leave`). */
   start(id: string): Promise<Written>;
   /** A reader of stream `id` from its start, or `undefined` when there is nothing to resume. */
   resume(id: string): Promise<ReadableStream<Uint8Array | string> | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * What becomes of the answer to the request that started a stream: its
+ * client left (a reload: the case resuming is for), so it is cancelled; with
+ * START=drain, its client stays and reads it to the end, in the producer's
+ * process.
+ */
+async function leave(answer: ReadableStream<unknown>) {
+  if (process.env.START !== 'drain') return answer.cancel();
+  void (async () => {
+    for await (const _ of answer as unknown as AsyncIterable<unknown>);
+  })().catch(() => {});
 }
 
 export type ContenderName = 'resumable-stream' | 'ssekit';
@@ -94,7 +107,7 @@ async function vercel(url: string, role: string): Promise<Side> {
       let controller!: ReadableStreamDefaultController<string>;
       const source = new ReadableStream<string>({ start: (c) => void (controller = c) });
       const answer = await context.resumableStream(id, () => source);
-      await answer?.cancel();
+      if (answer) await leave(answer);
       return {
         write: (payload) => controller.enqueue(`data: ${payload}\n\n`),
         end: () => controller.close(),
@@ -142,7 +155,7 @@ async function ssekit(url: string, role: string): Promise<Side> {
       // A string is a message with only `data`: the same `data:` line.
       const source = pushed();
       const answer = await streams.start(id, source.iterable);
-      await answer.body?.cancel();
+      if (answer.body) await leave(answer.body);
       return source;
     },
     async resume(id) {

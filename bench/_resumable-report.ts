@@ -1,5 +1,6 @@
 // The tables of the resumable-stream benchmark: medians over rounds, and
 // ssekit's figures as ratios to resumable-stream's.
+import { cpus } from 'node:os';
 import type { ContenderName } from './_resumable-contenders.ts';
 
 interface ProcessFigures {
@@ -31,6 +32,8 @@ export interface Run {
   };
   /** µs of redis-server's CPU in the measured window. */
   redisCpu: number;
+  /** The machine's 1-minute load average before and after the run (2 cores: above 2, processes wait for a core). */
+  load: [number, number];
   /** Redis commands per chunk written, by name, in the measured window. */
   redisCalls: (readonly [string, number])[];
   tally: { hung: number; lossy: number; lost: number };
@@ -103,6 +106,8 @@ export function streamingTable(runs: Run[], rate: number): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     row('resumable-stream', theirs),
     row('**ssekit**', ours, theirs),
+    '',
+    `The machine's 1-minute load average over the runs: ${Math.min(...runs.flatMap((r) => r.load)).toFixed(1)} to ${Math.max(...runs.flatMap((r) => r.load)).toFixed(1)} (${runs.length ? cpus().length : 0} cores, shared).`,
     '',
     `Redis commands per chunk written (last round): resumable-stream ${calls('resumable-stream')}; ssekit ${calls('ssekit')}.`,
     '',

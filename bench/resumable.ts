@@ -9,10 +9,11 @@
 // - faults: the follower's Redis connections killed, the producer's process
 //   killed, a resume after the end.
 // Usage: node bench/run.mjs resumable  (env: STREAMS, RATE, SECONDS, ROUNDS,
-// ONLY=streaming|resume|faults, PROFILE=<folder> for --cpu-prof of the
-// streaming processes).
+// ONLY=streaming|resume|faults, CONTENDERS=ssekit, PROFILE=<folder> for
+// --cpu-prof of the streaming processes, START=drain for a producer whose
+// first client stays and reads; by default it left, as on a reload).
 import { type ChildProcess, fork } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/node/hub/redis-server.ts';
 import { type ContenderName, SSEKIT_LEASE, SSEKIT_STORE } from './_resumable-contenders.ts';
@@ -136,7 +137,7 @@ async function main() {
 
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, redis-server ${((await admin.info('server')) as string).match(/redis_version:(\S+)/)?.[1]}`;
   console.log(
-    `Machine: ${machine}; ssekit on its ${SSEKIT_STORE} store${single('ssekit') ? ' (producer and follower in one process)' : ''}.\n`,
+    `Machine: ${machine}; the starting client ${process.env.START === 'drain' ? 'reads its answer' : 'left'}; ssekit on its ${SSEKIT_STORE} store${single('ssekit') ? ' (producer and follower in one process)' : ''}.\n`,
   );
 
   for (const STREAMS of !only || only === 'streaming' ? COUNTS : []) {
@@ -151,6 +152,7 @@ async function main() {
           follower: both ? undefined : await follower.call('memory'),
           redis: await info('memory', 'used_memory'),
         };
+        const load = loadavg()[0]!;
         await producer.call('start', { ids });
         await follower.call('follow', { ids });
         await producer.call('tick', { ids, rate: RATE });
@@ -184,11 +186,12 @@ async function main() {
           },
           redisCpu: (cpu1 - cpu0) * 1e6,
           redisCalls: callsPer(calls0, calls1, p.writes),
+          load: [load, loadavg()[0]!],
           tally: tally as unknown as Run['tally'],
         };
         runs.push(run);
         console.error(
-          `streaming ${STREAMS} ${contender} round ${round + 1}: p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
+          `streaming ${STREAMS} ${contender} round ${round + 1} (load ${load.toFixed(1)}): p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
         );
       }
     }
@@ -265,6 +268,7 @@ async function main() {
         note('producer process killed', contender, 'n/a (memory store, one process)');
       else {
         const { producer, follower, stop } = await pair(contender);
+        const load = loadavg()[0]!;
         await producer.call('start', { ids });
         await follower.call('follow', { ids });
         await producer.call('tick', { ids, rate: RATE });
