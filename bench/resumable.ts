@@ -268,7 +268,6 @@ async function main() {
         note('producer process killed', contender, 'n/a (memory store, one process)');
       else {
         const { producer, follower, stop } = await pair(contender);
-        const load = loadavg()[0]!;
         await producer.call('start', { ids });
         await follower.call('follow', { ids });
         await producer.call('tick', { ids, rate: RATE });
