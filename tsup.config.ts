@@ -13,6 +13,7 @@ export default defineConfig({
     'node-compress': 'adapters/runtimes/node-compress.ts',
     hub: 'src/hub/index.ts',
     resumable: 'src/resumable/index.ts',
+    mcp: 'src/mcp/index.ts',
     redis: 'adapters/logs/redis/index.ts',
     'durable-objects': 'adapters/logs/durable-objects/index.ts',
     tail: 'adapters/jobs/tail/index.ts',

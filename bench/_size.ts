@@ -89,6 +89,18 @@ export const BUDGETS: Budget[] = [
   // Issue 21: the memory log's random epoch, and topics bounded per call and
   // in length (maxTopics, maxTopicLength, two messages).
   { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5630, target: 3000 },
+  // Resumable streams (issue 23): readers are event streams and producers
+  // parse SSE text, so the entry carries sseResponse and SSEParserStream
+  // (about 7 KB of it); the store, producer and reader are the rest, with
+  // the retries of a failing store, the idle timeout and the fenced checks.
+  {
+    name: 'ssekit/resumable',
+    source: "export * from './src/resumable/index.ts'",
+    budget: 10250,
+  },
+  // MCP event stores (issue 24): the SDK's EventStore on a session's log,
+  // and the memory log.
+  { name: 'ssekit/mcp', source: "export * from './src/mcp/index.ts'", budget: 2050 },
   // compress(): eventStreams 'reset' splits a batch into its events, and
   // transformEvents carries SSEParserStream with issue 13's limits.
   // Issue 21: transformEvents refuses a body already read (the readers' check),

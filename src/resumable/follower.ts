@@ -6,80 +6,96 @@ import type { StreamEnd, StreamPage, StreamStore } from './stream-store.ts';
 /** Entries one read asks for: a reader holds no more than one page. */
 export const PAGE = 256;
 
-/**
- * @internal The store's notices of one stream, heard from before the first
- * read: a change between that read and the first wait is not missed.
- */
-export class Notice {
-  #heard = false;
-  #wake: (() => void) | undefined;
-  readonly stop: () => void;
-
-  constructor(store: StreamStore, id: string) {
-    this.stop = store.watch(id, () => {
-      this.#heard = true;
-      this.#wake?.();
-    });
-  }
-
-  /** Waits until a notice (one heard since the last wait counts), `ms`, or `signal`. */
-  async wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (!this.#heard) {
-      const waited = new AbortController();
-      const stop = () => waited.abort();
-      signal.addEventListener('abort', stop, { once: true });
-      this.#wake = stop;
-      await sleep(ms, waited.signal);
-      this.#wake = undefined;
-      signal.removeEventListener('abort', stop);
-    }
-    this.#heard = false;
-  }
-}
+const UNAVAILABLE: StreamEnd = { state: 'errored', reason: 'unavailable' };
 
 /** @internal What a follower reads, from where, and how it ends. */
 export interface FollowPlan {
   readonly store: StreamStore;
   readonly id: string;
-  readonly notice: Notice;
-  /** The first page, read before the response was made (it decided 204 or 200). */
+  /** The first page, read before the response was made (it decided 204 or 200), and where it started. */
   readonly first: StreamPage;
   readonly cursor: string | undefined;
   /** Milliseconds between reads while nothing is heard: how late a lost notice or a lost producer is seen. */
   readonly poll: number;
+  /** Milliseconds a failing store is read again before the reader gives up, `unavailable`. */
+  readonly patience: number;
   readonly endMessages: (end: StreamEnd) => readonly SSEItem<any>[];
+  readonly onError: (error: unknown) => void;
 }
 
 /**
- * @internal The messages of a stream from `plan.cursor` to its end: page by
- * page as the client takes them (a reader that stops reading holds one
+ * @internal The messages of a stream from its first page to its end: page
+ * by page as the client takes them (a reader that stops reading holds one
  * page), then waiting for the store's notice, or `poll` at the latest, and
  * reading again. Ends after the end entry, with the messages the caller
- * gives for it; ends early when `signal` aborts (the client left).
+ * gives for it; ends early when `signal` aborts (the client left). A store
+ * that fails is read again, backing off, for `patience`; then, and for a
+ * stream that expired under the reader, the reader ends `unavailable`:
+ * never a normal close that a client would take for the whole answer.
+ *
+ * The store is watched from the first pull, not from the response's
+ * making: a response never read holds no listener, and what changed between
+ * the first page and the watch is read at once.
  */
 export async function* follow(
   plan: FollowPlan,
   signal: AbortSignal,
 ): AsyncGenerator<EncodedMessage | SSEItem<any>, void, undefined> {
-  const { store, id, poll, notice } = plan;
+  const { store, id, poll } = plan;
+  let page = plan.first;
   let cursor = plan.cursor;
-  let page: StreamPage = plan.first;
+  let heard = true; // read again at once after the first page
+  let wake: (() => void) | undefined;
+  const unwatch = store.watch(id, () => {
+    heard = true;
+    wake?.();
+  });
   try {
-    while (!signal.aborted) {
+    for (;;) {
       for (const entry of page.entries) {
         yield fromWireText('id: ' + entry.id + '\n' + entry.body);
         cursor = entry.id;
       }
-      if (page.end) {
-        yield* plan.endMessages(page.end);
-        return;
+      if (page.end) return yield* plan.endMessages(page.end);
+      if (page.state === 'unknown') return yield* plan.endMessages(UNAVAILABLE);
+      if (page.entries.length < PAGE && !heard) {
+        const waited = new AbortController();
+        const stop = () => waited.abort();
+        signal.addEventListener('abort', stop, { once: true });
+        wake = stop;
+        await sleep(poll, waited.signal);
+        wake = undefined;
+        signal.removeEventListener('abort', stop);
       }
-      if (page.state === 'unknown') return; // expired under the reader
-      if (page.entries.length < PAGE) await notice.wait(poll, signal);
       if (signal.aborted) return;
-      page = await store.read(id, cursor, PAGE);
+      heard = false;
+      const next = await readWithRetry(plan, cursor, signal);
+      if (!next) return yield* signal.aborted ? [] : plan.endMessages(UNAVAILABLE);
+      page = next;
     }
   } finally {
-    notice.stop();
+    unwatch();
   }
+}
+
+// A page, reading again while the store fails (50 ms doubling to 2 s), for
+// `patience` at most; undefined when it gave up or the client left.
+async function readWithRetry(
+  plan: FollowPlan,
+  cursor: string | undefined,
+  signal: AbortSignal,
+): Promise<StreamPage | undefined> {
+  const giveUp = Date.now() + plan.patience;
+  for (let delay = 50; !signal.aborted; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await plan.store.read(plan.id, cursor, PAGE);
+    } catch (error) {
+      if (Date.now() + delay > giveUp) {
+        plan.onError(error);
+        return undefined;
+      }
+    }
+    await sleep(delay, signal);
+  }
+  return undefined;
 }

@@ -51,13 +51,22 @@ export class StreamStoreFullError extends SSEError {
 interface Kept {
   readonly epoch: string;
   readonly token: string;
-  readonly entries: StreamEntry[];
+  /** The bodies; entry n (from 1) is bodies[n - 1], its id `<epoch>-<n>`. */
+  readonly bodies: string[];
+  /** What the stream costs the store: its bodies' bytes and ENTRY_COST each. */
   bytes: number;
+  retention: number;
   end?: StreamEnd | undefined;
   leaseUntil: number;
   expires: number;
-  readonly listeners: Set<() => void>;
+  readonly listeners: Set<(change?: 'entries' | 'end') => void>;
 }
+
+// What an entry costs beside its body (the array slot, the string's header),
+// counted against the store's byte bound so that many tiny chunks are bounded
+// too. A stream's own bound (`terms.maxBytes`) counts bodies only, as every
+// store's does.
+const ENTRY_COST = 48;
 
 /**
  * Resumable streams in this process's memory: for one server, tests, and
@@ -84,13 +93,13 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
     streams.delete(id);
     bytes -= kept.bytes;
   };
-  const changed = (kept: Kept) => {
-    for (const listener of kept.listeners) queueMicrotask(listener);
+  const changed = (kept: Kept, change: 'entries' | 'end') => {
+    for (const listener of kept.listeners) queueMicrotask(() => listener(change));
   };
-  const finish = (kept: Kept, end: StreamEnd, terms: { retention: number }) => {
+  const finish = (kept: Kept, end: StreamEnd, at = Date.now()) => {
     kept.end = end;
-    kept.expires = Date.now() + terms.retention;
-    changed(kept);
+    kept.expires = at + kept.retention;
+    changed(kept, 'end');
   };
   // The stream as it is now: undefined once its retention ran out; ended
   // `producer-lost` once its lease did.
@@ -98,16 +107,14 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
     const kept = streams.get(id);
     if (!kept) return undefined;
     const now = Date.now();
+    // The lease first: a producer lost is an end, kept for the retention
+    // from when its lease ran out.
+    if (!kept.end && kept.leaseUntil <= now) {
+      finish(kept, { state: 'errored', reason: 'producer-lost' }, kept.leaseUntil);
+    }
     if (kept.expires <= now) {
       drop(id, kept);
       return undefined;
-    }
-    if (!kept.end && kept.leaseUntil <= now) {
-      finish(
-        kept,
-        { state: 'errored', reason: 'producer-lost' },
-        { retention: kept.expires - now },
-      );
     }
     return kept;
   };
@@ -131,9 +138,9 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
     return kept;
   };
   const renewed = (kept: Kept, terms: StreamTerms) => {
-    const now = Date.now();
-    kept.leaseUntil = now + terms.lease;
-    kept.expires = now + Math.max(terms.retention, terms.lease);
+    kept.leaseUntil = Date.now() + terms.lease;
+    kept.retention = terms.retention;
+    kept.expires = kept.leaseUntil + terms.retention;
   };
 
   return {
@@ -145,8 +152,9 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
       const kept: Kept = {
         epoch: newEpoch(),
         token,
-        entries: [],
+        bodies: [],
         bytes: 0,
+        retention: terms.retention,
         leaseUntil: 0,
         expires: 0,
         listeners: new Set(),
@@ -158,32 +166,31 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
     async append(id, token, at, bodies, terms): Promise<AppendResult> {
       const kept = writable(id, token);
       if (!('token' in kept)) return { ok: false, end: kept };
+      const count = kept.bodies.length;
       need(
-        Number.isSafeInteger(at) && at >= 0 && at <= kept.entries.length,
+        Number.isSafeInteger(at) && at >= 0 && at <= count,
         'append(at)',
-        `the count of bodies appended before, at most ${kept.entries.length}`,
+        `the count of bodies appended before, at most ${count}`,
         at,
         'Pass how many bodies earlier appends stored.',
       );
-      const there = kept.entries.length - at;
-      const ids = kept.entries.slice(at, at + bodies.length).map((entry) => entry.id);
-      bodies = bodies.slice(there);
+      // Of an append retried after a lost reply, only what is not there yet.
+      const fresh = bodies.slice(count - at);
       let size = 0;
-      for (const body of bodies) size += utf8Length(body);
-      if (kept.bytes + size > terms.maxBytes || !makeRoom(size, false)) {
+      for (const body of fresh) size += utf8Length(body);
+      const cost = size + fresh.length * ENTRY_COST;
+      if (kept.bytes - count * ENTRY_COST + size > terms.maxBytes || !makeRoom(cost, false)) {
         const end: StreamEnd = { state: 'errored', reason: 'too-large' };
-        finish(kept, end, terms);
+        finish(kept, end);
         return { ok: false, end };
       }
-      for (const body of bodies) {
-        const entry = { id: kept.epoch + '-' + (kept.entries.length + 1), body };
-        kept.entries.push(entry);
-        ids.push(entry.id);
-      }
-      kept.bytes += size;
-      bytes += size;
+      kept.bodies.push(...fresh);
+      kept.bytes += cost;
+      bytes += cost;
       renewed(kept, terms);
-      changed(kept);
+      if (fresh.length > 0) changed(kept, 'entries');
+      const ids: string[] = [];
+      for (let n = at + 1; n <= at + bodies.length; n++) ids.push(kept.epoch + '-' + n);
       return { ok: true, ids };
     },
     async renew(id, token, terms) {
@@ -195,20 +202,24 @@ export function createMemoryStreamStore(options: MemoryStreamStoreOptions = {}):
     async end(id, token, end, terms) {
       const kept = token === undefined ? look(id) : writable(id, token);
       if (!kept || !('token' in kept) || kept.end) return false;
-      finish(kept, end, terms);
+      kept.retention = terms.retention;
+      finish(kept, end);
       return true;
     },
     async read(id, cursor, limit): Promise<StreamPage> {
       const kept = look(id);
       if (!kept) return { state: 'unknown', entries: [] };
+      const count = kept.bodies.length;
       const from = cursor === undefined ? 0 : counterOf(cursor, kept.epoch);
-      if (from < 0 || from > kept.entries.length) return { state: 'unknown', entries: [] };
-      const entries = kept.entries.slice(from, from + limit);
-      const last = from + entries.length === kept.entries.length;
+      if (from < 0 || from > count) return { state: 'unknown', entries: [] };
+      const entries: StreamEntry[] = [];
+      for (let n = from; n < count && entries.length < limit; n++) {
+        entries.push({ id: kept.epoch + '-' + (n + 1), body: kept.bodies[n]! });
+      }
       return {
         state: kept.end ? kept.end.state : 'active',
         entries,
-        end: last ? kept.end : undefined,
+        end: from + entries.length === count ? kept.end : undefined,
       };
     },
     async status(id) {

@@ -1,12 +1,20 @@
-import { isObject, need, needCount, needDelay, needFunction } from '../checks.ts';
+import {
+  isDelay,
+  isObject,
+  need,
+  needCount,
+  needDelay,
+  needFunction,
+  timeoutOption,
+} from '../checks.ts';
 import { lastEventIdFrom } from '../server/last-event-id.ts';
 import { sseResponse } from '../server/response.ts';
 import type { SSEResponseInit } from '../server/response-options.ts';
 import type { SSEItem } from '../wire/message.ts';
-import { type FollowPlan, follow, Notice, PAGE } from './follower.ts';
+import { type FollowPlan, follow, PAGE } from './follower.ts';
 import { produce } from './producer.ts';
 import { needStreamId } from './stream-id.ts';
-import { checkSource, type StreamSource } from './stream-source.ts';
+import { cancelSource, checkSource, type StreamSource } from './stream-source.ts';
 import type { StreamEnd, StreamState, StreamStore, StreamTerms } from './stream-store.ts';
 
 /**
@@ -21,8 +29,8 @@ export interface ResumableStreamsOptions {
   /** Where streams are kept: `createMemoryStreamStore()`, `createRedisStreamStore()` (`ssekit/redis`), or a Durable Object's (`ssekit/durable-objects`). */
   store: StreamStore;
   /**
-   * Milliseconds a producer holds its stream without writing: it renews
-   * every third of it while its source is quiet. A producer gone longer
+   * Milliseconds a producer holds its stream without writing, 100 at
+   * least: it renews every third of it while its source is quiet. A producer gone longer
    * (its process killed) ends its stream `errored`, `producer-lost`;
    * readers see that within `lease` + `poll`. Default 15,000.
    */
@@ -33,6 +41,12 @@ export interface ResumableStreamsOptions {
   maxBytes?: number;
   /** Milliseconds a reader waits for the store's notice before it reads again anyway. Default 1000. */
   poll?: number;
+  /**
+   * Milliseconds a source may be silent (no chunk) before its stream ends
+   * `errored`, `producer-idle`, and its signal aborts: a hung upstream does
+   * not hold readers forever. `false` for no limit. Default 10 minutes.
+   */
+  idleTimeout?: number | false;
   /**
    * The messages a reader gets after a stream's end entry, before the
    * response closes: to tell a client that the answer was stopped or
@@ -134,6 +148,7 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
     retention = 24 * 60 * 60_000,
     maxBytes = 4 * 1024 * 1024,
     poll = 1000,
+    idleTimeout: idle,
     endMessages = () => undefined,
     onError = (error: unknown, id: string) => console.error(`ssekit: stream ${id}:`, error),
   } = options;
@@ -144,8 +159,20 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
     store,
     'Pass createMemoryStreamStore() or a store of ssekit/redis or ssekit/durable-objects.',
   );
-  needDelay('lease', lease);
-  needDelay('retention', retention);
+  need(
+    isDelay(lease) && lease >= 100,
+    'lease',
+    'a number of milliseconds from 100 to 2147483647',
+    lease,
+    'A producer renews every third of it: give it room.',
+  );
+  need(
+    typeof retention === 'number' && retention > 0 && retention < Number.POSITIVE_INFINITY,
+    'retention',
+    'a number of milliseconds above 0',
+    retention,
+  );
+  const idleTimeout = timeoutOption('idleTimeout', idle, 10 * 60_000);
   needCount('maxBytes', maxBytes);
   needDelay('poll', poll);
   needFunction('endMessages', endMessages);
@@ -161,31 +188,24 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
       from === 'start' || !rest.request
         ? undefined
         : lastEventIdFrom(rest.request, { queryParam: rest.lastEventIdParam });
-    const notice = new Notice(store, id);
-    let plan: FollowPlan;
-    try {
-      const first = await store.read(id, cursor, PAGE);
-      const ending = first.end ? (endMessages(first.end) ?? []) : [];
-      if (
-        first.state === 'unknown' ||
-        (first.entries.length === 0 && first.end && ending.length === 0)
-      ) {
-        notice.stop();
-        return missing ? missing() : new Response(null, { status: 204 });
-      }
-      plan = {
-        store,
-        id,
-        notice,
-        first,
-        cursor,
-        poll,
-        endMessages: (end) => endMessages(end) ?? [],
-      };
-    } catch (error) {
-      notice.stop();
-      throw error;
+    const first = await store.read(id, cursor, PAGE);
+    const ending = first.end ? (endMessages(first.end) ?? []) : [];
+    if (
+      first.state === 'unknown' ||
+      (first.entries.length === 0 && first.end && ending.length === 0)
+    ) {
+      return missing ? missing() : new Response(null, { status: 204 });
     }
+    const plan: FollowPlan = {
+      store,
+      id,
+      first,
+      cursor,
+      poll,
+      patience: Math.max(2 * lease, 1000),
+      endMessages: (end) => endMessages(end) ?? [],
+      onError: (error) => onError(error, id),
+    };
     return sseResponse(({ signal }) => follow(plan, signal), rest);
   };
 
@@ -195,13 +215,19 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
       checkSource('start(source)', source);
       const { waitUntil, ...rest } = init;
       if (waitUntil !== undefined) needFunction('waitUntil', waitUntil);
-      const token = await store.claim(id, terms);
+      let token: string | undefined;
+      try {
+        token = await store.claim(id, terms);
+      } catch (error) {
+        cancelSource(source);
+        throw error;
+      }
       if (token === undefined) {
-        cancel(source);
+        cancelSource(source);
         return resume(id, { ...rest, from: 'start' });
       }
       const run = produce(
-        { store, id, token, terms, onError: (error) => onError(error, id) },
+        { store, id, token, terms, idleTimeout, onError: (error) => onError(error, id) },
         source,
       );
       waitUntil?.(run);
@@ -217,17 +243,4 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
       return store.status(id);
     },
   };
-}
-
-// A source that will not be read: what it holds is let go.
-function cancel(source: StreamSource): void {
-  if (source instanceof ReadableStream) source.cancel().catch(() => {});
-  else if (source instanceof Response) source.body?.cancel().catch(() => {});
-  else if (typeof source === 'object' && source !== null) {
-    const iterator =
-      Symbol.asyncIterator in source
-        ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (source as Iterable<unknown>)[Symbol.iterator]();
-    Promise.resolve(iterator.return?.()).catch(() => {});
-  }
 }

@@ -95,6 +95,23 @@ export function bodiesOf(value: StreamSourceValue): BodyIterator {
   };
 }
 
+/** @internal Lets go of a source that will not be read: a stream is cancelled, an iterator returned. */
+export function cancelSource(source: unknown): void {
+  if (source instanceof ReadableStream) source.cancel().catch(() => {});
+  else if (isResponse(source)) source.body?.cancel().catch(() => {});
+  else if (typeof source === 'object' && source !== null) {
+    try {
+      const iterator =
+        Symbol.asyncIterator in source
+          ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+          : Symbol.iterator in source
+            ? (source as Iterable<unknown>)[Symbol.iterator]()
+            : undefined;
+      Promise.resolve(iterator?.return?.()).catch(() => {});
+    } catch {} // an iterable that throws when asked: nothing to let go of
+  }
+}
+
 // One message's wire text without an `id` line: the store's ids are the
 // only ones a client sees, so that a resume is always from one of them.
 function bodyOf(item: SSEItem<any>): string {

@@ -22,9 +22,12 @@ export type StreamState = 'active' | 'done' | 'stopped' | 'errored' | 'unknown';
 /**
  * How a stream ended, as its last entry records it. `reason` is one of the
  * store's short codes, never an error's message (that could hold internal
- * text): `'producer-error'` (the producer threw), `'producer-lost'` (its
- * lease ran out: the process died or hung), `'too-large'` (past the
- * stream's byte bound).
+ * text): `'producer-error'` (the producer threw, or the store refused
+ * its chunks), `'producer-lost'` (its lease ran out: the process died),
+ * `'producer-idle'` (its source was silent past `idleTimeout`),
+ * `'too-large'` (past the stream's byte bound). Readers may also be told
+ * `'unavailable'`, which no store records: the store could not be read
+ * for longer than the reader waits, or the stream expired under it.
  *
  * @example
  * ```ts
@@ -33,7 +36,13 @@ export type StreamState = 'active' | 'done' | 'stopped' | 'errored' | 'unknown';
  */
 export interface StreamEnd {
   readonly state: 'done' | 'stopped' | 'errored';
-  readonly reason?: 'producer-error' | 'producer-lost' | 'too-large' | undefined;
+  readonly reason?:
+    | 'producer-error'
+    | 'producer-lost'
+    | 'producer-idle'
+    | 'too-large'
+    | 'unavailable'
+    | undefined;
 }
 
 /**
@@ -168,8 +177,13 @@ export interface StreamStore {
   read(id: string, cursor: string | undefined, limit: number): Promise<StreamPage>;
   /** Where the stream is. */
   status(id: string): Promise<StreamState>;
-  /** Calls `listener` soon after the stream changes; returns a function that stops it. */
-  watch(id: string, listener: () => void): () => void;
+  /**
+   * Calls `listener` soon after the stream changes, with what changed when
+   * the store knows (`'entries'`: an append; `'end'`: the end entry), so a
+   * producer need not look again after each of its own appends. Returns a
+   * function that stops it.
+   */
+  watch(id: string, listener: (change?: 'entries' | 'end') => void): () => void;
   /** Releases what the store holds (connections, timers). */
   close?(): void | Promise<void>;
 }

@@ -295,6 +295,73 @@ const checks: Record<string, Check> = {
     check(heard === 0, 'nothing is heard after the watch stopped');
   },
 
+  async 'only the page that reaches the end carries it'(store) {
+    const id = freshId('pages');
+    const token = await store.claim(id, TERMS);
+    check(token, 'claimed');
+    await store.append(
+      id,
+      token,
+      0,
+      Array.from({ length: 20 }, (_, n) => body(n)),
+      TERMS,
+    );
+    await store.end(id, token, { state: 'done' }, TERMS);
+    const first = await store.read(id, undefined, 7);
+    check(
+      first.entries.length === 7 && first.end === undefined,
+      'a page before the last has no end',
+    );
+    const all = await readAll(store, id, undefined, 7);
+    check(all.entries.length === 20 && all.end?.state === 'done', 'every entry, then the end');
+  },
+
+  async 'an append renews the lease; an append past the end of the stream is refused'(store) {
+    const terms: StreamTerms = { ...TERMS, lease: 300 };
+    const id = freshId('renewing');
+    const token = await store.claim(id, terms);
+    check(token, 'claimed');
+    for (let n = 0; n < 6; n++) {
+      await sleep(120);
+      await store.append(id, token, n, [body(n)], terms);
+    }
+    check(
+      (await store.status(id)) === 'active',
+      'a producer that appends keeps its lease without renewing',
+    );
+    let refused = false;
+    try {
+      const result = await store.append(id, token, 8, [body(8)], terms);
+      refused = !result.ok;
+    } catch {
+      refused = true;
+    }
+    check(refused, 'an append that would leave a gap is refused');
+    check((await readAll(store, id)).entries.length === 6, 'and writes nothing');
+  },
+
+  async 'an id claimed again after its retention is a new stream'(store) {
+    const terms: StreamTerms = { ...TERMS, retention: 200 };
+    const id = freshId('again');
+    const old = await store.claim(id, terms);
+    check(old, 'claimed');
+    const [first] = (await store.append(id, old, 0, [body(0), body(1)], terms)).ok
+      ? (await readAll(store, id)).entries
+      : [];
+    await store.end(id, old, { state: 'done' }, terms);
+    await sleep(450);
+    const token = await store.claim(id, terms);
+    check(token && token !== old, 'the id is claimed again, with a new token');
+    await store.append(id, token, 0, [body(5), body(6), body(7)], terms);
+    const page = await store.read(id, first!.id, 10);
+    check(
+      page.state === 'unknown' && page.entries.length === 0,
+      "the old life's ids are not this stream's",
+    );
+    const stale = await store.append(id, old, 3, [body(9)], terms);
+    check(!stale.ok, 'the old token appends nothing');
+  },
+
   async 'hostile ids are refused before they reach storage'(store) {
     for (const id of [
       '',

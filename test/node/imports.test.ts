@@ -10,9 +10,10 @@ import { describe, expect, test } from 'vitest';
 //   adapters/<kind>/    4  runtimes/, logs/, jobs/: one room per entry (a folder,
 //                          or one file when small); the only place that imports
 //                          a runtime or an engine
-//   src/middleware/ src/resumable/
+//   src/middleware/ src/resumable/ src/mcp/
 //                       3  compose, compress, etag, event transforms, the relay;
-//                          resumable streams (on the server, the parser, the logs' epochs)
+//                          resumable streams (on the server, the parser, the logs' epochs);
+//                          MCP event stores (the epochs, the stream ids)
 //   src/server/ src/client/ src/hub/
 //                       2  side by side on the wire
 //   src/wire/           1  the SSE wire format, both directions
@@ -34,7 +35,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The layer of a repository path, or undefined for a path no layer claims. */
 function layerOf(path: string): number | undefined {
   if (path.startsWith('adapters/')) return 4;
-  if (/^src\/(middleware|resumable)\//.test(path)) return 3;
+  if (/^src\/(middleware|resumable|mcp)\//.test(path)) return 3;
   if (/^src\/(server|client|hub)\//.test(path) || path === 'src/index.ts') return 2;
   if (path.startsWith('src/wire/')) return 1;
   if (/^src\/[^/]+\.ts$/.test(path)) return 0;

@@ -133,6 +133,40 @@ export function runtimeSuite(runtime: Runtime): void {
       expect(await again.text()).toBe('ok');
     });
 
+    test('a resumable answer: a client leaves, resumes after its Last-Event-ID, a second follows, a stop ends both', async () => {
+      const id = uniqueKey('answer').replace(/[^\w-]/g, '');
+      const first = await open(url, `/answer?id=${id}&count=60&interval=10`);
+      await first.until((s) => s.events.filter((e) => e.event === 'token').length >= 5);
+      first.disconnect();
+      const seen = first.events.filter((e) => e.event === 'token');
+      const resumed = await (
+        await open(url, `/answer/resume?id=${id}`, { 'last-event-id': seen.at(-1)!.id! })
+      ).toEnd(5000);
+      const rest = resumed.events.filter((e) => e.event === 'token');
+      expect([...seen, ...rest].map((e) => e.data)).toEqual(
+        Array.from({ length: 60 }, (_, n) => `word${n} `),
+      );
+      expect(await (await fetch(`${url}/answer/status?id=${id}`)).json()).toBe('done');
+      expect(
+        (
+          await fetch(`${url}/answer/resume?id=${id}`, {
+            headers: { 'last-event-id': rest.at(-1)!.id! },
+          })
+        ).status,
+      ).toBe(204);
+
+      const endless = `${id}-stop`;
+      const a = await open(url, `/answer?id=${endless}&interval=10`);
+      const b = await open(url, `/answer/resume?id=${endless}`);
+      await b.until((s) => s.events.filter((e) => e.event === 'token').length >= 3);
+      expect(await (await fetch(`${url}/answer/stop?id=${endless}`)).json()).toBe(true);
+      await Promise.all([a.toEnd(), b.toEnd()]);
+      const tokensOf = (s: typeof a) =>
+        s.events.filter((e) => e.event === 'token').map((e) => e.data);
+      expect(tokensOf(b)).toEqual(tokensOf(a));
+      expect(await (await fetch(`${url}/answer/status?id=${endless}`)).json()).toBe('stopped');
+    });
+
     const { prints } = runtime;
     if (prints) {
       test(`the server printed "${prints.text}" ${prints.times} time(s)`, () => {
