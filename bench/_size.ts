@@ -131,7 +131,15 @@ export const BUDGETS: Budget[] = [
   // Issue 15: the shared checker and sleep, and every entry read back checked.
   // Issue 21: ids carry the stream's epoch: its key in the stream's Cluster
   // slot (and the refusal of a key that cannot have one), kept by both scripts.
-  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 3740 },
+  // Issue 23: createRedisStreamStore, the store of resumable streams (its six
+  // Lua scripts, about 1.1 KB of it, and its pub/sub): +2.6 KB. The log alone
+  // is where it was, and has a line of its own.
+  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 6500 },
+  {
+    name: 'createRedisLog',
+    source: "export { createRedisLog } from './adapters/logs/redis/index.ts'",
+    budget: 3740,
+  },
   // Log tailing, its own entry since issue 15 (ssekit/node re-exports it):
   // tailLog serves event streams itself, so the entry carries sseResponse.
   // Issue 21: sseResponse carries EncodedMessage's brand.

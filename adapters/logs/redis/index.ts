@@ -1,7 +1,10 @@
 /**
  * ssekit/redis: the hub's log on a Redis Stream, so that several server
- * processes share one ordered, replayable history. Bring your own client
- * (node-redis or ioredis); ssekit depends on neither.
+ * processes share one ordered, replayable history; and the store of
+ * resumable streams (`createRedisStreamStore`, in redis-stream-store.ts),
+ * so that an answer started on one process is resumed, followed and stopped
+ * from any. Bring your own client (node-redis or ioredis, or an ioredis
+ * `Cluster` for the stream store); ssekit depends on none.
  *
  * - One stream (`key`) holds every topic: `XADD` assigns the ids, so they
  *   increase across topics and a subscriber of several resumes from its one

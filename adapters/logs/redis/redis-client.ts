@@ -19,7 +19,9 @@ import { need } from '../../../src/checks.ts';
  */
 export interface RedisClientLike {
   call?(command: string, ...args: string[]): Promise<unknown>;
-  sendCommand?(args: string[]): Promise<unknown>;
+  // Loose on purpose: ioredis has a sendCommand of its own (a Command
+  // object), and its clients are used through call.
+  sendCommand?(args: any, ...rest: any[]): unknown;
   duplicate?(): RedisClientLike;
   connect?(): Promise<unknown>;
   disconnect?(): unknown;
@@ -36,7 +38,7 @@ export function commander(client: RedisClientLike, name: string) {
     return (args: string[]) => client.call!(args[0]!, ...args.slice(1));
   }
   if (typeof client?.sendCommand === 'function')
-    return (args: string[]) => client.sendCommand!(args);
+    return (args: string[]) => client.sendCommand!(args) as Promise<unknown>;
   need(
     false,
     name,

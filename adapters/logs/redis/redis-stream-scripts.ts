@@ -59,14 +59,15 @@ return 1
 
 // ARGV: token, at, maxBytes, lease, retention, bodies... Returns {1, epoch,
 // at} (the bodies' ids are <epoch>-<at + 1>...), {0, state, reason} when
-// refused (ended, or not the token's: errored producer-lost), {2, count} when
-// at is past the count. Of bodies already there (a retried append), only
+// refused (ended: its end; gone, or not the token's: errored producer-lost),
+// {2, count} when at is past the count. Of bodies already there (a retried append), only
 // what is missing is added.
 /** @internal */
 export const APPEND = `${PRELUDE}
 local s = look()
-if not s or s.token ~= ARGV[1] then return {0, 'errored', 'producer-lost'} end
+if not s then return {0, 'errored', 'producer-lost'} end
 if s.state ~= '' then return {0, s.state, s.reason} end
+if s.token ~= ARGV[1] then return {0, 'errored', 'producer-lost'} end
 local at, lease, retention = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
 if at > s.n then return {2, s.n} end
 local first = 6 + s.n - at

@@ -188,11 +188,12 @@ export function createNotices(
     async close() {
       stopping.abort();
       channels.clear();
-      await syncing;
       const target = connection;
+      // Our own connection first: that fails a connect or subscribe under way.
+      if (target && owned) await (async () => target.disconnect?.())().catch(() => {});
+      await syncing;
       if (!target) return;
-      if (owned) await Promise.resolve(target.disconnect?.()).catch(() => {});
-      else if (subscribed.size > 0) {
+      if (!owned && subscribed.size > 0) {
         const drop = [...subscribed];
         await (nodeRedis ? target.unsubscribe(drop, onMessage) : target.unsubscribe(...drop)).catch(
           () => {},

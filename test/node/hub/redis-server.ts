@@ -15,10 +15,11 @@ export interface TestRedis {
   /** Kills it (SIGKILL: no goodbye, no data kept). */
   stop(): Promise<void>;
   /**
-   * Starts it again on the same port (empty, unless started with
-   * `appendonly`); resolves once it accepts commands.
+   * Kills it (SIGKILL) and starts it again on the same port, `pause` ms
+   * later (empty, unless started with `appendonly`); resolves once it
+   * accepts commands.
    */
-  restart(): Promise<void>;
+  restart(pause?: number): Promise<void>;
 }
 
 /**
@@ -81,8 +82,9 @@ export async function startRedis({ cluster = false, appendonly = false } = {}): 
           await kill();
           if (folder) rmSync(folder, { recursive: true, force: true });
         },
-        async restart() {
+        async restart(pause = 0) {
           await kill();
+          await new Promise((resolve) => setTimeout(resolve, pause));
           child = spawnOn(port);
           if (!(await ready(child)))
             throw new Error(`redis-server did not restart on port ${port}`);

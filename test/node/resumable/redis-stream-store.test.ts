@@ -1,3 +1,4 @@
+import { connect as connectTcp, createServer, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -6,7 +7,11 @@ import {
   type RedisClientLike,
   RedisSubscriberLostError,
 } from '../../../adapters/logs/redis/index.ts';
-import type { StreamStore, StreamTerms } from '../../../src/resumable/index.ts';
+import {
+  createResumableStreams,
+  type StreamStore,
+  type StreamTerms,
+} from '../../../src/resumable/index.ts';
 import { checkStreamStoreContract, streamStoreChecks } from '../../core/stream-store-contract.ts';
 import {
   redisAvailable,
@@ -56,6 +61,49 @@ const command = (client: RedisClientLike, ...args: string[]) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TERMS: StreamTerms = { lease: 5000, maxBytes: 1 << 20, retention: 60_000 };
 
+/**
+ * A TCP proxy to `port` that can lose a reply: once armed, the next request
+ * that appends (the append script pushes with RPUSH) reaches Redis, which
+ * runs it, and then the connection is cut before the reply gets back.
+ */
+async function lossyProxy(port: number) {
+  let armed = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connectTcp(port, '127.0.0.1');
+    let muted = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (armed && chunk.includes('RPUSH')) {
+        armed = false;
+        muted = true;
+        setTimeout(() => client.destroy(), 100);
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => muted || client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    arm: () => {
+      armed = true;
+    },
+  };
+}
+
 describe.runIf(available).each([
   ['ioredis', ioredis],
   ['node-redis', nodeRedis],
@@ -66,6 +114,45 @@ describe.runIf(available).each([
     const passed = await checkStreamStoreContract({ create: () => store, twin: () => twin });
     expect(passed).toEqual(streamStoreChecks);
   }, 30_000);
+
+  test('an append whose reply was lost is retried, and stored once', async () => {
+    const proxy = await lossyProxy(redis.port);
+    const client = await connect(proxy.url);
+    client.on?.('error', () => {});
+    const streams = createResumableStreams({
+      store: storeOn(client),
+      lease: 5000,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const id = `lost-reply-${Math.random().toString(36).slice(2)}`;
+    let run: Promise<void> | undefined;
+    await streams.start(
+      id,
+      async function* () {
+        for (let n = 0; n < 10; n++) {
+          if (n === 5) {
+            await sleep(50); // the first five are stored
+            proxy.arm();
+          }
+          yield { data: `chunk ${n}` };
+        }
+      },
+      { waitUntil: (promise) => (run = promise) },
+    );
+    await run;
+    const direct = await ioredis(redis.url);
+    const bodies = (await command(
+      direct,
+      'LRANGE',
+      `ssekit:stream:{${id}}`,
+      '0',
+      '-1',
+    )) as string[];
+    expect(bodies).toEqual(Array.from({ length: 10 }, (_, n) => `data: chunk ${n}\n\n`));
+    expect(await streams.status(id)).toBe('done');
+  }, 20_000);
 
   test('a dropped pub/sub connection comes back, is reported, and every watcher hears of it', async () => {
     const client = await connect(redis.url);
@@ -176,6 +263,21 @@ describe.runIf(available)('the Redis stream store, on its own', () => {
     );
   });
 
+  test('an append to an ended stream answers its end, whatever the token', async () => {
+    const store = storeOn(await ioredis(redis.url));
+    const id = `ended-${Math.random().toString(36).slice(2)}`;
+    await store.claim(id, TERMS);
+    await store.end(id, undefined, { state: 'stopped' }, TERMS);
+    expect(await store.append(id, 'not-the-token', 0, ['data: x\n\n'], TERMS)).toEqual({
+      ok: false,
+      end: { state: 'stopped' },
+    });
+    expect(await store.append(`never-${id}`, 'x', 0, ['data: x\n\n'], TERMS)).toEqual({
+      ok: false,
+      end: { state: 'errored', reason: 'producer-lost' },
+    });
+  });
+
   test('options are checked', async () => {
     const client = await ioredis(redis.url);
     for (const prefix of ['a{b}:', 'a}', 42]) {
@@ -217,5 +319,53 @@ describe.runIf(available)('the Redis stream store, on a three-node Redis Cluster
       }),
     );
     expect(sizes.every((size) => size > 0)).toBe(true);
+  }, 30_000);
+
+  test('resumable streams on it: started on one instance, resumed and stopped from another', async () => {
+    const instance = () => {
+      const client = new Cluster(cluster.startup);
+      cleanup.push(() => client.disconnect());
+      return createResumableStreams({
+        store: storeOn(client as unknown as RedisClientLike),
+        poll: 200,
+        endMessages: (end) => [{ event: 'end', data: end.state }],
+      });
+    };
+    const [a, b] = [instance(), instance()];
+    const ids = Array.from({ length: 6 }, (_, n) => `cluster-${n}-${Math.random().toString(36)}`);
+    // Six streams (on all three nodes, likely): each started on a, read from b too.
+    await Promise.all(
+      ids.map(async (id) => {
+        const started = await a.start(id, async function* () {
+          for (let n = 0; n < 20; n++) {
+            yield { data: `${id} ${n}` };
+            await sleep(5);
+          }
+        });
+        const resumed = await b.resume(id);
+        const [first, second] = await Promise.all([started.text(), resumed.text()]);
+        expect(second).toBe(first);
+        expect(first.match(/^data: .*$/gm)).toEqual([
+          ...Array.from({ length: 20 }, (_, n) => `data: ${id} ${n}`),
+          'data: done',
+        ]);
+      }),
+    );
+    const id = `cluster-stop-${Math.random().toString(36).slice(2)}`;
+    let aborted: number | undefined;
+    const started = await a.start(id, async function* ({ signal }) {
+      signal.addEventListener('abort', () => {
+        aborted = Date.now();
+      });
+      yield { data: 'thinking' };
+      await sleep(10_000);
+    });
+    const resumed = await b.resume(id);
+    await sleep(100);
+    const asked = Date.now();
+    expect(await b.stop(id)).toBe(true);
+    expect(await resumed.text()).toMatch(/data: thinking\n\n[^]*data: stopped/);
+    expect(await started.text()).toMatch(/data: stopped/);
+    expect(aborted! - asked).toBeLessThan(1000);
   }, 30_000);
 });
