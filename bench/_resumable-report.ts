@@ -88,24 +88,34 @@ export function streamingTable(runs: Run[], rate: number): string {
   const theirs = figures('resumable-stream');
   const ours = figures('ssekit');
   const first = runs[0]!;
-  const row = (name: string, f: typeof ours, peer?: typeof ours) => {
-    const cpu = f.producerCpu + f.followerCpu;
-    const memory = f.producerMemory + f.followerMemory;
-    return `| ${name} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${peer ? ratio(f.p99, peer.p99) : ''} | ${f.producerCpu.toFixed(1)} + ${f.followerCpu.toFixed(1)}${f.both ? ' (one process)' : ''} | ${peer ? ratio(cpu, peer.producerCpu + peer.followerCpu) : ''} | ${f.redisCpu.toFixed(1)} | ${kib(f.producerMemory)} (RSS ${kib(f.producerRss)}) | ${kib(f.followerMemory)} (RSS ${kib(f.followerRss)}) | ${peer ? ratio(memory, peer.producerMemory + peer.followerMemory) : ''} | ${kib(f.redisMemory)} | ${f.delivered.toFixed(1)} | ${f.lost} / ${f.hung} |`;
-  };
   const calls = (contender: ContenderName) => {
     const last = of(contender).at(-1);
     return last ? last.redisCalls.map(([name, per]) => `${name} ${per.toFixed(2)}`).join(', ') : '';
   };
+  const cpuRow = (name: string, f: typeof ours, peer?: typeof ours) => {
+    const cpu = (g: typeof ours) => g.producerCpu + g.followerCpu;
+    return `| ${name} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${peer ? ratio(f.p99, peer.p99) : ''} | ${f.delivered.toFixed(1)} | ${f.producerCpu.toFixed(1)} + ${f.followerCpu.toFixed(1)}${f.both ? ' (one process)' : ''} | ${peer ? ratio(cpu(f), cpu(peer)) : ''} | ${f.redisCpu.toFixed(1)} | ${peer ? ratio(cpu(f) + f.redisCpu, cpu(peer) + peer.redisCpu) : ''} | ${f.lost} / ${f.hung} |`;
+  };
+  const memoryRow = (name: string, f: typeof ours, peer?: typeof ours) => {
+    const mine = (g: typeof ours) => g.producerMemory + g.followerMemory;
+    return `| ${name} | ${kib(f.producerMemory)} | ${kib(f.producerRss)} | ${kib(f.followerMemory)} | ${kib(f.followerRss)} | ${peer ? ratio(mine(f), mine(peer)) : ''} | ${kib(f.redisMemory)} | ${peer ? ratio(mine(f) + f.redisMemory, mine(peer) + peer.redisMemory) : ''} | ${(f.producerMemory / f.streamed).toFixed(2)} |`;
+  };
   return print([
     `### Streaming: ${first.streams.toLocaleString('en-US')} streams × ${rate} chunks/s, one follower each (medians of ${ours.rounds} rounds × ${first.seconds} s measured)`,
     '',
-    `Memory is the growth of the JS heap plus external memory after a full GC, per active stream, after ${Math.round(theirs.streamed / 1024)} KiB streamed per stream; "lost / hung" counts chunks missing and streams not closed 10 s after their end, over all rounds.`,
+    'Latency from the producer\'s write to the follower\'s read; CPU per chunk of each process (`process.cpuUsage`) and of redis-server (`INFO cpu`) over the measured window; "lost / hung": chunks missing and streams not closed 10 s after their end, over all rounds.',
     '',
-    '| contender | p50 ms | p99 ms | p99 × r-s | CPU µs/chunk (producer + follower) | × r-s | redis-server µs/chunk | producer memory/stream | follower memory/stream | × r-s | redis memory/stream | chunks/s/stream read | lost / hung |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    row('resumable-stream', theirs),
-    row('**ssekit**', ours, theirs),
+    '| contender | p50 ms | p99 ms | p99 × r-s | chunks/s read per stream | CPU µs/chunk, producer + follower | × r-s | redis-server µs/chunk | all three × r-s | lost / hung |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    cpuRow('resumable-stream', theirs),
+    cpuRow('**ssekit**', ours, theirs),
+    '',
+    `Memory per active stream after ${(theirs.streamed / 1024).toFixed(1)} KiB streamed per stream: the growth of each process's JS heap plus external memory after a full GC (and of its RSS), and of redis-server's \`used_memory\`.`,
+    '',
+    '| contender | producer | producer RSS | follower | follower RSS | processes × r-s | redis-server | with Redis × r-s | producer bytes per byte streamed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    memoryRow('resumable-stream', theirs),
+    memoryRow('**ssekit**', ours, theirs),
     '',
     `The machine's 1-minute load average over the runs: ${Math.min(...runs.flatMap((r) => r.load)).toFixed(1)} to ${Math.max(...runs.flatMap((r) => r.load)).toFixed(1)} (${runs.length ? cpus().length : 0} cores, shared).`,
     '',

@@ -12,66 +12,13 @@
 // ONLY=streaming|resume|faults, CONTENDERS=ssekit, PROFILE=<folder> for
 // --cpu-prof of the streaming processes, START=drain for a producer whose
 // first client stays and reads; by default it left, as on a reload).
-import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/node/hub/redis-server.ts';
 import { type ContenderName, SSEKIT_LEASE, SSEKIT_STORE } from './_resumable-contenders.ts';
+import { env, monotonic, settle, Worker } from './_resumable-process.ts';
 import { faultsTable, type Run, resumeTable, streamingTable } from './_resumable-report.ts';
 import { runWorker } from './_resumable-worker.ts';
-
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const monotonic = () => Number(process.hrtime.bigint()) / 1e6;
-
-type Reply = { op: string; error?: string; [key: string]: any };
-
-/** A worker process: `call(op, args)` resolves with its reply. */
-class Worker {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  #waiting = new Map<string, (reply: Reply) => void>();
-
-  constructor(role: string, profile?: string) {
-    const execArgv = [...process.execArgv];
-    if (profile)
-      execArgv.push(
-        '--cpu-prof',
-        `--cpu-prof-dir=${profile}`,
-        `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`,
-      );
-    this.child = fork(process.argv[1]!, [], { env: { ...process.env, RS_ROLE: role }, execArgv });
-    this.ready = new Promise((resolve) => this.#waiting.set('ready', () => resolve()));
-    this.child.on('message', (reply: Reply) => {
-      const waiting = this.#waiting.get(reply.op);
-      this.#waiting.delete(reply.op);
-      waiting?.(reply);
-    });
-  }
-
-  call(op: string, args: object = {}, timeout = 120_000): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${op}: no reply in ${timeout} ms`)),
-        timeout,
-      );
-      this.#waiting.set(op, (reply) => {
-        clearTimeout(timer);
-        if (reply.error) reject(new Error(`${op}: ${reply.error}`));
-        else resolve(reply);
-      });
-      this.child.send({ op, ...args });
-    });
-  }
-
-  async stop() {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    await this.call('close', {}, 10_000).catch(() => this.child.kill('SIGKILL'));
-    await Promise.race([exited, settle(5000)]);
-    this.child.kill('SIGKILL');
-  }
-}
 
 async function main() {
   // STREAMS=200,1000: a table per count.
