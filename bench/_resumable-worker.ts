@@ -139,6 +139,12 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
     for (let n = 0; n < count; n++) writeTo(id);
     return {};
   },
+  async forget() {
+    written.clear();
+    counts.clear();
+    followed.clear();
+    return {};
+  },
   async mark() {
     cpuMark = process.cpuUsage();
     marks = { writes, reads };
