@@ -2,6 +2,7 @@
 // and writes chunks on a schedule), the follower (resumes them and reads), or
 // both (when the store lives in one process's memory). The parent drives it
 // over IPC: each { op } gets one reply { op, ... }.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type ContenderName, makeSide, type Side, type Written } from './_resumable-contenders.ts';
 
 // The machine's monotonic clock (the same in every process), in ms; not
@@ -35,6 +36,8 @@ let latencies: number[] = [];
 let cpuMark = process.cpuUsage();
 let marks = { writes: 0, reads: 0 };
 let ticker: NodeJS.Timeout | undefined;
+// How late this process's event loop runs: a process short of CPU shows here.
+const lag = monitorEventLoopDelay({ resolution: 5 });
 
 function memory() {
   gc();
@@ -149,6 +152,8 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
     cpuMark = process.cpuUsage();
     marks = { writes, reads };
     latencies = [];
+    lag.reset();
+    lag.enable();
     return {};
   },
   async measure() {
@@ -162,7 +167,9 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
       p99: quantile(sorted, 0.99),
       max: sorted.at(-1) ?? NaN,
       bytesPerStream: 0,
+      lagP99: lag.percentile(99) / 1e6,
     };
+    lag.disable();
     const chunks = [...counts.values()];
     if (chunks.length)
       figures.bytesPerStream =

@@ -148,7 +148,7 @@ async function main() {
         };
         runs.push(run);
         console.error(
-          `streaming ${STREAMS} ${contender} round ${round + 1} (load ${load.toFixed(1)}): p50 ${f?.p50 ?? p.p50} p99 ${f?.p99 ?? p.p99} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
+          `streaming ${STREAMS} ${contender} round ${round + 1} (load ${load.toFixed(1)}): p50 ${(f ?? p).p50.toFixed(1)} p99 ${(f ?? p).p99.toFixed(1)} ms, event loop lag p99 ${p.lagP99.toFixed(1)} / ${(f ?? p).lagP99.toFixed(1)} ms, ${p.writes} written, ${(f ?? p).reads} read, ${tally.hung} hung`,
         );
       }
     }
