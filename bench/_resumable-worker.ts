@@ -36,6 +36,7 @@ let latencies: number[] = [];
 let cpuMark = process.cpuUsage();
 let marks = { writes: 0, reads: 0 };
 let ticker: NodeJS.Timeout | undefined;
+let closing = false;
 // How late this process's event loop runs: a process short of CPU shows here.
 const lag = monitorEventLoopDelay({ resolution: 5 });
 
@@ -241,6 +242,7 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
     }
   },
   async close() {
+    closing = true;
     clearTimeout(ticker);
     await side?.close();
     setTimeout(() => process.exit(0), 50); // after the reply; --cpu-prof writes its profile at exit
@@ -249,6 +251,12 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
 };
 
 export function runWorker() {
+  // Commands still queued when the connections close reject: expected then.
+  process.on('unhandledRejection', (error) => {
+    if (closing) return;
+    console.error(error);
+    process.exit(1);
+  });
   process.on('message', async (message: Message) => {
     try {
       const reply = await handlers[message.op]!(message);
