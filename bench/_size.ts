@@ -148,10 +148,14 @@ export const BUDGETS: Budget[] = [
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
   // Issue 21: the log's epoch (and the migration of a 0.2.0 state table), the
   // topics in the row bound, and the hub's topic bounds.
+  // Issue 23: resumable streams, one object per stream (SSEStreamObject, its
+  // SQLite rows and alarm, the Worker's store with its held watch): +2.3 KB.
+  // Issue 24: the MCP event store in an object's SQLite, with the SDK's
+  // EventStore on it: +1.3 KB.
   {
     name: 'ssekit/durable-objects',
     source: "export * from './adapters/logs/durable-objects/index.ts'",
-    budget: 11330,
+    budget: 14800,
   },
 ];
 

@@ -1,4 +1,4 @@
-// What the three example servers share: serving a page, counting (and, for
+// What the example servers share: serving a page, counting (and, for
 // the demo's "drop connections" button, ending) open event streams, and a
 // start that shuts down gracefully on SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';

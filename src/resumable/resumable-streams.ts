@@ -112,7 +112,8 @@ export interface ResumableStreams {
    * start. The source runs to its end whether or not anyone reads; each
    * chunk is stored before any reader sees it. An id already started (on
    * any instance) is not started twice: the answer reads the running (or
-   * ended) stream, and `source` is cancelled unread.
+   * ended) stream, after the request's `Last-Event-ID` when it has one,
+   * and `source` is cancelled unread.
    */
   start(id: string, source: StreamSource, init?: StartInit): Promise<Response>;
   /** A reader of stream `id`: replay, then live, closing at its end. */
@@ -223,8 +224,10 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
         throw error;
       }
       if (token === undefined) {
+        // Joined: a client that reconnects to the route that started the
+        // stream (an EventSource) gets what came after its Last-Event-ID.
         cancelSource(source);
-        return resume(id, { ...rest, from: 'start' });
+        return resume(id, rest);
       }
       const run = produce(
         { store, id, token, terms, idleTimeout, onError: (error) => onError(error, id) },

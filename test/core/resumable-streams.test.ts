@@ -183,6 +183,21 @@ describe('sources', () => {
     expect(cancelled).toBe(true);
   });
 
+  test('a start that joins honours Last-Event-ID: an EventSource reconnecting to the start route gets the rest', async () => {
+    const { streams } = setup();
+    const first = await streams.start('j-2', answer(20, 3));
+    const reader = first.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (parse(seen).data.length < 4) seen += decoder.decode((await reader.read()).value);
+    await reader.cancel();
+    const request = new Request('http://x/', {
+      headers: { 'last-event-id': parse(seen).ids.at(-1)! },
+    });
+    const rest = await (await streams.start('j-2', answer(20), { request })).text();
+    expect([...parse(seen).data, ...parse(rest).data]).toEqual(tokens(20));
+  });
+
   test('concurrent starts of one id: one producer runs', async () => {
     const { streams } = setup();
     let runs = 0;

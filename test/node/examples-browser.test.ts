@@ -1,14 +1,17 @@
-// The three example pages in headless Chromium (Debian's, driven by
+// The example pages in headless Chromium (Debian's, driven by
 // playwright-core) against the demo server running as a child process: each
 // connects and shows live data, the log filters work, every page shows
 // "reconnecting…" when the server drops its stream and recovers by itself,
-// and the notification bell loses nothing while it was away.
+// the notification bell loses nothing while it was away, and the chat's
+// answer comes back whole, once, after a reload, in a second tab and after
+// a dropped connection, and stops on the stop button.
 // Screenshots go to .tmp/screenshots/; UPDATE_SCREENSHOTS=1 writes the
 // README's copies in docs/screenshots/ as well.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { answerTo } from '../../examples/resumable-chat/app.ts';
 import { chromiumAvailable, launchChromium } from '../system.ts';
 import { type ExampleServer, startExample } from './examples-helpers.ts';
 
@@ -156,6 +159,63 @@ test.runIf(available)(
     await page.close();
   },
   20_000,
+);
+
+test.runIf(available)(
+  'chat: a reload mid-answer shows the whole answer once, a second tab follows it, a dropped connection loses nothing, stop stops',
+  async () => {
+    const page = await context!.newPage();
+    await page.goto(`${server!.url}/chat`);
+    const prompt = await page.inputValue('#prompt');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.url()).toMatch(/\/chat\?answer=[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).searchParams.get('answer')!;
+    const state = async () =>
+      (await (await fetch(`${server!.url}/chat/answers/${id}`)).json()).state as string;
+    const answer = (tab: Page) => tab.locator('#answer').textContent();
+    await expect.poll(async () => (await answer(page))!.length).toBeGreaterThan(20);
+    expect(await state()).toBe('active');
+
+    // Reload mid-answer: the page reads the answer from its start.
+    await page.click('#reload');
+    await page.waitForLoadState('load');
+    expect(page.url()).toContain(`answer=${id}`);
+    const second = await context!.newPage();
+    await second.goto(
+      await page.locator('#second').evaluate((link: HTMLAnchorElement) => link.href),
+    );
+    for (const tab of [page, second])
+      await expect.poll(() => status(tab).textContent()).toBe('live');
+    await screenshot(page, 'chat');
+    // Dropped mid-answer: both reconnect with Last-Event-ID and get the rest.
+    expect(await state()).toBe('active');
+    expect((await post('/drop')).dropped).toBeGreaterThanOrEqual(2);
+    for (const tab of [page, second]) {
+      await tab.waitForFunction(() => Number(document.body.dataset.reconnects) >= 1);
+    }
+    for (const tab of [page, second]) {
+      await tab.waitForFunction(() => document.body.dataset.state === 'done', null, {
+        timeout: 15_000,
+      });
+      expect(await answer(tab)).toBe(answerTo(prompt));
+      expect(await tab.locator('#state').textContent()).toBe('done');
+    }
+    await second.close();
+
+    // Stop: the answer ends where it was, for every reader, and says so.
+    await page.fill('#prompt', 'Why resumable?');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.url()).not.toContain(id);
+    await expect.poll(async () => (await answer(page))!.length).toBeGreaterThan(10);
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.state === 'stopped');
+    const stopped = (await answer(page))!;
+    expect(answerTo('Why resumable?').startsWith(stopped)).toBe(true);
+    expect(stopped.length).toBeLessThan(answerTo('Why resumable?').length);
+    expect(await page.locator('#state').textContent()).toBe('stopped');
+    await page.close();
+  },
+  30_000,
 );
 
 test.runIf(available)(

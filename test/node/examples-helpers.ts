@@ -25,7 +25,7 @@ const COMMANDS = {
 };
 
 export async function startExample(
-  name: 'logs' | 'notifications' | 'dashboard',
+  name: 'logs' | 'notifications' | 'dashboard' | 'resumable-chat',
   env: Record<string, string> = {},
   runtime: keyof typeof COMMANDS = 'node',
 ): Promise<ExampleServer> {

@@ -89,11 +89,13 @@ const INTERNAL: Record<string, readonly string[]> = {
   ],
   // The hub and the server pieces an object assembles (the log contract
   // only through src/hub/index.ts, as any log's), the Last-Event-ID rule of
-  // the server.
+  // the server. Resumable streams: the stream id check that every store
+  // makes before an id names anything (here, before an object is named).
   'adapters/logs/durable-objects/': [
     'src/hub/hub-checks.ts',
     'src/hub/hub-options.ts',
     'src/hub/hub.ts',
+    'src/resumable/stream-id.ts',
     'src/server/context.ts',
     'src/server/last-event-id.ts',
     'src/server/response-options.ts',

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { describe, expect, test } from 'vitest';
+import { answerTo } from '../../examples/resumable-chat/app.ts';
+import { startExample } from '../node/examples-helpers.ts';
 import { bin, bundle, open, root, type Served, type StreamReader, spawnServer } from './harness.ts';
 
 const examples: [name: string, path: string, start: () => Promise<Served>][] = [
@@ -129,3 +131,76 @@ test('examples/workers-notifications (npm run example:workers): state, live, and
     await served.stop();
   }
 }, 40_000);
+
+describe.concurrent('examples/resumable-chat', () => {
+  test.each(['node', 'deno', 'bun'] as const)(
+    '%s: an answer read in two cuts with Last-Event-ID, whole once; stop; 204 and 404; SIGTERM mid-answer exits 0',
+    async (runtime) => {
+      const server = await startExample('resumable-chat', { TOKEN_MS: '20' }, runtime);
+      const ask = async (prompt: string) => {
+        const response = await fetch(`${server.url}/chat/answers`, {
+          method: 'POST',
+          body: prompt,
+        });
+        expect(response.status).toBe(201);
+        return ((await response.json()) as { id: string }).id;
+      };
+      const state = async (id: string) =>
+        ((await (await fetch(`${server.url}/chat/answers/${id}`)).json()) as { state: string })
+          .state;
+      const tokens = (stream: StreamReader) =>
+        stream.events.filter((event) => event.event === 'token');
+      try {
+        const id = await ask('hi');
+        expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        const events = `/chat/answers/${id}/events`;
+        const first = await open(server.url, events);
+        await first.until((s) => tokens(s).length >= 5);
+        first.disconnect();
+        const cursor = tokens(first).at(-1)!.id!;
+        const rest = await open(server.url, events, { 'last-event-id': cursor });
+        await rest.toEnd(10_000);
+        expect(rest.events.at(-1)).toMatchObject({ event: 'end', data: 'done' });
+        const text = [...tokens(first), ...tokens(rest)].map((event) => event.data).join('');
+        expect(text).toBe(answerTo('hi'));
+        expect(new Set([...tokens(first), ...tokens(rest)].map((event) => event.id)).size).toBe(
+          tokens(first).length + tokens(rest).length,
+        );
+        expect(await state(id)).toBe('done');
+        // A late reader from the start: the whole answer again.
+        const late = await (await fetch(server.url + events)).text();
+        expect(late.match(/^event: token$/gm)?.length).toBe(
+          tokens(first).length + tokens(rest).length,
+        );
+
+        // Stop from another request: every reader gets the end, `stopped`.
+        const stopping = await ask('stop me');
+        const reader = await open(server.url, `/chat/answers/${stopping}/events`);
+        await reader.until((s) => tokens(s).length >= 2);
+        const stop = await fetch(`${server.url}/chat/answers/${stopping}/stop`, { method: 'POST' });
+        expect(await stop.json()).toEqual({ stopped: true });
+        await reader.toEnd(5000);
+        expect(reader.events.at(-1)).toMatchObject({ event: 'end', data: 'stopped' });
+        expect(tokens(reader).length).toBeLessThan(answerTo('stop me').split(' ').length);
+        expect(await state(stopping)).toBe('stopped');
+
+        // Unknown: 204 (EventSource stops asking); not an id at all: 404.
+        const unknown = await fetch(`${server.url}/chat/answers/${crypto.randomUUID()}/events`);
+        expect(unknown.status).toBe(204);
+        expect((await fetch(`${server.url}/chat/answers/${'x'.repeat(200)}/events`)).status).toBe(
+          404,
+        );
+
+        // SIGTERM while an answer is written: it is stopped, the process exits by itself.
+        const running = await ask('still running');
+        const open1 = await open(server.url, `/chat/answers/${running}/events`);
+        await open1.until((s) => tokens(s).length >= 1);
+        expect(await server.stop('SIGTERM')).toBe(0);
+        expect(server.output()).toContain('resumable-chat closed');
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    },
+    40_000,
+  );
+});

@@ -17,7 +17,7 @@ import {
   logBounds,
   newEpoch,
 } from '../../../src/hub/index.ts';
-import type { DurableStorageLike } from './durable-storage.ts';
+import { type DurableStorageLike, MAX_ROW } from './durable-storage.ts';
 
 /**
  * Bounds of the durable log, as those of `createMemoryLog`, and the name of
@@ -63,11 +63,9 @@ export interface DurableLog extends HubLog {
   stats(): DurableLogStats;
 }
 
-// workerd's SQLite refuses a row above 2,200,000 bytes (SQLITE_TOOBIG,
-// measured; Cloudflare documents 2 MB). An entry whose message bytes (the
-// body, plus an id line that outweighs the row's header and integers) and
-// topic bytes pass 2 MiB goes live but is not kept, like one above maxBytes.
-const MAX_ROW = 2 * 1024 * 1024;
+// An entry whose message bytes (the body, plus an id line that outweighs
+// the row's header and integers) and topic bytes pass MAX_ROW goes live but
+// is not kept, like one above maxBytes.
 // Rows one page looks at: a replay for a rare topic never reads the whole table at once.
 const SCAN = 1000;
 const encoder = new TextEncoder();

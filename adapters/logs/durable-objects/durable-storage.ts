@@ -34,7 +34,8 @@ export interface SqlCursorLike {
 
 /**
  * A Durable Object's storage, as much of it as the log uses: `sql` (SQLite
- * storage only) and, where workerd has it, `transactionSync`.
+ * storage only) and, where workerd has it, `transactionSync`; resumable
+ * streams also set alarms and delete what they kept.
  *
  * @example
  * ```ts
@@ -44,4 +45,14 @@ export interface SqlCursorLike {
 export interface DurableStorageLike {
   sql?: { exec(query: string, ...bindings: unknown[]): SqlCursorLike };
   transactionSync?<T>(closure: () => T): T;
+  /** Sets the object's one alarm (resumable streams: the lease's and the retention's deadlines). */
+  setAlarm?(scheduledTime: number): Promise<void>;
+  /** Deletes everything the object stores (a stream past its retention). */
+  deleteAll?(): Promise<void>;
 }
+
+/**
+ * @internal The largest row kept. workerd's SQLite refuses a row above
+ * 2,200,000 bytes (SQLITE_TOOBIG, measured; Cloudflare documents 2 MB).
+ */
+export const MAX_ROW = 2 * 1024 * 1024;

@@ -10,6 +10,11 @@
  * WebSockets can), and inside the object a client that left is noticed only
  * at a write: heartbeats bound how long a gone client is held.
  *
+ * Resumable streams (`ssekit/resumable`) are kept here one object per
+ * stream: `SSEStreamObject` holds a stream in its SQLite storage, and
+ * `createDurableStreamStore(env.STREAMS)` is the store a Worker gives
+ * `createResumableStreams`.
+ *
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -23,6 +28,7 @@ import {
 } from './durable-hub.ts';
 import type { DurableObjectStateLike } from './durable-storage.ts';
 
+export { createDurableEventStore, type DurableEventStoreOptions } from './durable-event-store.ts';
 export {
   createDurableHub,
   type DurableHub,
@@ -48,6 +54,13 @@ export type {
   DurableStorageLike,
   SqlCursorLike,
 } from './durable-storage.ts';
+export {
+  createDurableStreamStore,
+  type DurableStreamStoreOptions,
+  type StreamNamespaceLike,
+  type StreamObjectStubLike,
+} from './durable-stream-store.ts';
+export { SSEStreamObject } from './stream-object.ts';
 
 /**
  * A ready-made Durable Object class holding one hub: export it from your

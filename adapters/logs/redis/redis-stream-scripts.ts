@@ -42,7 +42,7 @@ local function look()
 end
 local function renew(s, lease, retention)
   redis.call('HSET', KEYS[2], 'd', now() + lease, 'k', retention)
-  keep(math.max(lease, retention))
+  keep(lease + retention)
 end
 `;
 

@@ -49,7 +49,7 @@ export class RedisSubscriberLostError extends SSEError {
 
 /** @internal What the store asks of its notices. */
 export interface Notices {
-  watch(channel: string, listener: () => void): () => void;
+  watch(channel: string, listener: (change?: 'entries' | 'end') => void): () => void;
   close(): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ export function createNotices(
   given: RedisClientLike | undefined,
   onError: (error: unknown) => void,
 ): Notices {
-  const channels = new Map<string, Set<() => void>>();
+  const channels = new Map<string, Set<(change?: 'entries' | 'end') => void>>();
   const subscribed = new Set<string>();
   const stopping = new AbortController();
   let connection: SubscriberLike | undefined;
@@ -76,11 +76,15 @@ export function createNotices(
   let ready = false;
   const events: [string, Listener][] = [];
 
-  const call = (channel: string) => {
-    for (const listener of channels.get(channel) ?? []) listener();
+  // What a notice says changed: the scripts publish 'a' (an append) or 'e'
+  // (the end); a resync after a drop says nothing (anything may have).
+  const call = (channel: string, message?: unknown) => {
+    const change = message === 'a' ? 'entries' : message === 'e' ? 'end' : undefined;
+    for (const listener of channels.get(channel) ?? []) listener(change);
   };
   // node-redis: (message, channel); ioredis: (channel, message).
-  const onMessage: Listener = (first, second) => call(nodeRedis ? second : first);
+  const onMessage: Listener = (first, second) =>
+    nodeRedis ? call(second as string, first) : call(first as string, second);
 
   const open = (): SubscriberLike => {
     if (connection) return connection;
@@ -174,7 +178,7 @@ export function createNotices(
   return {
     watch(channel, listener) {
       // A listener of its own: one function watching twice is two watches.
-      const own = () => listener();
+      const own = (change?: 'entries' | 'end') => listener(change);
       let set = channels.get(channel);
       if (!set) channels.set(channel, (set = new Set()));
       set.add(own);
