@@ -61,35 +61,44 @@ export async function makeSide(contender: ContenderName, url: string, role: stri
   return contender === 'resumable-stream' ? vercel(url, role) : ssekit(url, role);
 }
 
-// A source of chunks pushed from outside, as a model's tokens arrive.
+// A source of chunks pushed from outside, as a model's tokens arrive: a
+// plain async iterator (no generator), the least a source costs per chunk.
 function pushed() {
-  let wake: (() => void) | undefined;
   let queue: string[] = [];
+  let head = 0;
   let done = false;
-  const iterable: AsyncIterable<string> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        if (queue.length === 0) {
-          if (done) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        const taken = queue;
-        queue = [];
-        yield* taken;
+  let waiting: ((result: IteratorResult<string>) => void) | undefined;
+  const iterator: AsyncIterableIterator<string> = {
+    next() {
+      if (head < queue.length) {
+        const value = queue[head++]!;
+        if (head === queue.length) [queue, head] = [[], 0];
+        return Promise.resolve({ done: false, value });
       }
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return() {
+      done = true;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
     },
   };
   return {
-    iterable,
+    iterable: iterator,
     write(text: string) {
-      queue.push(text);
-      wake?.();
+      const wake = waiting;
+      waiting = undefined;
+      if (wake) wake({ done: false, value: text });
+      else queue.push(text);
     },
     end() {
       done = true;
-      wake?.();
+      const wake = waiting;
+      waiting = undefined;
+      wake?.({ done: true, value: undefined });
     },
   };
 }

@@ -187,7 +187,12 @@ const handlers: Record<string, (message: Message) => Promise<object | undefined>
     const deadline = now() + wait;
     while (now() < deadline && [...followed.values()].some((s) => !s.closed)) await settle(50);
     const all = [...followed.values()];
-    const lostOf = (s: Followed) => (chunks ?? Math.max(0, ...s.seen)) - s.seen.size;
+    const highest = (seen: Set<number>) => {
+      let most = 0;
+      for (const n of seen) if (n > most) most = n;
+      return most;
+    };
+    const lostOf = (s: Followed) => (chunks ?? highest(s.seen)) - s.seen.size;
     return {
       streams: all.length,
       closed: all.filter((s) => s.closed && !s.error).length,
