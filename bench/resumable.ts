@@ -8,7 +8,7 @@
 //   RESUME_CHUNKS long whose producer another process holds;
 // - faults: the follower's Redis connections killed, the producer's process
 //   killed, a resume after the end.
-// Usage: node bench/run.mjs resumable  (env: STREAMS, RATE, SECONDS, ROUNDS,
+// Usage: npm run bench:resumable  (env: STREAMS=200,1000, RATE, SECONDS, ROUNDS,
 // ONLY=streaming|resume|faults, CONTENDERS=ssekit, PROFILE=<folder> for
 // --cpu-prof of the streaming processes, START=drain for a producer whose
 // first client stays and reads; by default it left, as on a reload).
@@ -22,7 +22,7 @@ import { runWorker } from './_resumable-worker.ts';
 
 async function main() {
   // STREAMS=200,1000: a table per count.
-  const COUNTS = (process.env.STREAMS ?? '1000').split(',').map(Number);
+  const COUNTS = (process.env.STREAMS ?? '200,1000').split(',').map(Number);
   const RATE = env('RATE', 50);
   const SECONDS = env('SECONDS', 10);
   const ROUNDS = env('ROUNDS', 3);
