@@ -92,11 +92,12 @@ export const BUDGETS: Budget[] = [
   // Resumable streams (issue 23): readers are event streams and producers
   // parse SSE text, so the entry carries sseResponse and SSEParserStream
   // (about 7 KB of it); the store, producer and reader are the rest, with
-  // the retries of a failing store, the idle timeout and the fenced checks.
+  // the retries of a failing store, the idle timeout and the fenced checks,
+  // and a reader that takes the entries a notice carries.
   {
     name: 'ssekit/resumable',
     source: "export * from './src/resumable/index.ts'",
-    budget: 10250,
+    budget: 10450,
   },
   // MCP event stores (issue 24): the SDK's EventStore on a session's log,
   // and the memory log; storeEvent waits a task during a replay, so the SDK
@@ -135,9 +136,10 @@ export const BUDGETS: Budget[] = [
   // Issue 23: createRedisStreamStore, the store of resumable streams (its six
   // Lua scripts, about 1.1 KB of it, and its pub/sub): +2.6 KB. Issue 24: the
   // MCP event stores (their three Lua scripts, about 1.1 KB, and ssekit/mcp's
-  // EventStore, about 1.2 KB). The log alone is where it was, and has a line
-  // of its own.
-  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 8600 },
+  // EventStore, about 1.2 KB). Scripts by SHA-1 (EVALSHA) and notices that
+  // carry small appends. The log alone is where it was, and has a line of
+  // its own.
+  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 8900 },
   {
     name: 'createRedisLog',
     source: "export { createRedisLog } from './adapters/logs/redis/index.ts'",

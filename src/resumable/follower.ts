@@ -1,7 +1,7 @@
 import { sleep } from '../signal.ts';
 import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 import type { SSEItem } from '../wire/message.ts';
-import type { StreamEnd, StreamPage, StreamStore } from './stream-store.ts';
+import type { StreamEnd, StreamEntry, StreamPage, StreamStore } from './stream-store.ts';
 
 /** Entries one read asks for: a reader holds no more than one page. */
 export const PAGE = 256;
@@ -44,12 +44,33 @@ export async function* follow(
   const { store, id, poll } = plan;
   let page = plan.first;
   let cursor = plan.cursor;
-  let heard = true; // read again at once after the first page
+  // Read again at once after the first page (the watch began after it);
+  // after that, when the store says something changed without saying what.
+  let mustRead = true;
+  // Entries the store's notices carried, not yet sent: a reader at the tip
+  // takes them without a read when they continue its cursor.
+  let tip: StreamEntry[] = [];
   let wake: (() => void) | undefined;
-  const unwatch = store.watch(id, () => {
-    heard = true;
+  const unwatch = store.watch(id, (change, entries) => {
+    if (change === 'entries' && entries && tip.length + entries.length <= PAGE)
+      tip.push(...entries);
+    else mustRead = true;
     wake?.();
   });
+  // Until a notice, `poll` ms, or the client leaving: a plain callback, no
+  // abort (an abort makes an exception object each time a reader wakes).
+  const wait = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, poll);
+      signal.addEventListener('abort', done);
+      wake = done;
+    });
   try {
     for (;;) {
       for (const entry of page.entries) {
@@ -58,17 +79,18 @@ export async function* follow(
       }
       if (page.end) return yield* plan.endMessages(page.end);
       if (page.state === 'unknown') return yield* plan.endMessages(UNAVAILABLE);
-      if (page.entries.length < PAGE && !heard) {
-        const waited = new AbortController();
-        const stop = () => waited.abort();
-        signal.addEventListener('abort', stop, { once: true });
-        wake = stop;
-        await sleep(poll, waited.signal);
-        wake = undefined;
-        signal.removeEventListener('abort', stop);
+      if (page.entries.length < PAGE && !mustRead && tip.length === 0) {
+        await wait();
+        if (tip.length === 0) mustRead = true; // the poll: read anyway
       }
       if (signal.aborted) return;
-      heard = false;
+      const heard = mustRead ? undefined : following(tip, cursor);
+      tip = [];
+      if (heard) {
+        page = { state: 'active', entries: heard };
+        continue;
+      }
+      mustRead = false;
       const next = await readWithRetry(plan, cursor, signal);
       if (!next) return yield* signal.aborted ? [] : plan.endMessages(UNAVAILABLE);
       page = next;
@@ -76,6 +98,26 @@ export async function* follow(
   } finally {
     unwatch();
   }
+}
+
+const ID = /^(.+)-(\d+)$/;
+
+// The entries of `tip` after `cursor`, when they continue it with no gap
+// (the same epoch, counters one after another); undefined when they do not,
+// and the reader reads instead.
+function following(tip: readonly StreamEntry[], cursor: string | undefined) {
+  const at = cursor === undefined ? undefined : ID.exec(cursor);
+  const after = at ? Number(at[2]) : 0;
+  const entries: StreamEntry[] = [];
+  for (const entry of tip) {
+    const match = ID.exec(entry.id);
+    if (!match || (at && match[1] !== at[1])) return undefined;
+    const n = Number(match[2]);
+    if (n <= after) continue; // read already
+    if (n !== after + entries.length + 1) return undefined;
+    entries.push(entry);
+  }
+  return entries;
 }
 
 // A page, reading again while the store fails (50 ms doubling to 2 s), for

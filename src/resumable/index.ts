@@ -32,4 +32,5 @@ export type {
   StreamState,
   StreamStore,
   StreamTerms,
+  StreamWatcher,
 } from './stream-store.ts';

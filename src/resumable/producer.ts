@@ -73,16 +73,21 @@ export async function produce(run: ProducerRun, source: StreamSource): Promise<v
   };
   let unwatch = () => {};
   const renewal = setInterval(check, Math.floor(terms.lease / 3));
+  // The idle timeout: one timer, moved on only when it fires early (a chunk
+  // came since), not reset at every chunk.
   let idle: ReturnType<typeof setTimeout> | undefined;
-  const quiet = () => {
-    clearTimeout(idle);
-    if (run.idleTimeout > 0) {
-      idle = setTimeout(
-        () => finish({ state: 'errored', reason: 'producer-idle' }),
-        run.idleTimeout,
-      );
-    }
+  let lastChunk = Date.now();
+  const armIdle = (ms: number) => {
+    idle = setTimeout(() => {
+      const left = lastChunk + run.idleTimeout - Date.now();
+      if (left > 0) armIdle(left);
+      else finish({ state: 'errored', reason: 'producer-idle' });
+    }, ms);
   };
+  const quiet = () => {
+    lastChunk = Date.now();
+  };
+  if (run.idleTimeout > 0) armIdle(run.idleTimeout);
 
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -126,7 +131,6 @@ export async function produce(run: ProducerRun, source: StreamSource): Promise<v
   let bodies: BodyIterator | undefined;
   try {
     unwatch = store.watch(id, (change) => change === 'entries' || check());
-    quiet();
     const made = typeof source === 'function' ? Promise.resolve(source({ signal })) : source;
     // A source function that settles after a stop: what it made is let go.
     if (made instanceof Promise)

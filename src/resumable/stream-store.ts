@@ -113,6 +113,21 @@ export interface StreamPage {
 }
 
 /**
+ * What a store's `watch` calls after a change: with what changed when the
+ * store knows (`'entries'`: an append; `'end'`: the end entry), so a
+ * producer need not look again after each of its own appends; and with the
+ * entries appended when it has them at hand (a small append on Redis), so a
+ * reader at the tip takes them without a read. A reader takes such entries
+ * only when their ids continue its cursor, and reads otherwise.
+ *
+ * @example
+ * ```ts
+ * store.watch(id, (change, entries) => change === 'end' && console.log('ended'));
+ * ```
+ */
+export type StreamWatcher = (change?: 'entries' | 'end', entries?: readonly StreamEntry[]) => void;
+
+/**
  * The storage of resumable streams. Each stream id has its own log; the
  * store promises, and test/core/stream-store-contract.ts checks on every
  * store of this package:
@@ -177,13 +192,8 @@ export interface StreamStore {
   read(id: string, cursor: string | undefined, limit: number): Promise<StreamPage>;
   /** Where the stream is. */
   status(id: string): Promise<StreamState>;
-  /**
-   * Calls `listener` soon after the stream changes, with what changed when
-   * the store knows (`'entries'`: an append; `'end'`: the end entry), so a
-   * producer need not look again after each of its own appends. Returns a
-   * function that stops it.
-   */
-  watch(id: string, listener: (change?: 'entries' | 'end') => void): () => void;
+  /** Calls `listener` soon after the stream changes ({@link StreamWatcher}); returns a function that stops it. */
+  watch(id: string, listener: StreamWatcher): () => void;
   /** Releases what the store holds (connections, timers). */
   close?(): void | Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   type ResumableStreamsOptions,
   type StreamEnd,
   type StreamStore,
+  type StreamWatcher,
 } from '../../src/resumable/index.ts';
 import { sleep } from '../../src/signal.ts';
 
@@ -214,6 +215,66 @@ describe('the producer', () => {
       })
     ).text();
     expect(renew.mock.calls.length).toBeLessThan(3);
+  });
+});
+
+describe('notices that carry entries', () => {
+  test('a reader takes them without a read when they continue its cursor, and reads when they do not', async () => {
+    // A store whose notices carry what was appended, as Redis's do; some are
+    // lost, some come twice, some come late: the reader still gets every
+    // chunk once, in order, and reads the store far less than once a chunk.
+    const inner = createMemoryStreamStore();
+    const listeners = new Set<StreamWatcher>();
+    let reads = 0;
+    let n = 0;
+    const store: StreamStore = {
+      ...inner,
+      claim: (...a) => inner.claim(...a),
+      renew: (...a) => inner.renew(...a),
+      end: async (...a) => {
+        const ended = await inner.end(...a);
+        for (const listener of listeners) listener('end');
+        return ended;
+      },
+      status: (...a) => inner.status(...a),
+      read: (...a) => {
+        reads++;
+        return inner.read(...a);
+      },
+      watch: (_id, listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      async append(id, token, at, bodies, terms) {
+        const result = await inner.append(id, token, at, bodies, terms);
+        if (!result.ok) return result;
+        const entries = result.ids.map((entryId, i) => ({ id: entryId, body: bodies[i]! }));
+        const k = n++;
+        for (const listener of listeners) {
+          if (k % 7 === 3) continue; // lost
+          if (k % 5 === 2)
+            setTimeout(() => listener('entries', entries), 15); // late
+          else listener('entries', entries);
+          if (k % 6 === 1) listener('entries', entries); // twice
+        }
+        return result;
+      },
+    };
+    const streams = createResumableStreams({ store, poll: 50 });
+    const started = await streams.start('n-1', async function* () {
+      for (let i = 0; i < 60; i++) {
+        yield `t${i}`;
+        await sleep(4);
+      }
+    });
+    const follower = await streams.resume('n-1');
+    const [a, b] = await Promise.all([started.text(), follower.text()]);
+    const want = Array.from({ length: 60 }, (_, i) => `t${i}`);
+    expect(data(a)).toEqual(want);
+    expect(data(b)).toEqual(want);
+    const ids = [...b.matchAll(/^id: (.*)$/gm)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(60);
+    expect(reads).toBeLessThan(60); // two readers, 60 chunks: most came with their notice
   });
 });
 

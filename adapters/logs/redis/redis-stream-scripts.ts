@@ -86,7 +86,15 @@ while first + added <= #ARGV do
 end
 if added > 0 then
   redis.call('HSET', KEYS[2], 'n', s.n + added, 'b', s.bytes + size)
-  redis.call('PUBLISH', KEYS[1] .. ':w', 'a')
+  -- The notice carries what was appended when it is small, so a reader at
+  -- the tip takes it without reading: 'b' and {epoch, first counter, bodies}.
+  local note = 'a'
+  if added <= 256 and size <= 65536 then
+    local bodies = {}
+    for i = first, #ARGV do bodies[#bodies + 1] = ARGV[i] end
+    note = 'b' .. cjson.encode({s.epoch, s.n + 1, bodies})
+  end
+  redis.call('PUBLISH', KEYS[1] .. ':w', note)
 end
 renew(s, lease, retention)
 return {1, s.epoch, at}

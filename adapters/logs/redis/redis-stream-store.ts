@@ -97,9 +97,26 @@ export function createRedisStreamStore(options: RedisStreamStoreOptions): Stream
   client.on?.('error', guard);
 
   const base = (id: string) => `${prefix}{${id}}`;
-  const script = (lua: string, id: string, args: (string | number)[]) => {
+  // Scripts go by their SHA-1 (EVALSHA), loaded once: sending a script's
+  // text with every chunk cost a socket write and a hash of it on the server
+  // per call. A server that does not have it (restarted, flushed, another
+  // Cluster node) answers NOSCRIPT, and the text goes once more (EVAL loads it).
+  const shas = new Map<string, Promise<string>>();
+  const script = async (lua: string, id: string, args: (string | number)[]) => {
     const key = base(id);
-    return run(['EVAL', lua, '2', key, key + ':m', ...args.map(String)]);
+    const rest = ['2', key, key + ':m', ...args.map(String)];
+    let sha = shas.get(lua);
+    if (!sha) {
+      sha = Promise.resolve(run(['SCRIPT', 'LOAD', lua])).then(String);
+      shas.set(lua, sha);
+      sha.catch(() => shas.delete(lua));
+    }
+    try {
+      return await run(['EVALSHA', await sha, ...rest]);
+    } catch (error) {
+      if (!/NOSCRIPT/.test(String((error as Error)?.message ?? error))) throw error;
+      return run(['EVAL', lua, ...rest]);
+    }
   };
   const numbers = (terms: StreamTerms) => [Math.ceil(terms.lease), Math.ceil(terms.retention)];
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { SSEError } from '../../../src/errors.ts';
+import type { StreamEntry, StreamWatcher as Watcher } from '../../../src/resumable/index.ts';
 import { sleep } from '../../../src/signal.ts';
 import type { RedisClientLike } from './redis-client.ts';
 
@@ -49,7 +50,7 @@ export class RedisSubscriberLostError extends SSEError {
 
 /** @internal What the store asks of its notices. */
 export interface Notices {
-  watch(channel: string, listener: (change?: 'entries' | 'end') => void): () => void;
+  watch(channel: string, listener: Watcher): () => void;
   close(): Promise<void>;
 }
 
@@ -66,7 +67,7 @@ export function createNotices(
   given: RedisClientLike | undefined,
   onError: (error: unknown) => void,
 ): Notices {
-  const channels = new Map<string, Set<(change?: 'entries' | 'end') => void>>();
+  const channels = new Map<string, Set<Watcher>>();
   const subscribed = new Set<string>();
   const stopping = new AbortController();
   let connection: SubscriberLike | undefined;
@@ -76,11 +77,19 @@ export function createNotices(
   let ready = false;
   const events: [string, Listener][] = [];
 
-  // What a notice says changed: the scripts publish 'a' (an append) or 'e'
-  // (the end); a resync after a drop says nothing (anything may have).
+  // What a notice says changed: the scripts publish 'a' (an append), 'b' and
+  // the entries appended (a small append), or 'e' (the end); a resync after a
+  // drop says nothing (anything may have).
   const call = (channel: string, message?: unknown) => {
-    const change = message === 'a' ? 'entries' : message === 'e' ? 'end' : undefined;
-    for (const listener of channels.get(channel) ?? []) listener(change);
+    let change: 'entries' | 'end' | undefined;
+    let entries: StreamEntry[] | undefined;
+    if (message === 'a') change = 'entries';
+    else if (message === 'e') change = 'end';
+    else if (typeof message === 'string' && message[0] === 'b') {
+      change = 'entries';
+      entries = entriesOf(message);
+    }
+    for (const listener of channels.get(channel) ?? []) listener(change, entries);
   };
   // node-redis: (message, channel); ioredis: (channel, message).
   const onMessage: Listener = (first, second) =>
@@ -178,7 +187,7 @@ export function createNotices(
   return {
     watch(channel, listener) {
       // A listener of its own: one function watching twice is two watches.
-      const own = (change?: 'entries' | 'end') => listener(change);
+      const own: Watcher = (change, entries) => listener(change, entries);
       let set = channels.get(channel);
       if (!set) channels.set(channel, (set = new Set()));
       set.add(own);
@@ -208,4 +217,18 @@ export function createNotices(
       }
     },
   };
+}
+
+// The entries a 'b' notice carries, or undefined when it cannot be read
+// (then the reader reads them from the stream, as for an 'a').
+function entriesOf(message: string): StreamEntry[] | undefined {
+  try {
+    const [epoch, first, bodies] = JSON.parse(message.slice(1)) as [string, number, string[]];
+    if (typeof epoch !== 'string' || !Number.isSafeInteger(first) || !Array.isArray(bodies)) {
+      return undefined;
+    }
+    return bodies.map((body, n) => ({ id: `${epoch}-${first + n}`, body: String(body) }));
+  } catch {
+    return undefined;
+  }
 }

@@ -203,7 +203,7 @@ describe.runIf(available)('the Redis stream store, on its own', () => {
     }
   });
 
-  test('notices say what changed: a producer does not look again after each of its own appends', async () => {
+  test('notices say what changed and carry the chunks: a producer does not look again after its own appends, a reader does not read each chunk', async () => {
     for (const connect of [ioredis, nodeRedis]) {
       const inner = storeOn(await connect(redis.url));
       let renewals = 0;
@@ -220,18 +220,26 @@ describe.runIf(available)('the Redis stream store, on its own', () => {
           return inner.renew(...args);
         },
       };
+      let reads = 0;
+      const read = store.read;
+      store.read = (...args) => {
+        reads++;
+        return read(...args);
+      };
       const streams = createResumableStreams({ store, lease: 60_000, poll: 100 });
       const id = `kinds-${renewals}-${Math.random().toString(36).slice(2)}`;
       const text = await (
         await streams.start(id, async function* () {
           for (let n = 0; n < 50; n++) {
             yield `t${n}`;
-            await sleep(2);
+            await sleep(5);
           }
         })
       ).text();
       expect(text.match(/^data: t\d+$/gm)).toHaveLength(50);
       expect(renewals).toBeLessThan(3);
+      // The notices carry the chunks: the reader takes them without a read.
+      expect(reads).toBeLessThan(15);
     }
   });
 
