@@ -86,8 +86,12 @@ export interface Module {
   file: string;
   text: string;
   origins: Origin[];
-  /** Doc lines that say `// type error`. */
-  expected: Set<number>;
+  /**
+   * Doc lines that say `// type error`, each with the doc lines of its
+   * statement: the compiler may report it at the statement's start (an
+   * argument that is a generator function is reported at `function*`).
+   */
+  expected: Map<number, { from: number; to: number }>;
 }
 
 const NAMED = /^\/\/ ([\w.-]+\.(?:ts|tsx|js|mjs))\s*$/;
@@ -133,9 +137,16 @@ export function moduleOf(block: Block, taken: Set<string>): Module {
   if (returns) out.push({ text: '}', origin: 'wrapper' });
   out.push({ text: 'export {};', origin: 'wrapper' });
 
-  const expected = new Set<number>();
+  const expected = new Map<number, { from: number; to: number }>();
   lines.forEach((text, n) => {
-    if (/\/\/ type error\b/.test(text)) expected.add(docLine(n));
+    if (!/\/\/ type error\b/.test(text)) return;
+    const statement = source.statements.find(
+      (node) => lineOf(node.getStart()) <= n && n <= lineOf(node.getEnd()),
+    );
+    const [from, to] = statement
+      ? [lineOf(statement.getStart()), lineOf(statement.getEnd())]
+      : [n, n];
+    expected.set(docLine(n), { from: docLine(from), to: docLine(to) });
   });
   return {
     block,
@@ -146,18 +157,24 @@ export function moduleOf(block: Block, taken: Set<string>): Module {
   };
 }
 
-/** A compiler error as a doc writer needs it: the doc, its line, the block's line, the error. */
+/**
+ * A compiler error as a doc writer needs it: the doc, its line, the block's
+ * line, the error; and the `// type error` lines it stands for.
+ */
 export function describe(
   module: Module,
   diagnostic: ts.Diagnostic,
-): { line: Origin; text: string } {
+): { expected: number[]; text: string } {
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   const at = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line;
   const line = module.origins[at] ?? 'wrapper';
+  const expected = [...module.expected]
+    .filter(([, { from, to }]) => typeof line === 'number' && from <= line && line <= to)
+    .map(([said]) => said);
   const { doc, line: fence } = module.block;
   const where =
     typeof line === 'number'
       ? `${doc}:${line} (the block at line ${fence})`
       : `${doc}: the ${line} of the block at line ${fence}`;
-  return { line, text: `${where}: TS${diagnostic.code}: ${message}` };
+  return { expected, text: `${where}: TS${diagnostic.code}: ${message}` };
 }
