@@ -7,7 +7,6 @@
 /** Deno's global (deno's own types declare it in full). */
 declare namespace Deno {
   const env: { get(name: string): string | undefined };
-  function serve(handler: (request: Request) => Response | Promise<Response>): unknown;
 }
 
 /** What a Worker's fetch gets as its third argument (@cloudflare/workers-types). */
