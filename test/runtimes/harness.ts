@@ -86,10 +86,10 @@ export async function bundle(
   return outfile;
 }
 
-/** Spawns a server process and waits for the `listening <url>` line it prints. */
-export async function spawnServer(command: string, args: string[]): Promise<Served> {
+/** Spawns a server process (in `cwd`, the repository by default) and waits for the `listening <url>` line it prints. */
+export async function spawnServer(command: string, args: string[], cwd = root): Promise<Served> {
   const child = spawn(command, args, {
-    cwd: root,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PORT: `${await freePort()}` },
   });
