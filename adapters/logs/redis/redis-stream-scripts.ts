@@ -18,9 +18,13 @@
 // there, when its lease ran out without an end: every script checks it
 // first, so no reader waits for a producer that is gone.
 const PRELUDE = `
+local clock
 local function now()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not clock then
+    local t = redis.call('TIME')
+    clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock
 end
 local function keep(ms)
   redis.call('PEXPIRE', KEYS[1], ms)
@@ -40,8 +44,8 @@ local function look()
   if s.state == '' and s.deadline <= now() then finish(s, 'errored', 'producer-lost') end
   return s
 end
-local function renew(s, lease, retention)
-  redis.call('HSET', KEYS[2], 'd', now() + lease, 'k', retention)
+local function renew(s, lease, retention, ...)
+  redis.call('HSET', KEYS[2], 'd', now() + lease, 'k', retention, ...)
   keep(lease + retention)
 end
 `;
@@ -85,7 +89,6 @@ while first + added <= #ARGV do
   added = last - first + 1
 end
 if added > 0 then
-  redis.call('HSET', KEYS[2], 'n', s.n + added, 'b', s.bytes + size)
   -- The notice carries what was appended when it is small, so a reader at
   -- the tip takes it without reading: 'b' and {epoch, first counter, bodies}.
   local note = 'a'
@@ -96,7 +99,7 @@ if added > 0 then
   end
   redis.call('PUBLISH', KEYS[1] .. ':w', note)
 end
-renew(s, lease, retention)
+renew(s, lease, retention, 'n', s.n + added, 'b', s.bytes + size)
 return {1, s.epoch, at}
 `;
 
