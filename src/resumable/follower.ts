@@ -51,7 +51,12 @@ export async function* follow(
   // takes them without a read when they continue its cursor.
   let tip: StreamEntry[] = [];
   let wake: (() => void) | undefined;
+  // Until the store's first notice (on Redis, the subscription in place),
+  // and for 200 ms at most, a reader reads every 20 ms rather than every
+  // `poll`: a chunk appended before the watch could hear of it is not late.
+  let deaf = Date.now() + 200;
   const unwatch = store.watch(id, (change, entries) => {
+    deaf = 0;
     if (change === 'entries' && entries && tip.length + entries.length <= PAGE)
       tip.push(...entries);
     else mustRead = true;
@@ -67,7 +72,7 @@ export async function* follow(
         wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, poll);
+      const timer = setTimeout(done, Date.now() < deaf ? Math.min(poll, 20) : poll);
       signal.addEventListener('abort', done);
       wake = done;
     });
