@@ -36,13 +36,16 @@ Module._load = function (request, ...rest) {
   return load.call(this, request, ...rest);
 };
 `;
-const ESM_IMPORTS = `const names = {};
-for (const specifier of JSON.parse(process.argv[2])) names[specifier] = Object.keys(await import(specifier));
-console.log(JSON.stringify(names));
+// Each entry's file, as the process resolves it, and the names it exports.
+const ESM_IMPORTS = `const loaded = {};
+for (const specifier of JSON.parse(process.argv[2]))
+  loaded[specifier] = { file: import.meta.resolve(specifier), names: Object.keys(await import(specifier)) };
+console.log(JSON.stringify(loaded));
 `;
-const CJS_REQUIRES = `const names = {};
-for (const specifier of JSON.parse(process.argv[2])) names[specifier] = Object.keys(require(specifier));
-console.log(JSON.stringify(names));
+const CJS_REQUIRES = `const loaded = {};
+for (const specifier of JSON.parse(process.argv[2]))
+  loaded[specifier] = { file: require.resolve(specifier), names: Object.keys(require(specifier)) };
+console.log(JSON.stringify(loaded));
 `;
 
 const CLOUDFLARE_TYPES = `declare module 'cloudflare:workers' {
@@ -121,7 +124,7 @@ export function describeInstalled(
     const run = (args: string[]) =>
       JSON.parse(
         execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8' }),
-      ) as Record<string, string[]>;
+      ) as Record<string, { file: string; names: string[] }>;
     const specifiers = () => JSON.stringify(entries().map((entry) => entry.specifier));
 
     // npm installs from the file alone, offline: a package without dependencies needs no registry.
@@ -138,18 +141,23 @@ export function describeInstalled(
       writeFileSync(join(project, 'uses.cts'), source);
     }, 60_000);
 
-    for (const [format, args] of [
-      ['ESM (import)', ['--import', './hooks.mjs', 'imports.mjs']],
-      ['CommonJS (require)', ['--require', './hook.cjs', 'requires.cjs']],
+    // Each from its own build: Node 20.19 and later would also require() the
+    // ESM file, so the file resolved is checked, not only that it loads.
+    for (const [format, args, extension] of [
+      ['ESM (import)', ['--import', './hooks.mjs', 'imports.mjs'], '.js'],
+      ['CommonJS (require)', ['--require', './hook.cjs', 'requires.cjs'], '.cjs'],
     ] as const) {
-      test(`every entry loads in ${format} with exactly the values its source exports`, () => {
+      test(`every entry loads in ${format} from its ${extension} build, with exactly the values its source exports`, () => {
         const loaded = run([...args, specifiers()]);
-        for (const entry of entries()) {
-          const names = (loaded[entry.specifier] ?? []).filter((name) => name !== 'default');
-          expect([entry.specifier, names.sort()]).toEqual([
-            entry.specifier,
-            [...entry.values].sort(),
-          ]);
+        for (const { specifier, values } of entries()) {
+          const { file = '', names = [] } = loaded[specifier] ?? {};
+          expect([
+            specifier,
+            file.includes('/node_modules/ssekit/dist/'),
+            file.endsWith(extension),
+          ]).toEqual([specifier, true, true]);
+          const exported = names.filter((name) => name !== 'default').sort();
+          expect([specifier, exported]).toEqual([specifier, [...values].sort()]);
         }
       }, 30_000);
     }
