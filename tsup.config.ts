@@ -28,7 +28,10 @@ export default defineConfig({
   // @internal names stay out of the published types (see test/node/published.test.ts).
   dts: { compilerOptions: { stripInternal: true } },
   clean: true,
-  sourcemap: true,
+  // No source maps: the build is not minified, so a stack trace into dist/
+  // reads as the source does; maps would carry the whole source again (their
+  // sourcesContent) and double the install (docs/install.md).
+  sourcemap: false,
   target: 'es2022',
   treeshake: true,
   splitting: true,

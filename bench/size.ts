@@ -1,6 +1,9 @@
 // Size: minified + gzipped bytes of each entry point, and of the peers'
 // equivalents measured the same way (bench/_size.ts).
-import { BUDGETS, measure, PEERS } from './_size.ts';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BUDGETS, measure, PEERS, TARBALL_BUDGET } from './_size.ts';
+import { packRepository } from './_tarball.ts';
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(2)} KB`;
 const lines = [
@@ -24,5 +27,13 @@ for (const { name, source, budget, target } of BUDGETS) {
     `| ${name} | ${kb(minified)} | **${kb(gzipped)}** | ${kb(budget)} | ${target ? `${gzipped <= target ? 'met' : 'short'}: ${kb(target)}` : ''} | ${peers.join('; ')} |`,
   );
 }
+// The tarball npm publishes, packed from a copy of the repository (run from
+// its root, as `npm run bench:size` does; prepack builds it).
+const tarball = packRepository(process.cwd());
+rmSync(dirname(tarball.copy), { recursive: true, force: true });
+lines.push(
+  '',
+  `npm pack: **${kb(tarball.packed)}** packed, ${kb(tarball.unpacked)} unpacked, ${tarball.files.length} files (budget ${kb(TARBALL_BUDGET.packed)} packed, ${kb(TARBALL_BUDGET.unpacked)} unpacked)`,
+);
 lines.push('');
 console.log(lines.join('\n'));

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { type FetchHandler, serve } from '../adapters/runtimes/node/index.ts';
 import { allowedHosts, guard } from './guard.ts';
+import { navLinks } from './nav-links.ts';
 
 /** A route handler: a response, or `undefined` when the path is not its own. */
 export type Routes = (
@@ -53,18 +54,26 @@ function droppable(response: Response): Response {
   return new Response(passage.readable, response);
 }
 
+/** A page whose navigation links only `pages`; any other response as it is. */
+async function linkingOnly(response: Response, pages: readonly string[]): Promise<Response> {
+  if (!response.headers.get('content-type')?.startsWith('text/html')) return response;
+  return new Response(navLinks(await response.text(), pages), response);
+}
+
 /**
  * Serves `routes` on `PORT` (default 3000) of `HOST` (default `127.0.0.1`:
  * this machine only; `HOST=0.0.0.0` for every interface), with `POST /drop`
  * ending every open stream. Answers only its own host names (and those in
  * `ALLOWED_HOSTS`, comma-separated) and refuses cross-origin writes. On
  * SIGINT or SIGTERM, stops accepting, ends open streams cleanly, runs
- * `onShutdown` and lets the process exit by itself.
+ * `onShutdown` and lets the process exit by itself. `pages` are the paths
+ * of the pages it serves: the only ones their navigation links.
  */
 export async function start(
   name: string,
   routes: Routes,
   onShutdown: () => void | Promise<void>,
+  pages: readonly string[],
 ): Promise<void> {
   const host = process.env.HOST || '127.0.0.1';
   const hosts = allowedHosts(host, process.env.ALLOWED_HOSTS);
@@ -76,7 +85,8 @@ export async function start(
       return Response.json({ dropped: dropStreams() });
     }
     const response = await routes(request, url);
-    return response ? droppable(response) : new Response('Not found\n', { status: 404 });
+    if (!response) return new Response('Not found\n', { status: 404 });
+    return droppable(await linkingOnly(response, pages));
   };
   const port = Number(process.env.PORT ?? 3000);
   const server = await serve(handler, { port, hostname: host, grace: 2000 });

@@ -50,4 +50,5 @@ await start(
     await notifications.close();
     await chat.close();
   },
+  ['/', '/logs', '/notifications', '/chat'],
 );

@@ -13,4 +13,5 @@ await start(
       ? Response.redirect(new URL('/logs', url), 302)
       : logs.routes(request, url),
   () => logs.close(),
+  ['/logs'],
 );

@@ -13,4 +13,5 @@ await start(
       ? Response.redirect(new URL('/notifications', url), 302)
       : notifications.routes(request, url),
   () => notifications.close(),
+  ['/notifications'],
 );

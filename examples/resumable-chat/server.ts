@@ -14,4 +14,5 @@ await start(
       ? Response.redirect(new URL('/chat', url), 302)
       : chat.routes(request, url),
   () => chat.close(),
+  ['/chat'],
 );

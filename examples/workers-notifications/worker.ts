@@ -11,6 +11,7 @@ import {
   SSEHub,
   subscribeToHub,
 } from 'ssekit/durable-objects';
+import { navLinks } from '../nav-links.ts';
 import html from '../notifications/page.html';
 import style from '../style.css';
 
@@ -106,7 +107,8 @@ interface Env {
   NOTIFICATIONS: HubNamespaceLike<NotificationHub>;
 }
 
-const page = html.replace('/* style.css */', style);
+// The Worker serves the notifications page only: its navigation links nothing else.
+const page = navLinks(html.replace('/* style.css */', style), ['/notifications']);
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

@@ -19,12 +19,19 @@ const available = chromiumAvailable('the example pages test');
 const root = new URL('../../', import.meta.url).pathname;
 let server: ExampleServer | undefined;
 let context: BrowserContext | undefined;
+// Every request of every page that answered 404: none should. (Headless
+// Chromium does not ask for /favicon.ico; examples-nav.test.ts checks that
+// each page declares its icon, so that a desktop browser does not either.)
+const notFound: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
   // Ten times the demo's pace: a log line every 50 ms, a notification every 0.6 s.
   server = await startExample('dashboard', { DEMO_SPEED: '10' });
   context = await launchChromium({ viewport: { width: 1000, height: 640 } });
+  context.on('response', (response) => {
+    if (response.status() === 404) notFound.push(response.url());
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -245,3 +252,9 @@ test.runIf(available)(
   },
   25_000,
 );
+
+// Runs last: what the pages above asked for, all of it found. A 404 would
+// also be a line in the demo's log viewer.
+test.runIf(available)('no page asked for anything the server does not have', () => {
+  expect(notFound).toEqual([]);
+});

@@ -63,3 +63,24 @@ export async function startExample(
     },
   };
 }
+
+/**
+ * What is wrong with the pages at `paths` of a running example: a nav link
+ * that does not answer 200 itself (a 404, or a redirect back), a page
+ * without the `<nav>` it should have, or a page that leaves the browser to
+ * ask for /favicon.ico (a 404 the demo's log viewer would show).
+ */
+export async function pageProblems(url: string, paths: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const path of paths) {
+    const html = await (await fetch(url + path)).text();
+    if (!/<link rel="icon" href="[^"]+">/.test(html)) problems.push(`${path}: no icon declared`);
+    const nav = /<nav>([\s\S]*?)<\/nav>/.exec(html)?.[1];
+    if (nav === undefined) problems.push(`${path}: no nav`);
+    for (const [, href] of (nav ?? '').matchAll(/<a href="([^"]*)"/g)) {
+      const { status } = await fetch(new URL(href!, url + path), { redirect: 'manual' });
+      if (status !== 200) problems.push(`${path}: links ${href}, which answers ${status}`);
+    }
+  }
+  return problems;
+}

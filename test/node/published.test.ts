@@ -1,21 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TARBALL_BUDGET } from '../../bench/_size.ts';
+import { packRepository, type Tarball } from '../../bench/_tarball.ts';
 import config from '../../tsup.config.ts';
+import { describeInstalled, type EntryExports } from './published-install.ts';
 
-// What ships is what tsup builds: the package is built here, as `npm run
-// build` does, into a directory of its own, and the built files are read.
+// What ships is what `npm pack` makes: a copy of the repository is packed
+// (its `prepack` builds dist/ with tsup), and the built files are read from
+// the packed copy. The tarball itself is then installed and used, in
+// published-install.ts.
 const root = new URL('../..', import.meta.url).pathname;
 const entries = (config as { entry: Record<string, string> }).entry;
 const names = Object.keys(entries);
@@ -26,23 +22,21 @@ const names = Object.keys(entries);
 const NODE_ENTRIES = ['node', 'node-compress', 'tail'];
 const RUNTIME_MODULES: Record<string, string[]> = { 'durable-objects': ['cloudflare:workers'] };
 
-// The package as npm would pack it: package.json, README.md and dist/.
+let tarball: Tarball | undefined;
+let scratch = '';
+// The packed copy (package.json, README.md, LICENSE, dist/) and its build.
 let pkg = '';
 let out = '';
 
 beforeAll(() => {
-  pkg = mkdtempSync(join(tmpdir(), 'ssekit-published-'));
+  tarball = packRepository(root);
+  pkg = tarball.copy;
+  scratch = join(pkg, '..');
   out = join(pkg, 'dist');
-  const tsup = createRequire(import.meta.url).resolve('tsup/dist/cli-default.js');
-  execFileSync(process.execPath, [tsup, '--out-dir', out, '--silent'], {
-    cwd: root,
-    stdio: 'pipe',
-  });
-  for (const file of ['package.json', 'README.md']) copyFileSync(join(root, file), join(pkg, file));
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
-  if (pkg) rmSync(pkg, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 function once<T>(make: () => T): () => T {
@@ -101,26 +95,26 @@ describe('the published code imports built-ins as the source does (node: prefix)
   }
 });
 
-describe('the published types hold the documented API only', () => {
-  // The program of the source entries, as tsconfig.json compiles them (no
-  // lib: only names are read from it, not checked).
-  const sources = once(() => {
-    const { options } = ts.parseJsonConfigFileContent(
-      ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config,
-      ts.sys,
-      root,
-    );
-    const files = names.map((name) => join(root, entries[name]!));
-    return ts.createProgram(
-      [...files, join(root, 'adapters/logs/durable-objects/cloudflare-workers.d.ts')],
-      {
-        ...options,
-        noLib: true,
-        types: [],
-      },
-    );
-  });
+// The program of the source entries, as tsconfig.json compiles them (no
+// lib: only names are read from it, not checked).
+const sources = once(() => {
+  const { options } = ts.parseJsonConfigFileContent(
+    ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config,
+    ts.sys,
+    root,
+  );
+  const files = names.map((name) => join(root, entries[name]!));
+  return ts.createProgram(
+    [...files, join(root, 'adapters/logs/durable-objects/cloudflare-workers.d.ts')],
+    {
+      ...options,
+      noLib: true,
+      types: [],
+    },
+  );
+});
 
+describe('the published types hold the documented API only', () => {
   // The built declarations as a package user's compiler reads them: ESM and
   // CJS, strict, every .d.ts checked (no skipLibCheck), Node's types present
   // (ssekit/node names them). `cloudflare:workers` comes from the user's
@@ -259,32 +253,71 @@ describe('the published types hold the documented API only', () => {
   }, 60_000);
 });
 
-describe('the package holds the build, its README and package.json, nothing else', () => {
-  test('npm pack lists dist/, README.md and package.json, and every export target', () => {
-    const [packed] = JSON.parse(
-      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-        cwd: pkg,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }),
-    ) as [{ files: { path: string }[] }];
-    const files = packed.files.map((file) => file.path);
+describe('the package holds the build, its README, LICENSE and package.json, nothing else', () => {
+  test('the tarball lists dist/, README.md, LICENSE and package.json, and every export target', () => {
+    const files = tarball!.files;
     const extra = files.filter(
-      (file) => !file.startsWith('dist/') && !['README.md', 'package.json'].includes(file),
+      (file) =>
+        !file.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(file),
     );
     expect(extra).toEqual([]);
     expect(files).toContain('README.md');
+    expect(files).toContain('LICENSE');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 the ssekit authors\n/,
+    );
+    // No source maps: see docs/install.md (the build is readable as it is).
+    expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
     // Every file the exports map (and main, module, types) points at ships.
-    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
-    const targets = (value: unknown): string[] =>
-      typeof value === 'string'
-        ? [value]
-        : Object.values(value as Record<string, unknown>).flatMap(targets);
-    const pointed = [manifest.main, manifest.module, manifest.types, ...targets(manifest.exports)]
-      .filter((target: string) => target !== './package.json')
-      .map((target: string) => target.replace(/^\.\//, ''));
-    expect(pointed.filter((target: string) => !files.includes(target))).toEqual([]);
+    const pointed = targets().filter((target) => target !== 'package.json');
+    expect(pointed.filter((target) => !files.includes(target))).toEqual([]);
     // And every entry tsup builds has its subpath.
     for (const name of names) expect(pointed).toContain(`dist/${name}.js`);
-  }, 30_000);
+  });
+
+  test(`the tarball stays within its budget (${TARBALL_BUDGET.packed} bytes packed, ${TARBALL_BUDGET.unpacked} unpacked)`, () => {
+    expect(tarball!.packed).toBeLessThanOrEqual(TARBALL_BUDGET.packed);
+    expect(tarball!.unpacked).toBeLessThanOrEqual(TARBALL_BUDGET.unpacked);
+  });
 });
+
+const manifest = () => JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+function targets(): string[] {
+  const { main, module, types, exports } = manifest();
+  const flat = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : Object.values(value as Record<string, unknown>).flatMap(flat);
+  return [main, module, types, ...flat(exports)].map((target: string) =>
+    target.replace(/^\.\//, ''),
+  );
+}
+
+/** Each entry's subpath, from the exports map, and the names its source exports. */
+function entryExports(): EntryExports[] {
+  const exports = manifest().exports as Record<string, { import?: { default?: string } }>;
+  const program = sources();
+  const checker = program.getTypeChecker();
+  return names.map((name) => {
+    const subpath = Object.keys(exports).find(
+      (key) => exports[key]!.import?.default === `./dist/${name}.js`,
+    );
+    expect([name, subpath]).not.toEqual([name, undefined]);
+    const module = checker.getSymbolAtLocation(program.getSourceFile(join(root, entries[name]!))!)!;
+    const values: string[] = [];
+    const types: string[] = [];
+    for (const symbol of checker.getExportsOfModule(module)) {
+      const target =
+        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      (target.flags & ts.SymbolFlags.Value ? values : types).push(symbol.name);
+    }
+    return { specifier: `ssekit${subpath!.slice(1)}`, values, types };
+  });
+}
+
+describeInstalled(
+  () => tarball!.file,
+  once(entryExports),
+  () => scratch,
+  join(root, 'node_modules/@types'),
+);

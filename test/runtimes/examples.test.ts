@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { describe, expect, test } from 'vitest';
 import { answerTo } from '../../examples/resumable-chat/app.ts';
-import { startExample } from '../node/examples-helpers.ts';
+import { pageProblems, startExample } from '../node/examples-helpers.ts';
 import { bin, bundle, open, root, type Served, type StreamReader, spawnServer } from './harness.ts';
 
 const examples: [name: string, path: string, start: () => Promise<Served>][] = [
@@ -104,6 +104,8 @@ test('examples/workers-notifications (npm run example:workers): state, live, and
     return Number(id.slice(15));
   };
   try {
+    // Its page links only what the Worker serves, and declares its icon.
+    expect(await pageProblems(served.url, ['/notifications'])).toEqual([]);
     const fresh = await open(served.url, '/notifications/events');
     await fresh.until((s) => s.events.some((event) => event.event === 'state'));
     const mark = `first ${Date.now()}`;
