@@ -12,9 +12,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { open, root, type StreamReader } from '../runtimes/harness.ts';
 
-const app = join(root, '.tmp/nextjs');
+// Two levels down, as examples/nextjs is: its `paths` reach src/ from here too.
+const app = join(root, `.tmp/nextjs-${process.pid}`);
 const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
+// Vitest sets NODE_ENV=test; Next builds and serves as in production.
+const env = { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
 
 let server: ChildProcess | undefined;
 let url = '';
@@ -90,8 +92,13 @@ beforeAll(async () => {
   });
 }, 240_000);
 
-afterAll(() => {
-  server?.kill('SIGKILL');
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill('SIGKILL');
+    await exited;
+  }
+  rmSync(app, { recursive: true, force: true });
 });
 
 const ticks = (stream: StreamReader) => stream.events.filter((event) => event.data !== undefined);
