@@ -14,7 +14,7 @@ import {
   type SessionEvent,
   type SessionEventLog,
 } from '../../../src/mcp/index.ts';
-import type { DurableStorageLike } from './durable-storage.ts';
+import { type DurableStorageLike, needTable, sqlOf } from './durable-storage.ts';
 
 /**
  * Bounds of {@link createDurableEventStore}: per session, as a hub's log.
@@ -61,28 +61,15 @@ export function createDurableEventStore(
   storage: DurableStorageLike,
   options: DurableEventStoreOptions = {},
 ): McpEventStore & { clear(): Promise<void> } {
-  const sql = storage?.sql;
-  need(
-    typeof sql?.exec === 'function',
-    'storage.sql',
-    'the SQLite storage of a Durable Object (ctx.storage)',
-    sql,
-    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
-  );
+  const sql = sqlOf(storage);
   const { maxEntries, maxBytes, maxAge } = logBounds(
     'createDurableEventStore(storage, options)',
     options,
   );
   const { table = 'ssekit_mcp' } = options;
-  need(
-    typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table),
-    'table',
-    'a SQL name of letters, digits and _ (up to 41 characters)',
-    table,
-    'Use a name such as ssekit_mcp.',
-  );
+  needTable(table, 'ssekit_mcp');
   const run = (query: string, ...bindings: unknown[]) =>
-    sql!.exec(query.replaceAll('ssekit_mcp', table), ...bindings).toArray();
+    sql(query.replaceAll('ssekit_mcp', table), ...bindings);
   const atomically = <T>(closure: () => T): T =>
     storage.transactionSync ? storage.transactionSync(closure) : closure();
 

@@ -1,12 +1,3 @@
-/**
- * The hub's log in a Durable Object's SQLite storage (`ctx.storage.sql`):
- * ids keep increasing and replay survives the object's eviction, a restart
- * and a deploy. One object owns its log, so the counters the bounds need are
- * kept in memory and reloaded from the tables when the object starts.
- *
- * @module
- */
-import { need } from '../../../src/checks.ts';
 import {
   counterOf,
   type HubEntry,
@@ -17,7 +8,7 @@ import {
   logBounds,
   newEpoch,
 } from '../../../src/hub/index.ts';
-import { type DurableStorageLike, MAX_ROW } from './durable-storage.ts';
+import { type DurableStorageLike, MAX_ROW, needTable, sqlOf } from './durable-storage.ts';
 
 /**
  * Bounds of the durable log, as those of `createMemoryLog`, and the name of
@@ -97,24 +88,10 @@ export function createDurableLog(
   storage: DurableStorageLike,
   options: DurableLogOptions = {},
 ): DurableLog {
-  const sql = storage?.sql;
-  need(
-    typeof sql?.exec === 'function',
-    'storage.sql',
-    'the SQLite storage of a Durable Object (ctx.storage)',
-    sql,
-    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
-  );
+  const run = sqlOf(storage);
   const { maxEntries, maxBytes, maxAge } = logBounds('createDurableLog(storage, options)', options);
   const { table = 'ssekit_hub' } = options;
-  need(
-    typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table),
-    'table',
-    'a SQL name of letters, digits and _ (up to 41 characters)',
-    table,
-    'Use a name such as ssekit_hub.',
-  );
-  const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
+  needTable(table, 'ssekit_hub');
   const atomically = <T>(closure: () => T): T =>
     storage.transactionSync ? storage.transactionSync(closure) : closure();
   const state = `${table}_state`;

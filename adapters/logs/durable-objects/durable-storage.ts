@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { need } from '../../../src/checks.ts';
 
 /**
  * The `ctx` workerd hands a Durable Object (the part ssekit uses).
@@ -56,3 +57,31 @@ export interface DurableStorageLike {
  * 2,200,000 bytes (SQLITE_TOOBIG, measured; Cloudflare documents 2 MB).
  */
 export const MAX_ROW = 2 * 1024 * 1024;
+
+/**
+ * @internal The queries of `storage`'s SQLite (each answered as rows), or an
+ * `SSEOptionError` when it has none: the one check of every table ssekit
+ * keeps in an object.
+ */
+export function sqlOf(storage: DurableStorageLike) {
+  const sql = storage?.sql;
+  need(
+    typeof sql?.exec === 'function',
+    'storage.sql',
+    'the SQLite storage of a Durable Object (ctx.storage)',
+    sql,
+    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
+  );
+  return (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
+}
+
+/** @internal A table's name, checked: it goes into SQL as it is. */
+export function needTable(table: unknown, example: string): asserts table is string {
+  need(
+    typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table),
+    'table',
+    'a SQL name of letters, digits and _ (up to 41 characters)',
+    table,
+    `Use a name such as ${example}.`,
+  );
+}

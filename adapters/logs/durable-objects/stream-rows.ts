@@ -1,14 +1,5 @@
-/**
- * The SQLite rows of one resumable stream in its Durable Object: the state
- * row (the id, the epoch, the producer's token, the count and bytes, the
- * end, the lease's deadline and the expiry) and the entries' table, made at
- * the stream's claim and dropped when it expires.
- *
- * @module
- */
-import { need } from '../../../src/checks.ts';
 import type { StreamEnd } from '../../../src/resumable/index.ts';
-import type { DurableStorageLike, SqlCursorLike } from './durable-storage.ts';
+import { type DurableStorageLike, type SqlCursorLike, sqlOf } from './durable-storage.ts';
 
 const STATE = 'ssekit_stream';
 /** @internal The entries' table: `n` (1, 2, …), `size` (the body's UTF-8 bytes), `body`. */
@@ -46,15 +37,7 @@ export interface StreamRows {
 
 /** @internal The rows of the stream kept in `storage` (the object's `ctx.storage`). */
 export function streamRows(storage: DurableStorageLike): StreamRows {
-  const sql = storage?.sql;
-  need(
-    typeof sql?.exec === 'function',
-    'storage.sql',
-    'the SQLite storage of a Durable Object (ctx.storage)',
-    sql,
-    'Declare the class in new_sqlite_classes of a wrangler.toml migration (miniflare: useSQLite: true).',
-  );
-  const run = (query: string, ...bindings: unknown[]) => sql!.exec(query, ...bindings).toArray();
+  const run = sqlOf(storage);
   // The tables are made at the claim: an object only read (an unknown id)
   // stores nothing.
   let made = false;
