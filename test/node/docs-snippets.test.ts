@@ -23,7 +23,6 @@ const guides = readdirSync(join(root, 'docs'))
   .map((file) => `docs/${file}`);
 const DOCS = ['README.md', ...guides];
 
-
 // Files of the repository a block imports, copied as its prose tells the
 // reader to: next to the block, their imports of src/ made the package's.
 const COPIED: Record<string, { from: string; files: RegExp; imports: Record<string, string> }> = {
