@@ -139,7 +139,7 @@ export const BUDGETS: Budget[] = [
   // EventStore, about 1.2 KB). Scripts by SHA-1 (EVALSHA) and notices that
   // carry small appends. The log alone is where it was, and has a line of
   // its own.
-  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 8900 },
+  { name: 'ssekit/redis', source: "export * from './adapters/logs/redis/index.ts'", budget: 8950 },
   {
     name: 'createRedisLog',
     source: "export { createRedisLog } from './adapters/logs/redis/index.ts'",
