@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createRedisLog, type RedisClientLike } from '../../../adapters/logs/redis/index.ts';
 import { epochKey } from '../../../adapters/logs/redis/redis-stream.ts';
@@ -12,7 +11,8 @@ import {
   contractChecks,
   type LogUnderTest,
 } from '../../core/hub-log-contract.ts';
-import { redisAvailable, startRedis, type TestRedis } from './redis-server.ts';
+import { clients, command } from './redis-helpers.ts';
+import { redisAvailable, startOneNodeCluster, startRedis, type TestRedis } from './redis-server.ts';
 
 // The contract of every log on a real redis-server, with both clients; and
 // the epoch's key on Redis Cluster, where a script's keys must share a slot.
@@ -21,43 +21,9 @@ let redis: TestRedis;
 let cluster: TestRedis;
 beforeAll(async () => {
   if (!available) return;
-  [redis, cluster] = await Promise.all([startRedis(), startRedis({ cluster: true })]);
-  const admin = new Redis(cluster.url);
-  await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  // One node holding every slot: the cluster is up once it has seen that.
-  for (
-    let tries = 0;
-    !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
-    tries++
-  ) {
-    if (tries > 100) throw new Error('the one-node cluster did not come up');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  admin.disconnect();
+  [redis, cluster] = await Promise.all([startRedis(), startOneNodeCluster()]);
 });
 afterAll(() => Promise.all([redis?.stop(), cluster?.stop()]));
-
-type Connect = (url: string) => Promise<{ client: RedisClientLike; quit(): Promise<unknown> }>;
-const clients: [string, Connect][] = [
-  [
-    'node-redis',
-    async (url) => {
-      const client = await createClient({ url }).connect();
-      return { client: client as unknown as RedisClientLike, quit: () => client.close() };
-    },
-  ],
-  [
-    'ioredis',
-    async (url) => {
-      const client = new Redis(url);
-      return { client: client as unknown as RedisClientLike, quit: () => client.quit() };
-    },
-  ],
-];
-
-/** Sends one command, on node-redis or ioredis. */
-const command = (client: RedisClientLike, args: string[]) =>
-  client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
 
 const IDS = [
   'own ids',

@@ -166,3 +166,27 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     },
   };
 }
+
+/**
+ * A redis-server in cluster mode holding every slot itself: the smallest
+ * Redis Cluster, where a script's keys must still share a slot.
+ */
+export async function startOneNodeCluster(): Promise<TestRedis> {
+  const cluster = await startRedis({ cluster: true });
+  const admin = new Redis(cluster.url);
+  try {
+    await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    // One node holding every slot: the cluster is up once it has seen that.
+    for (
+      let tries = 0;
+      !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
+      tries++
+    ) {
+      if (tries > 100) throw new Error('the one-node cluster did not come up');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    admin.disconnect();
+  }
+  return cluster;
+}

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import {
   createRedisEventStores,
@@ -11,7 +10,13 @@ import {
   eventStoreChecks,
   replay,
 } from '../../core/event-stores-contract.ts';
-import { redisAvailable, startRedis, type TestRedis } from '../hub/redis-server.ts';
+import { clients, command } from '../hub/redis-helpers.ts';
+import {
+  redisAvailable,
+  startOneNodeCluster,
+  startRedis,
+  type TestRedis,
+} from '../hub/redis-server.ts';
 
 // The contract of every MCP event store on a real redis-server, with both
 // clients; then what is Redis's own: the keys (one Cluster slot per session,
@@ -22,41 +27,10 @@ let redis: TestRedis;
 let cluster: TestRedis;
 beforeAll(async () => {
   if (!available) return;
-  [redis, cluster] = await Promise.all([startRedis(), startRedis({ cluster: true })]);
-  const admin = new Redis(cluster.url);
-  await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  for (
-    let tries = 0;
-    !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
-    tries++
-  ) {
-    if (tries > 100) throw new Error('the one-node cluster did not come up');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  admin.disconnect();
+  [redis, cluster] = await Promise.all([startRedis(), startOneNodeCluster()]);
 });
 afterAll(() => Promise.all([redis?.stop(), cluster?.stop()]));
 
-type Connect = (url: string) => Promise<{ client: RedisClientLike; quit(): Promise<unknown> }>;
-const clients: [string, Connect][] = [
-  [
-    'node-redis',
-    async (url) => {
-      const client = await createClient({ url }).connect();
-      return { client: client as unknown as RedisClientLike, quit: () => client.close() };
-    },
-  ],
-  [
-    'ioredis',
-    async (url) => {
-      const client = new Redis(url);
-      return { client: client as unknown as RedisClientLike, quit: () => client.quit() };
-    },
-  ],
-];
-
-const command = (client: RedisClientLike, args: string[]) =>
-  client.call ? client.call(args[0]!, ...args.slice(1)) : client.sendCommand!(args);
 const note = (n: number) => ({
   jsonrpc: '2.0',
   method: 'notifications/progress',
