@@ -78,6 +78,14 @@ const PAGE = 100;
  * with no text) is stored, so its id is a cursor a client resumes from, and
  * is not sent again in a replay: as `{}` it would reach the client as a
  * message it cannot read.
+ *
+ * @example
+ * ```ts
+ * import { mcpEventStore, type SessionEventLog } from 'ssekit/mcp';
+ *
+ * declare const sqlLog: (sessionId: string) => SessionEventLog; // a log of your own
+ * const eventStore = mcpEventStore(sqlLog(sessionId));
+ * ```
  */
 export function mcpEventStore(log: SessionEventLog): McpEventStore {
   // Replays of this session under way, or ended in the current task.

@@ -3,7 +3,7 @@ import { type EncodedMessage, fromWireText } from '../wire/encoded.ts';
 import type { SSEItem } from '../wire/message.ts';
 import type { StreamEnd, StreamEntry, StreamPage, StreamStore } from './stream-store.ts';
 
-/** Entries one read asks for: a reader holds no more than one page. */
+/** @internal Entries one read asks for: a reader holds no more than one page. */
 export const PAGE = 256;
 
 const UNAVAILABLE: StreamEnd = { state: 'errored', reason: 'unavailable' };

@@ -23,7 +23,14 @@ export type StreamSource =
   | StreamSourceValue
   | ((context: { signal: AbortSignal }) => StreamSourceValue | Promise<StreamSourceValue>);
 
-/** What a {@link StreamSource} function returns, or a source itself. */
+/**
+ * What a {@link StreamSource} function returns, or a source itself.
+ *
+ * @example
+ * ```ts
+ * const upstream: StreamSourceValue = await fetch(providerUrl, { method: 'POST', body }); // SSE text
+ * ```
+ */
 export type StreamSourceValue =
   | AsyncIterable<SSEItem<any>>
   | Iterable<SSEItem<any>>
