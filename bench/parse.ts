@@ -67,6 +67,7 @@ function eventsPerChunk(chunks: Uint8Array[]): number[] {
   });
 }
 
+const STREAM = { stream: true };
 const PLACEHOLDER = { event: 'message', data: '', id: undefined, lastEventId: '' };
 
 const streams = (chunks: Uint8Array[], counts = eventsPerChunk(chunks)): Contender[] => [
@@ -100,6 +101,17 @@ const streams = (chunks: Uint8Array[], counts = eventsPerChunk(chunks)): Contend
     run: async () => {
       let count = 0;
       for await (const _ of readEvents(source(chunks))) count++;
+      return count;
+    },
+  },
+  {
+    // Bytes in without a stream: what a hand-written reader of a body does.
+    name: 'eventsource-parser createParser().feed + TextDecoder',
+    run: async () => {
+      let count = 0;
+      const parser = createParser({ onEvent: () => count++ });
+      const decoder = new TextDecoder();
+      for (const chunk of chunks) parser.feed(decoder.decode(chunk, STREAM));
       return count;
     },
   },
@@ -148,6 +160,16 @@ for (const size of [64, 16 * 1024]) {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const texts = chunks.map((chunk) => decoder.decode(chunk, { stream: true }));
   const label = size === 64 ? '64-byte chunks' : '16 KiB chunks';
-  report(`Bytes to events, ${label}`, 'events', await compare(streams(chunks), ROUNDS));
+  const figures = await compare(streams(chunks), ROUNDS);
+  report(`Bytes to events, ${label}`, 'events', figures);
+  const rate = (name: string) => figures.find((f) => f.name === name)!.median;
+  const ratio = (ours: string, peer: string, target: number) =>
+    `- ${ours} × ${peer}: **${(rate(ours) / rate(peer)).toFixed(2)}** (target ≥ ${target})`;
+  console.log(
+    `${[
+      ratio('ssekit SSEParserStream', 'eventsource-parser EventSourceParserStream', 2),
+      ratio('ssekit readEvents', 'eventsource-parser createParser().feed + TextDecoder', 1),
+    ].join('\n')}\n`,
+  );
   report(`Decoded text to events, ${label}`, 'events', await compare(feeds(texts), ROUNDS));
 }

@@ -5,8 +5,8 @@ import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
 import { SSEParseError } from '../wire/parse-error.ts';
 import { bodyOf, isResponse } from './body.ts';
+import { EventReader } from './event-reader.ts';
 import { headerBytes } from './last-event-id-header.ts';
-import { eventsOf } from './read-events.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
 import { SSEResponseError } from './response-error.ts';
 import type { ConnectOptions, SSEClientEvent, SSEConnection } from './types.ts';
@@ -146,7 +146,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
           const body = bodyOf(response, 'connect: fetch');
           readyState = 1;
           options.onOpen?.(response);
-          const events = eventsOf(body, {
+          const events = new EventReader(body, {
             ...options,
             lastEventId,
             signal,
@@ -158,9 +158,12 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
             },
           });
           try {
-            for (let next = await events.next(); ; next = await events.next()) {
-              // The generator returns the committed id: an id-only block
-              // commits its id without an event.
+            for (;;) {
+              // A promise only when a chunk must be read, not per event.
+              let next = events.next();
+              if (next instanceof Promise) next = await next;
+              // The end carries the committed id: an id-only block commits
+              // its id without an event.
               if (next.done) {
                 lastEventId = next.value;
                 break;
@@ -175,7 +178,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
             if (cause instanceof SSEParseError || !reconnect) throw cause;
             error = cause;
           } finally {
-            await events.return('');
+            events.close();
             signal.removeEventListener('abort', abortRequest);
           }
           if (signal.aborted) return;

@@ -1,7 +1,6 @@
-import type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
-import { createSSEParser } from '../wire/parse.ts';
+import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
 import { bodyOf } from './body.ts';
-import { createDecoder } from './decode.ts';
+import { EventReader, type EventStep } from './event-reader.ts';
 
 /**
  * Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal.
@@ -52,42 +51,49 @@ export function eventsOf(
   body: ReadableStream<Uint8Array> | null,
   options: ReadEventsOptions,
 ): AsyncGenerator<SSEEvent, string, undefined> {
-  const events: SSEEvent[] = [];
-  const parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
-  return read(body, parser, events, options.signal);
+  return iterate(new EventReader(body, options));
 }
 
-async function* read(
-  body: ReadableStream<Uint8Array> | null,
-  parser: SSEParser,
-  events: SSEEvent[],
-  signal: AbortSignal | undefined,
-): AsyncGenerator<SSEEvent, string, undefined> {
-  if (!body) return parser.lastEventId;
-  const reader = body.getReader();
-  const decode = createDecoder();
-  // Cancelling the reader ends a pending read even where an aborted fetch
-  // would not reach the body (a custom fetch, a stream of one's own).
-  const cancel = () => reader.cancel().catch(() => {});
-  signal?.addEventListener('abort', cancel);
-  try {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      let failure: { error: unknown } | undefined;
-      try {
-        parser.feed(decode(chunk.value));
-      } catch (error) {
-        failure = { error };
-      }
-      // Events go out as the consumer pulls; the next chunk is read only
-      // once these are taken, so a slow consumer holds the body back. Those
-      // parsed before a limit error come out before it.
-      for (const event of events) yield event;
-      events.length = 0;
-      if (failure) throw failure.error;
+// An async generator's `yield` costs two promises and a queue turn per event;
+// this hands out each event the reader holds with one resolved promise, and
+// keeps the generator's guarantees: calls made while one is pending wait for
+// it, an error or `return()` lets the body go, and after either it is done.
+function iterate(reader: EventReader): AsyncGenerator<SSEEvent, string, undefined> {
+  let busy: Promise<EventStep> | undefined;
+  const next = (): Promise<EventStep> => {
+    if (busy) return busy.then(next, next);
+    let step: EventStep | Promise<EventStep>;
+    try {
+      step = reader.next();
+    } catch (error) {
+      return Promise.reject(error);
     }
-  } finally {
-    signal?.removeEventListener('abort', cancel);
-    cancel();
-  }
-  return parser.lastEventId;
+    if (!(step instanceof Promise)) return Promise.resolve(step);
+    const pending = step;
+    const idle = () => {
+      if (busy === pending) busy = undefined;
+    };
+    busy = pending;
+    pending.then(idle, idle);
+    return pending;
+  };
+  const iterator = {
+    next,
+    return(value?: string) {
+      reader.close();
+      return Promise.resolve({ value: value as string, done: true as const });
+    },
+    throw(error: unknown) {
+      reader.close();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  // `await using events = readEvents(body)`, where the runtime has it.
+  const dispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+  if (dispose)
+    (iterator as Record<symbol, unknown>)[dispose] = () => iterator.return().then(() => {});
+  return iterator as unknown as AsyncGenerator<SSEEvent, string, undefined>;
 }

@@ -69,3 +69,29 @@ test('the events of a chunk before a limit error are yielded, then the error', a
   expect(seen).toEqual(['1', '2']);
   expect(error).toMatchObject({ name: 'SSEParseError', reason: 'line-too-long' });
 });
+
+test('next() called again before the last settles waits its turn, as a generator does', async () => {
+  const events = readEvents(body('data: a\n\n', 'data: b\n\ndata: c\n\n'));
+  const steps = await Promise.all([events.next(), events.next(), events.next(), events.next()]);
+  expect(steps.map((step) => step.value)).toEqual(
+    ['a', 'b', 'c', ''].map((data, i) => (i < 3 ? expect.objectContaining({ data }) : data)),
+  );
+  expect(steps.map((step) => step.done)).toEqual([false, false, false, true]);
+  expect(await events.next()).toEqual({ value: undefined, done: true });
+});
+
+test('return() and throw() let the body go and end the iteration', async () => {
+  const first = openBody('data: a\n\ndata: b\n\n');
+  const returned = readEvents(first.body);
+  expect((await returned.next()).value).toMatchObject({ data: 'a' });
+  expect(await returned.return('x')).toEqual({ value: 'x', done: true });
+  await first.whenCancelled;
+  expect(await returned.next()).toEqual({ value: undefined, done: true });
+
+  const second = openBody('data: a\n\n');
+  const thrown = readEvents(second.body);
+  await expect(thrown.throw(new Error('stop'))).rejects.toThrow('stop');
+  await second.whenCancelled;
+  expect((await thrown.next()).done).toBe(true);
+  expect(thrown[Symbol.asyncIterator]()).toBe(thrown);
+});
