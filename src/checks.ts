@@ -88,6 +88,11 @@ export function isObject(value: unknown): value is Record<PropertyKey, any> {
   return typeof value === 'object' && value !== null;
 }
 
+/** @internal A promise, or anything `await` would wait on. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown>)?.then === 'function';
+}
+
 /** @internal A whole number above 0. */
 export function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) > 0;

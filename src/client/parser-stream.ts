@@ -42,13 +42,19 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
   readonly #parser: SSEParser;
 
   constructor(options: SSEParserStreamOptions = {}) {
-    // Decode here rather than through a TextDecoderStream: one stream hop per
-    // chunk instead of two, and the BOM is left for the parser to strip once.
+    // A TransformStream in name (for `instanceof` and the types), but its
+    // two sides are streams of our own: a chunk is fed from the writable's
+    // `write`, one hop instead of the three of a transform (writable, the
+    // transform's promise, readable), and the events go to a readable that
+    // keeps them when the stream errors (a TransformStream's readable throws
+    // its queue away on an error, and with it the events before the error).
+    super();
+    // Decoded here rather than through a TextDecoderStream: one hop per
+    // chunk instead of two, and the BOM left for the parser to strip once.
     const decode = createDecoder();
-    // The events go to a readable of our own: a TransformStream's readable
-    // throws its queue away when it errors, and with it the events that came
-    // before the error. This one errors only once the reader has taken them.
     let output!: ReadableStreamDefaultController<SSEEvent>;
+    let input!: WritableStreamDefaultController;
+    // The error to end with, once the reader has taken every event before it.
     let failure: { error: unknown } | undefined;
     // A write held back until the reader takes events: backpressure.
     let waiting: (() => void) | undefined;
@@ -56,49 +62,48 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
       waiting?.();
       waiting = undefined;
     };
+    const fail = (error: unknown) => {
+      failure = { error };
+      if (output.desiredSize === HIGH_WATER_MARK) output.error(error);
+    };
     const parser = createSSEParser({ ...options, onEvent: (event) => output.enqueue(event) });
     const readable = new ReadableStream<SSEEvent>(
       {
-        start(controller) {
-          output = controller;
-        },
+        start: (controller) => void (output = controller),
         pull() {
           if (failure && output.desiredSize === HIGH_WATER_MARK) output.error(failure.error);
           release();
         },
         cancel(reason) {
           release();
-          // Cancels the writable side, so a pipe into it cancels its source.
-          return inner.cancel(reason);
+          // Errors the writable side, so a pipe into it cancels its source.
+          input.error(reason);
         },
       },
       { highWaterMark: HIGH_WATER_MARK },
     );
-    super(
+    const writable = new WritableStream<Uint8Array | string>(
       {
-        transform(chunk) {
-          // A limit error thrown here errors the writable side at once (the
-          // source is cancelled); `inner.closed` passes it on to `readable`.
-          parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
+        start: (controller) => void (input = controller),
+        write(chunk) {
+          try {
+            parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
+          } catch (error) {
+            // A limit error: the writable errors (the source is cancelled),
+            // the readable after the events before it.
+            fail(error);
+            throw error;
+          }
           if ((output.desiredSize ?? 0) <= 0) return new Promise((resolve) => (waiting = resolve));
         },
+        // After a cancel there is nothing left to close.
+        close: () => safely(() => output.close()),
+        abort: fail,
       },
-      undefined,
-      // Never read, so never full: writes wait only on `readable`.
+      // Writes wait only on `readable`.
       { highWaterMark: 1 },
     );
-    // The TransformStream's own readable only reports the end: a close
-    // after the last write, or an error (from the parser, or the source).
-    const inner = this.readable.getReader();
-    inner.closed.then(
-      // After a cancel there is nothing left to close.
-      () => safely(() => output.close()),
-      (error: unknown) => {
-        failure = { error };
-        if (output.desiredSize === HIGH_WATER_MARK) output.error(error);
-      },
-    );
-    Object.defineProperty(this, 'readable', { value: readable });
+    Object.defineProperties(this, { readable: { value: readable }, writable: { value: writable } });
     this.#parser = parser;
   }
 

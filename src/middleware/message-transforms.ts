@@ -1,4 +1,5 @@
-import { need, needDelay, needFunction } from '../checks.ts';
+import { isObject, isPromiseLike, need, needDelay, needFunction } from '../checks.ts';
+import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEItem } from '../wire/message.ts';
 
 // Event transforms: `TransformStream`s of messages (filter, map, heartbeat)
@@ -6,9 +7,25 @@ import type { SSEItem } from '../wire/message.ts';
 // already an event stream is the relay's job (relay.ts).
 
 /**
+ * @internal What `filterEvents` and `mapEvents` do to one item, kept on the
+ * stream they return so that `transformEvents` can run a row of them as one
+ * pass per event, without a stream between them: the item to send on, or
+ * `undefined` to drop it; a promise only when the caller's function gave one.
+ */
+export type ItemStep = (item: any) => unknown;
+
+const STEP = Symbol('ItemStep');
+
+/** @internal The step of a stream `filterEvents` or `mapEvents` made, if it is one. */
+export function stepOf(stage: unknown): ItemStep | undefined {
+  return (stage as { [STEP]?: ItemStep })?.[STEP];
+}
+
+/**
  * A `TransformStream` that keeps only the items `predicate` accepts. It sits
  * before the encoder (or inside `transformEvents`), so it sees whole messages,
- * never bytes. The predicate may be async; items stay in order.
+ * never bytes. The predicate may be async; items stay in order. A
+ * synchronous predicate costs no promise per item.
  *
  * @example
  * ```ts
@@ -21,21 +38,30 @@ export function filterEvents<T>(
   predicate: (item: T) => boolean | Promise<boolean>,
 ): TransformStream<T, T> {
   needFunction('filterEvents(predicate)', predicate, 'Pass (item) => boolean.');
-  return new TransformStream({
-    async transform(item, controller) {
-      if (await predicate(item)) controller.enqueue(item);
-    },
+  return stepStream<T, T>((item) => {
+    const keep = predicate(item);
+    return isPromiseLike(keep)
+      ? Promise.resolve(keep).then((kept) => (kept ? item : undefined))
+      : keep
+        ? item
+        : undefined;
   });
 }
 
 /**
  * A `TransformStream` that replaces each item with what `map` returns (which
  * may be a promise). Return `undefined` to drop the item, so one function can
- * rewrite some events and drop others.
+ * rewrite some events and drop others. A synchronous `map` costs no promise
+ * per item.
+ *
+ * Ids are carried: when the item has an `id` and `map` returns a message
+ * object without one, the message is sent with the item's `id`, so a relay
+ * that renames an event keeps the cursor clients resume from. Set `id` to
+ * change it (`id: undefined` sends none).
  *
  * @example
  * ```ts
- * // Relay an LLM stream, keeping only the token text.
+ * // Relay an LLM stream, keeping only the token text (and each event's id).
  * mapEvents((event: SSEEvent) =>
  *   event.event === 'token' ? { event: 'token', data: JSON.parse(event.data).text } : undefined,
  * );
@@ -45,12 +71,39 @@ export function mapEvents<T, U>(
   map: (item: T) => U | undefined | Promise<U | undefined>,
 ): TransformStream<T, U> {
   needFunction('mapEvents(map)', map, 'Pass (item) => item.');
-  return new TransformStream({
-    async transform(item, controller) {
-      const mapped = await map(item);
-      if (mapped !== undefined) controller.enqueue(mapped);
+  return stepStream<T, U>((item) => {
+    const mapped = map(item);
+    return isPromiseLike(mapped)
+      ? Promise.resolve(mapped).then((value) => carryId(item, value))
+      : carryId(item, mapped);
+  });
+}
+
+// The stream of one step: the step runs in `transform`, and its promise, if
+// it made one, is the transform's (so items stay in order).
+function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
+  const stream = new TransformStream<T, U>({
+    transform(item, controller) {
+      const out = step(item);
+      if (!isPromiseLike(out)) {
+        if (out !== undefined) controller.enqueue(out as U);
+        return;
+      }
+      return Promise.resolve(out).then((value) => {
+        if (value !== undefined) controller.enqueue(value as U);
+      });
     },
   });
+  Object.defineProperty(stream, STEP, { value: step });
+  return stream;
+}
+
+// The item's id on a mapped message object that says nothing of its own.
+function carryId(item: unknown, mapped: unknown): unknown {
+  const id = isObject(item) ? item.id : undefined;
+  if (id === undefined || !isObject(mapped) || 'id' in mapped || encodedBytes(mapped))
+    return mapped;
+  return { ...mapped, id };
 }
 
 /**

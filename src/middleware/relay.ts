@@ -1,12 +1,16 @@
 import { need } from '../checks.ts';
 import { bodyOf } from '../client/body.ts';
+import { EventReader } from '../client/event-reader.ts';
 import { SSEParserStream } from '../client/parser-stream.ts';
+import type { SSESource } from '../server/context.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import { sseResponse } from '../server/response.ts';
-import type { SSEResponseInit } from '../server/response-options.ts';
-import { encodedBytes } from '../wire/encoded.ts';
+import { CUT_ON_ERROR, type SSEResponseInit } from '../server/response-options.ts';
 import type { SSEParserOptions } from '../wire/event.ts';
+import { createSSEParser } from '../wire/parse.ts';
 import { isEventStream } from './detect.ts';
+import { type ItemStep, stepOf } from './message-transforms.ts';
+import { outgoing, RelaySource } from './relay-source.ts';
 
 // The relay: an SSE `Response` in, parsed, through event transforms (such
 // as those of message-transforms.ts), and re-encoded into a new one.
@@ -106,7 +110,8 @@ export function transformEvents(
     rest[0] !== undefined && !isTransform(rest[0]) ? rest.shift() : {}
   ) as TransformEventsInit;
   // Checked now, before a stream is made, like every other option.
-  const parser = new SSEParserStream({ maxLineLength, maxEventLength });
+  const limits = { maxLineLength, maxEventLength };
+  createSSEParser(limits);
   rest.forEach((transform, index) => {
     need(
       isTransform(transform),
@@ -120,33 +125,34 @@ export function transformEvents(
   // The relay reads the body: one read already, or held, is refused here.
   const body = bodyOf(response, 'transformEvents(response)');
   if (body === null) return response;
-  let events: ReadableStream = body.pipeThrough(parser);
-  for (const transform of rest as EventTransform[]) events = events.pipeThrough(transform);
   const headers = new Headers(response.headers);
   for (const name of UPSTREAM_ONLY) headers.delete(name);
   for (const [name, value] of new Headers(init.headers)) {
     headers.set(name, value);
   }
-  return sseResponse(events.pipeThrough(new TransformStream({ transform: relayed })), {
+  const stages = rest as EventTransform[];
+  const steps = stages.map(stepOf);
+  let source: SSESource;
+  if (steps.every((step) => step !== undefined)) {
+    // filterEvents and mapEvents only: one pass per event, no stream between.
+    source = new RelaySource(new EventReader(body, limits), steps as ItemStep[]) as never;
+  } else {
+    // A stream of the caller's own: every stage is piped, as written.
+    let events: ReadableStream = body.pipeThrough(new SSEParserStream(limits));
+    for (const stage of stages) events = events.pipeThrough(stage);
+    source = events.pipeThrough(new TransformStream({ transform: relayed }));
+  }
+  return sseResponse(source, {
     ...init,
     status: response.status,
     headers,
-  });
+    // An upstream or transform error ends the relayed body broken, not closed.
+    [CUT_ON_ERROR]: true,
+  } as SSEResponseInit);
 }
 
-// A parsed event says `event: 'message'` when its block had no event field;
-// sending it back without one keeps the relayed bytes as the upstream sent them.
 function relayed(item: unknown, controller: TransformStreamDefaultController): void {
-  if (
-    typeof item === 'object' &&
-    item !== null &&
-    !encodedBytes(item) &&
-    (item as { event?: unknown }).event === 'message'
-  ) {
-    controller.enqueue({ ...item, event: undefined });
-  } else {
-    controller.enqueue(item);
-  }
+  controller.enqueue(outgoing(item));
 }
 
 function isTransform(value: unknown): value is EventTransform {

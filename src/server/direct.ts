@@ -25,9 +25,10 @@
  *    "full": the engine writes nothing more, and reads no more of its
  *    source, until the adapter calls `direct.drained()`.
  * 5. The engine finishes exactly once, with `sink.end()` after a normal end
- *    (everything written was meant to arrive) or `sink.destroy()` when the
- *    connection must be cut and what is pending dropped (an overflowing
- *    client). After either, it calls nothing on the sink.
+ *    (everything written was meant to arrive), `sink.fail()` when what was
+ *    written must arrive but the end must read as broken (a relay that
+ *    failed), or `sink.destroy()` when the connection must be cut and what
+ *    is pending dropped (an overflowing client). After either, it calls nothing on the sink.
  *    From `attach` on, the engine no longer watches the request's signal: the
  *    adapter reports everything that ends the connection (steps 5 and 6), a
  *    server shutdown included.
@@ -71,6 +72,12 @@ export interface DirectSink {
   end(): void;
   /** The stream must be cut: drop what is pending, close the connection. */
   destroy(): void;
+  /**
+   * The stream failed (a relay's upstream or transform): deliver what was
+   * written, then end the response so the client sees it broken (HTTP/1.1:
+   * no last chunk; HTTP/2: a reset). Without it the engine calls `destroy()`.
+   */
+  fail?(): void;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isPromiseLike } from '../checks.ts';
 import { join } from '../wire/bytes.ts';
 import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
 import { encodedBytes } from '../wire/encoded.ts';
@@ -42,7 +43,11 @@ const later: (callback: () => void) => void =
 /** @internal One step of a pulled source. */
 export type Pulled = IteratorResult<SSEItem<any>>;
 
-/** @internal A generator, an iterator, or a stream reader dressed as one. */
+/**
+ * @internal A generator, an iterator, or a stream reader dressed as one.
+ * `next()` may return a step or a promise of one, and may change from one
+ * to the other at every call: a promise is awaited, a step taken at once.
+ */
 export interface PullIterator {
   next(): Pulled | PromiseLike<Pulled>;
   return?(): unknown;
@@ -69,7 +74,6 @@ export interface PullIterator {
  */
 export class PullFeed implements Feed {
   #iterator: PullIterator | undefined;
-  #sync: boolean;
   #target: FeedTarget;
   #options: EncodeOptions;
   #isClosed: () => boolean;
@@ -88,13 +92,11 @@ export class PullFeed implements Feed {
 
   constructor(
     iterator: PullIterator,
-    sync: boolean,
     target: FeedTarget,
     options: EncodeOptions,
     isClosed: () => boolean,
   ) {
     this.#iterator = iterator;
-    this.#sync = sync;
     this.#target = target;
     this.#options = options;
     this.#isClosed = isClosed;
@@ -200,9 +202,8 @@ export class PullFeed implements Feed {
     iterator: PullIterator,
     pending: Pulled | undefined,
   ): Promise<boolean | { error: unknown }> {
-    const sync = this.#sync;
     const first = pending ?? iterator.next();
-    let result = sync ? (first as Pulled) : await first;
+    let result = isPromiseLike(first) ? await first : (first as Pulled);
     for (;;) {
       if (this.#isClosed() || result.done) return true;
       try {
@@ -214,8 +215,10 @@ export class PullFeed implements Feed {
         this.#send(true);
         return false;
       }
+      // A step handed over at once (a sync iterator's, or a relay's while
+      // one upstream chunk lasts) is taken without a promise or a turn.
       const next = iterator.next();
-      if (sync) {
+      if (!isPromiseLike(next)) {
         result = next as Pulled;
         continue;
       }

@@ -1,7 +1,7 @@
 import { DELAY, isDelay, isObject, need, needCount, needFunction } from '../checks.ts';
 import { isRetry, RETRY } from '../wire/encode.ts';
 import { lastEventIdFrom } from './last-event-id.ts';
-import type { SSEResponseInit, StreamOptions } from './response-options.ts';
+import { CUT_ON_ERROR, type SSEResponseInit, type StreamOptions } from './response-options.ts';
 
 // The checks of what `sseResponse` and `createEventStream` are passed, and
 // the defaults of what is left out. The option types are in
@@ -79,5 +79,6 @@ export function streamSettings(init: SSEResponseInit): StreamOptions {
     serialize: init.serialize,
     onError: init.onError,
     onClose: init.onClose,
+    cutOnError: (init as { [CUT_ON_ERROR]?: boolean })[CUT_ON_ERROR] === true,
   };
 }

@@ -165,4 +165,14 @@ export interface StreamOptions extends EncodeOptions {
   overflow: OverflowPolicy;
   onError: ((error: unknown) => SSEItem<any> | undefined | void) | undefined;
   onClose: ((info: CloseInfo) => void) | undefined;
+  /** The source failing cuts the stream (see {@link CUT_ON_ERROR}) rather than closing it. */
+  cutOnError: boolean;
 }
+
+/**
+ * @internal A key of `sseResponse`'s options, for `transformEvents` only:
+ * when the source fails, the body ends broken (after what was read) rather
+ * than closed, so a client can tell an upstream or transform error from a
+ * finished stream. Not a public option: a symbol no user code holds.
+ */
+export const CUT_ON_ERROR = Symbol('cutOnError');

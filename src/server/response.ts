@@ -42,11 +42,11 @@ export function sseResponse<Events extends EventMap = EventMap>(
       stream.connect(result);
     } else if (isReadableStream(result)) {
       const reader = result.getReader();
-      stream.readFrom({ next: () => reader.read(), return: () => reader.cancel() }, false);
+      stream.readFrom({ next: () => reader.read(), return: () => reader.cancel() });
     } else if (isObject(result) && Symbol.asyncIterator in result) {
-      stream.readFrom(result[Symbol.asyncIterator](), false);
+      stream.readFrom(result[Symbol.asyncIterator]());
     } else if (isObject(result) && Symbol.iterator in result) {
-      stream.readFrom(result[Symbol.iterator](), true);
+      stream.readFrom(result[Symbol.iterator]());
     } else {
       stream.endWith(result);
     }

@@ -56,6 +56,8 @@ export class EventStream<Events extends EventMap = EventMap>
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #ready: Promise<void> | undefined;
+  // A failed relay's body, erred at the next read once its queue is read.
+  #cutAtPull: DOMException | undefined;
   #resolveReady: (() => void) | undefined;
   #feed: Feed | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -97,7 +99,10 @@ export class EventStream<Events extends EventMap = EventMap>
           // body ends after its first byte.
           if (this.#done) controller.close();
         },
-        pull: () => this.#demand(),
+        pull: (controller) => {
+          if (this.#cutAtPull) controller.error(this.#cutAtPull);
+          else return this.#demand();
+        },
         // A consumer that gave up on a client accepting nothing (the Node
         // adapter's writeTimeout) says so with a TimeoutError.
         cancel: (why) => this.#finish({ reason: isTimeout(why) ? 'timeout' : 'disconnect' }, false),
@@ -179,10 +184,10 @@ export class EventStream<Events extends EventMap = EventMap>
   }
 
   /** @internal Starts reading a pull source (iterator, generator, stream reader). */
-  readFrom(iterator: PullIterator, sync: boolean): void {
+  readFrom(iterator: PullIterator): void {
     if (this.#done) returnQuietly(iterator);
     // One closure per stream, not one per pull that stays alive while it waits.
-    else this.#feed = new PullFeed(iterator, sync, this, this.#options, () => this.#done);
+    else this.#feed = new PullFeed(iterator, this, this.#options, () => this.#done);
   }
 
   /** @internal Takes a source that delivers by itself (see `wire/outlet.ts`). */
@@ -405,6 +410,15 @@ export class EventStream<Events extends EventMap = EventMap>
       if (info.reason === 'overflow') {
         if (this.#sink) this.#sink.destroy();
         else this.#controller?.error(reason);
+      } else if (info.reason === 'error' && this.#options.cutOnError) {
+        // A relay whose upstream or transform failed: what was read goes
+        // out, then the body ends broken, so the client can tell it from a
+        // stream that finished.
+        if (flush && this.#queuedBytes > 0) this.#flushQueue();
+        if (this.#sink) (this.#sink.fail ?? this.#sink.destroy).call(this.#sink);
+        else if (this.#controller?.desiredSize === 0) this.#controller.error(reason);
+        // Chunks wait in the body's queue: error it at the read after them.
+        else this.#cutAtPull = reason;
       } else {
         if (flush && this.#queuedBytes > 0) this.#flushQueue();
         if (this.#sink) this.#sink.end();

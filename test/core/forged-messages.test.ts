@@ -10,7 +10,7 @@ import {
   sseResponse,
 } from '../../src/index.ts';
 import { mapEvents, transformEvents } from '../../src/middleware/index.ts';
-import { PATHS, settle, textOf } from './response-helpers.ts';
+import { chunkReader, PATHS, settle, textOf } from './response-helpers.ts';
 
 // An EncodedMessage is sent as it is, so its text must be one whole message
 // whose fields ssekit validated: raw text could end a message early, start
@@ -204,9 +204,11 @@ describe.each(forgeries())('a forged EncodedMessage (%s) never reaches the wire'
       { heartbeat: false, onError },
       mapEvents((event: { data: string }) => (event.data === 'two' ? forge() : event)),
     );
-    const text = await relayed.text();
+    // A refused message fails the relay: its body ends broken, after the rest.
+    const { text, error } = await chunkReader(relayed).settled();
     refusedOrReal(kind, text);
     expect(text).toContain('data: one\n\n');
+    expect(error !== undefined).toBe(onError.mock.calls.length > 0);
     if (isObjectCreate) expect(onError.mock.calls[0]![0]).toBeInstanceOf(SSEFieldError);
   });
 

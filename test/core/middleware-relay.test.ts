@@ -3,7 +3,7 @@ import type { SSEEvent } from '../../src/client/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
 import { filterEvents, mapEvents, transformEvents } from '../../src/middleware/index.ts';
 import { gatedSource, readUntil, within } from './middleware-helpers.ts';
-import { chunkReader, settle } from './response-helpers.ts';
+import { chunkReader, PATHS, settle } from './response-helpers.ts';
 
 const upstreamBytes = (text: string, headers: HeadersInit = {}) =>
   new Response(text, { headers: { 'content-type': 'text/event-stream', ...headers } });
@@ -96,34 +96,155 @@ describe('transformEvents', () => {
     expect(gate.finallyRan).toBe(true);
   });
 
-  test('an upstream failure closes the relay and reaches onError', async () => {
-    const errors: unknown[] = [];
-    let pulls = 0;
-    const broken = new ReadableStream({
-      pull(controller) {
-        if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('data: 1\n\n'));
-        else controller.error(new Error('upstream reset'));
+  test.each(PATHS)(
+    'an upstream failure ends the relay broken, after the events before, and reaches onError (%s)',
+    async (path) => {
+      const errors: unknown[] = [];
+      let pulls = 0;
+      const broken = new ReadableStream({
+        pull(controller) {
+          if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('data: 1\n\n'));
+          else controller.error(new Error('upstream reset'));
+        },
+      });
+      const relayed = transformEvents(
+        new Response(broken, { headers: { 'content-type': 'text/event-stream' } }),
+        { heartbeat: false, onError: (error) => void errors.push(error) },
+      );
+      const { text, error } = await chunkReader(relayed, path).settled();
+      expect(text).toBe(':\n\ndata: 1\n\n');
+      expect(error).toBeDefined();
+      expect(String(errors[0])).toContain('upstream reset');
+    },
+  );
+
+  test.each(PATHS)(
+    'the parser limits reach the upstream: past them the relay ends broken, after the events before (%s)',
+    async (path) => {
+      const errors: unknown[] = [];
+      const relayed = transformEvents(
+        upstreamBytes(`data: 1\n\ndata: 2\n\ndata: ${'x'.repeat(100)}\n\n`),
+        { heartbeat: false, maxEventLength: 50, onError: (error) => void errors.push(error) },
+      );
+      const { text, error } = await chunkReader(relayed, path).settled();
+      expect(text).toBe(':\n\ndata: 1\n\ndata: 2\n\n');
+      expect(error).toBeDefined();
+      expect(errors).toEqual([expect.objectContaining({ reason: 'event-too-long' })]);
+      expect(() => transformEvents(upstreamBytes(''), { maxEventLength: -1 })).toThrow(
+        /maxEventLength: expected a whole number/,
+      );
+    },
+  );
+
+  // A map that throws, a map whose promise rejects, and a stream of the
+  // caller's own that errors: each ends the relay broken, never as a finished
+  // stream, after every event before it; onError hears why, and what it
+  // returns is the last event.
+  const failing = {
+    'a sync map': () =>
+      mapEvents((event: SSEEvent) => {
+        if (event.data === '3') throw new Error('bad event');
+        return event;
+      }),
+    'an async map': () =>
+      mapEvents(async (event: SSEEvent) => {
+        if (event.data === '3') throw new Error('bad event');
+        return event;
+      }),
+    'a stream of its own': () =>
+      new TransformStream<SSEEvent, SSEEvent>({
+        transform(event, controller) {
+          if (event.data === '3') throw new Error('bad event');
+          controller.enqueue(event);
+        },
+      }),
+  };
+  for (const [name, stage] of Object.entries(failing)) {
+    test.each(PATHS)(
+      `${name} that throws ends the relay broken and tells onError (%s)`,
+      async (path) => {
+        const errors: unknown[] = [];
+        const relayed = transformEvents(
+          upstreamBytes('id: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n\nid: 4\ndata: 4\n\n'),
+          {
+            heartbeat: false,
+            onError: (error) => {
+              errors.push(error);
+              return { event: 'relay-error', data: 'upstream event 3 failed' };
+            },
+          },
+          stage(),
+        );
+        const { text, error } = await chunkReader(relayed, path).settled();
+        expect(text).toBe(
+          ':\n\nid: 1\ndata: 1\n\nid: 2\ndata: 2\n\nevent: relay-error\ndata: upstream event 3 failed\n\n',
+        );
+        expect(error).toBeDefined();
+        expect(errors).toEqual([expect.objectContaining({ message: 'bad event' })]);
       },
-    });
-    const relayed = transformEvents(
-      new Response(broken, { headers: { 'content-type': 'text/event-stream' } }),
-      { heartbeat: false, onError: (error) => void errors.push(error) },
     );
-    expect((await chunkReader(relayed).rest()).join('')).toBe(':\n\ndata: 1\n\n');
-    expect(String(errors[0])).toContain('upstream reset');
+  }
+
+  test('an upstream that ends ends the relay cleanly', async () => {
+    const relayed = transformEvents(upstreamBytes('data: 1\n\n'), { heartbeat: false });
+    for (const path of PATHS) {
+      const { text, error } = await chunkReader(
+        transformEvents(
+          upstreamBytes('data: 1\n\n'),
+          { heartbeat: false },
+          mapEvents((e) => e),
+        ),
+        path,
+      ).settled();
+      expect([text, error]).toEqual([':\n\ndata: 1\n\n', undefined]);
+    }
+    expect(await relayed.text()).toBe(':\n\ndata: 1\n\n');
   });
 
-  test('the parser limits reach the upstream: past them the relay ends, after the events before', async () => {
-    const errors: unknown[] = [];
+  test('ids are carried through a map that renames an event, unless it sets one', async () => {
     const relayed = transformEvents(
-      upstreamBytes(`data: 1\n\ndata: 2\n\ndata: ${'x'.repeat(100)}\n\n`),
-      { heartbeat: false, maxEventLength: 50, onError: (error) => void errors.push(error) },
+      upstreamBytes(
+        'id: 7\ndata: a\n\nid: 8\ndata: b\n\ndata: c\n\nid: 9\ndata: d\n\nid: 10\ndata: e\n\n',
+      ),
+      { heartbeat: false },
+      mapEvents((event: SSEEvent) => {
+        if (event.data === 'b') return { event: 'renamed', data: 'B', id: 'new' };
+        if (event.data === 'd') return { event: 'renamed', data: 'D', id: undefined };
+        if (event.data === 'e') return 'E';
+        return { event: 'renamed', data: event.data.toUpperCase() };
+      }),
     );
-    expect((await chunkReader(relayed).rest()).join('')).toBe(':\n\ndata: 1\n\ndata: 2\n\n');
-    expect(errors).toEqual([expect.objectContaining({ reason: 'event-too-long' })]);
-    expect(() => transformEvents(upstreamBytes(''), { maxEventLength: -1 })).toThrow(
-      /maxEventLength: expected a whole number/,
+    expect(await relayed.text()).toBe(
+      ':\n\nevent: renamed\nid: 7\ndata: A\n\nevent: renamed\nid: new\ndata: B\n\n' +
+        'event: renamed\ndata: C\n\nevent: renamed\ndata: D\n\nid: 10\ndata: E\n\n',
     );
+  });
+
+  test('a row of filterEvents and mapEvents is one pass: a chunk of events costs no task between them', async () => {
+    // Counts the synchronous runs the map is called in: a microtask marks
+    // the end of each. A promise per event would make one run per event (25).
+    let runs = 0;
+    let running = false;
+    const events = Array.from({ length: 50 }, (_, i) => `id: ${i}\ndata: ${i}\n\n`).join('');
+    const relayed = transformEvents(
+      upstreamBytes(events),
+      { heartbeat: false },
+      filterEvents((event: SSEEvent) => Number(event.data) % 2 === 0),
+      mapEvents((event: SSEEvent) => {
+        if (!running) {
+          running = true;
+          runs++;
+          queueMicrotask(() => (running = false));
+        }
+        return { data: event.data };
+      }),
+      mapEvents((message: { data: string }) => ({ ...message, event: 'even' })),
+    );
+    const text = await relayed.text();
+    expect(text.match(/event: even/g)).toHaveLength(25);
+    expect(text).toContain('event: even\nid: 48\ndata: 48\n\n');
+    // The first event is mapped as the chunk's read settles, the rest in one run after it.
+    expect(runs).toBeLessThanOrEqual(2);
   });
 
   test('a response that is not an event stream is returned as it is', () => {

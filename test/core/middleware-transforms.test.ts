@@ -47,6 +47,30 @@ describe('filterEvents and mapEvents', () => {
     expect(text).toBe('event: tick\nid: 7\ndata: a\ndata: b\n\n');
   });
 
+  test('map carries an id to a message that sets none, sync or async, and keeps one it sets', async () => {
+    const items = [
+      { event: 'a', data: '1', id: 'x' },
+      { event: 'a', data: '2', id: 'y' },
+      { event: 'a', data: '3' },
+    ];
+    const rename = (m: { data: string }) =>
+      m.data === '2' ? { event: 'b', data: m.data, id: undefined } : { event: 'b', data: m.data };
+    const expected = [
+      { event: 'b', data: '1', id: 'x' },
+      { event: 'b', data: '2', id: undefined },
+      { event: 'b', data: '3' },
+    ];
+    expect(await collect(streamOf(items).pipeThrough(mapEvents(rename)))).toEqual(expected);
+    const later = mapEvents(async (m: { data: string }) => rename(m));
+    expect(await collect(streamOf(items).pipeThrough(later))).toEqual(expected);
+    // Text is data alone: nothing to carry an id on.
+    expect(await collect(streamOf(items).pipeThrough(mapEvents((m) => m.data)))).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+  });
+
   test('a throwing predicate errors the stream', async () => {
     const failing = filterEvents(() => {
       throw new Error('boom');

@@ -27,6 +27,18 @@ export function chunkReader(response: Response, path: Path = 'stream') {
       }
       return chunks;
     },
+    /** Every remaining chunk as one text, and the error that ended the body, if one did. */
+    async settled(): Promise<{ text: string; error?: unknown }> {
+      let text = '';
+      try {
+        for (let chunk = await this.next(); chunk !== undefined; chunk = await this.next()) {
+          text += chunk;
+        }
+      } catch (error) {
+        return { text, error };
+      }
+      return { text };
+    },
     /** The next chunk as the bytes written. */
     read: () => source.read(),
     cancel: (reason?: unknown) => source.cancel(reason),
@@ -49,12 +61,12 @@ function bodyReader(response: Response): Reader {
   return { read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
 }
 
-/** What the sink was told, in order: bytes, then 'end' or 'destroy'. */
+/** What the sink was told, in order: bytes, then 'end', 'fail' or 'destroy'. */
 function directReader(response: Response): Reader {
   const direct = directStream(response);
   if (!direct) throw new Error('this response offers no direct path');
   const chunks: Uint8Array[] = [];
-  let finished: 'end' | 'destroy' | undefined;
+  let finished: 'end' | 'fail' | 'destroy' | undefined;
   let waiting: (() => void) | undefined;
   const wake = () => {
     const resolve = waiting;
@@ -70,6 +82,10 @@ function directReader(response: Response): Reader {
     },
     end: () => {
       finished = 'end';
+      wake();
+    },
+    fail: () => {
+      finished = 'fail';
       wake();
     },
     destroy: () => {
@@ -88,6 +104,7 @@ function directReader(response: Response): Reader {
       }
       if (chunks.length > 0) return { done: false, value: chunks.shift()! };
       if (finished === 'destroy') throw new DOMException('the connection was cut', 'AbortError');
+      if (finished === 'fail') throw new TypeError('the response ended broken');
       return { done: true, value: undefined };
     },
     async cancel() {

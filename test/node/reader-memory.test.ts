@@ -75,8 +75,11 @@ const readers: Record<
         errors.push(error);
       },
     });
+    // The relayed body ends broken: what onError was told is the reason.
     const reader = relayed.body!.getReader();
-    while (!(await reader.read()).done);
+    await (async () => {
+      while (!(await reader.read()).done);
+    })().catch(() => {});
     throw errors[0];
   },
 };

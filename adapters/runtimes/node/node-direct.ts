@@ -56,6 +56,10 @@ export class DirectConnection implements DirectSink {
     this.#res.destroy();
   }
 
+  fail(): void {
+    endBroken(this.#res);
+  }
+
   /** A server shutdown: the stream closes, the response ends cleanly. */
   shutdown(): void {
     this.#direct.cancel();
@@ -84,4 +88,24 @@ export class DirectConnection implements DirectSink {
       this.#res.destroy();
     });
   }
+}
+
+/**
+ * @internal Ends a response so its client sees the stream broken, after what
+ * was written reaches it: HTTP/1.1 closes the connection without the last
+ * chunk (a reader gets an error, not an end), HTTP/2 resets the stream with
+ * INTERNAL_ERROR. Used when the body failed (a relay's upstream or
+ * transform), where what came before must still arrive; an overflow, whose
+ * client reads nothing, is destroyed instead.
+ */
+export function endBroken(res: NodeResponse): void {
+  if (res.destroyed) return;
+  if ('stream' in res) {
+    const { stream } = res;
+    // The reset is ours: the error Node emits for it on the stream is not news.
+    stream.once('error', () => {});
+    // A reset sent at once overtakes the data frames still queued: send it
+    // once a last write (a comment, which clients ignore) has gone out.
+    res.write(':\n\n', () => stream.close(2 /* NGHTTP2_INTERNAL_ERROR */));
+  } else res.socket?.end();
 }

@@ -12,7 +12,7 @@ import type { Http2ServerResponse } from 'node:http2';
 import { timeoutOption } from '../../../src/checks.ts';
 import { directStream } from '../../../src/server/direct.ts';
 import { HOP_BY_HOP } from '../../../src/server/headers.ts';
-import { DirectConnection } from './node-direct.ts';
+import { DirectConnection, endBroken } from './node-direct.ts';
 import { watchStall } from './node-stall.ts';
 import type { NodeRequest, NodeResponse } from './node-types.ts';
 
@@ -89,17 +89,22 @@ function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout:
   };
   if (isGone(res)) cancel();
   res.once('close', cancel);
-  // A body that errors (a push writer's overflow) cuts the connection at
-  // once, even while a write waits for 'drain': the backlog is dropped, not
-  // delivered to a client that stopped reading.
-  reader.closed.catch(() => res.destroy());
+  // A body that errors while a write waits for 'drain' (a push writer's
+  // overflow) cuts the connection at once: the backlog is dropped, not
+  // delivered to a client that stopped reading. Otherwise (a relay whose
+  // upstream failed) what was written arrives, then the end reads as broken.
+  let draining = false;
+  reader.closed.catch(() => draining && res.destroy());
   const run = async () => {
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done || gone) break;
-        if (!(res as ServerResponse).write(value))
+        if (!(res as ServerResponse).write(value)) {
+          draining = true;
           await settled(res, 'drain', writeTimeout, stalled);
+          draining = false;
+        }
       }
       if (!gone) {
         res.end();
@@ -111,7 +116,7 @@ function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, writeTimeout:
       if (!gone && (error as Error)?.name !== 'AbortError') {
         console.error('ssekit/node: the response body failed:', error);
       }
-      res.destroy();
+      endBroken(res);
     } finally {
       res.off('close', cancel);
     }

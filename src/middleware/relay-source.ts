@@ -1,0 +1,97 @@
+import { isPromiseLike } from '../checks.ts';
+import type { EventReader, EventStep } from '../client/event-reader.ts';
+import type { Pulled, PullIterator } from '../server/pull-feed.ts';
+import { encodedBytes } from '../wire/encoded.ts';
+import type { SSEEvent } from '../wire/event.ts';
+import type { SSEItem } from '../wire/message.ts';
+import type { ItemStep } from './message-transforms.ts';
+
+const DONE: Pulled = { value: undefined, done: true };
+
+/**
+ * @internal The source of a relay whose stages are all `filterEvents` and
+ * `mapEvents`: the upstream's events run through their steps one at a time,
+ * with no stream between stages, and what comes out is what `sseResponse`
+ * sends. One pass per event: `next()` hands over a message at once while the
+ * upstream chunk read last holds events and every step answers at once; a
+ * promise only to read the next chunk, or where a step returned one.
+ *
+ * A step that throws (or whose promise rejects) makes `next()` throw: the
+ * relay fails, and the stream ends broken, after what came before. `return()`
+ * lets the upstream body go (the client left).
+ */
+export class RelaySource implements PullIterator {
+  #reader: EventReader;
+  #steps: ItemStep[];
+
+  constructor(reader: EventReader, steps: ItemStep[]) {
+    this.#reader = reader;
+    this.#steps = steps;
+  }
+
+  next(): Pulled | Promise<Pulled> {
+    for (;;) {
+      const step = this.#reader.next();
+      if (step instanceof Promise) return step.then(this.#resume);
+      if (step.done) return DONE;
+      const out = this.#run(step.value, 0, step.value);
+      if (out) return out;
+    }
+  }
+
+  return(): void {
+    this.#reader.close();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #resume = (step: EventStep): Pulled | Promise<Pulled> =>
+    step.done ? DONE : (this.#run(step.value, 0, step.value) ?? this.next());
+
+  /** `item` through the steps from `index` on; `undefined` when one dropped it. */
+  #run(item: unknown, index: number, event: SSEEvent): Pulled | Promise<Pulled> | undefined {
+    const steps = this.#steps;
+    for (let i = index; i < steps.length; i++) {
+      const out = steps[i]!(item);
+      if (isPromiseLike(out)) {
+        return Promise.resolve(out).then(
+          (value) =>
+            (value === undefined ? undefined : this.#run(value, i + 1, event)) ?? this.next(),
+        );
+      }
+      if (out === undefined) return undefined;
+      item = out;
+    }
+    return { value: outgoing(item, event) as SSEItem<any>, done: false };
+  }
+}
+
+/**
+ * @internal A relayed item as it is sent: an event parsed without an `event`
+ * field goes back without one (the bytes stay as the upstream sent them), and
+ * text a step returned keeps the upstream event's id, as a message `mapEvents`
+ * returns does.
+ */
+export function outgoing(item: unknown, event?: SSEEvent): unknown {
+  if (typeof item === 'string') {
+    return event?.id === undefined ? item : { data: item, id: event.id };
+  }
+  if (event !== undefined && item === event) {
+    return {
+      event: event.event === 'message' ? undefined : event.event,
+      data: event.data,
+      id: event.id,
+    };
+  }
+  if (
+    typeof item === 'object' &&
+    item !== null &&
+    !encodedBytes(item) &&
+    (item as { event?: unknown }).event === 'message'
+  ) {
+    return { ...item, event: undefined };
+  }
+  return item;
+}
