@@ -38,72 +38,74 @@ const HIGH_WATER_MARK = 16;
  * }
  * ```
  */
-export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEvent> {
+export class SSEParserStream implements TransformStream<Uint8Array | string, SSEEvent> {
+  /** The events, parsed. */
+  declare readonly readable: ReadableStream<SSEEvent>;
+  /** Takes the bytes (or text) of the event stream. */
+  declare readonly writable: WritableStream<Uint8Array | string>;
   readonly #parser: SSEParser;
 
   constructor(options: SSEParserStreamOptions = {}) {
-    // A TransformStream in name (for `instanceof` and the types), but its
-    // two sides are streams of our own: a chunk is fed from the writable's
-    // `write`, one hop instead of the three of a transform (writable, the
-    // transform's promise, readable), and the events go to a readable that
-    // keeps them when the stream errors (a TransformStream's readable throws
-    // its queue away on an error, and with it the events before the error).
-    super();
+    // Two streams of our own, not a TransformStream: a chunk is fed from
+    // the writable's `write`, one hop instead of the three of a transform
+    // (writable, the transform's promise, readable), and the events go to a
+    // readable that keeps them when the stream errors (a TransformStream's
+    // readable throws its queue away on an error, and with it the events
+    // before the error). It is a TransformStream to `pipeThrough` and to the
+    // types, not to `instanceof`.
     // Decoded here rather than through a TextDecoderStream: one hop per
     // chunk instead of two, and the BOM left for the parser to strip once.
     const decode = createDecoder();
     let output!: ReadableStreamDefaultController<SSEEvent>;
     let input!: WritableStreamDefaultController;
     // The error to end with, once the reader has taken every event before it.
-    let failure: { error: unknown } | undefined;
+    let failure: [unknown] | undefined;
     // A write held back until the reader takes events: backpressure.
     let waiting: (() => void) | undefined;
-    const release = () => {
+    // The reader took events (or left): let a held write go, and end with
+    // the error once nothing is left before it.
+    const pulled = () => {
+      if (failure && output.desiredSize === HIGH_WATER_MARK) output.error(failure[0]);
       waiting?.();
       waiting = undefined;
     };
     const fail = (error: unknown) => {
-      failure = { error };
-      if (output.desiredSize === HIGH_WATER_MARK) output.error(error);
+      failure = [error];
+      pulled();
     };
     const parser = createSSEParser({ ...options, onEvent: (event) => output.enqueue(event) });
     const readable = new ReadableStream<SSEEvent>(
       {
         start: (controller) => void (output = controller),
-        pull() {
-          if (failure && output.desiredSize === HIGH_WATER_MARK) output.error(failure.error);
-          release();
-        },
+        pull: pulled,
         cancel(reason) {
-          release();
+          pulled();
           // Errors the writable side, so a pipe into it cancels its source.
           input.error(reason);
         },
       },
       { highWaterMark: HIGH_WATER_MARK },
     );
-    const writable = new WritableStream<Uint8Array | string>(
-      {
-        start: (controller) => void (input = controller),
-        write(chunk) {
-          try {
-            parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
-          } catch (error) {
-            // A limit error: the writable errors (the source is cancelled),
-            // the readable after the events before it.
-            fail(error);
-            throw error;
-          }
-          if ((output.desiredSize ?? 0) <= 0) return new Promise((resolve) => (waiting = resolve));
-        },
-        // After a cancel there is nothing left to close.
-        close: () => safely(() => output.close()),
-        abort: fail,
+    // Writes wait only on `readable`.
+    const writable = new WritableStream<Uint8Array | string>({
+      start: (controller) => void (input = controller),
+      write(chunk) {
+        try {
+          parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
+        } catch (error) {
+          // A limit error: the writable errors (the source is cancelled),
+          // the readable after the events before it.
+          fail(error);
+          throw error;
+        }
+        if (!(output.desiredSize! > 0)) return new Promise((resolve) => (waiting = resolve));
       },
-      // Writes wait only on `readable`.
-      { highWaterMark: 1 },
-    );
-    Object.defineProperties(this, { readable: { value: readable }, writable: { value: writable } });
+      // Never after a cancel: that errors this side first.
+      close: () => output.close(),
+      abort: fail,
+    });
+    this.readable = readable;
+    this.writable = writable;
     this.#parser = parser;
   }
 
@@ -114,11 +116,4 @@ export class SSEParserStream extends TransformStream<Uint8Array | string, SSEEve
   get lastEventId(): string {
     return this.#parser.lastEventId;
   }
-}
-
-// Closing a stream its reader has cancelled throws; there is nothing to do then.
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {}
 }

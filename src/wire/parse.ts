@@ -9,11 +9,8 @@ const COLON = 58;
 // base64 image is one data line), and a reader holds about 1 byte a character
 // of Latin-1 text before a limit stops it, 2 of text beyond: 16 Mi lets a
 // 12 MB image through and bounds a reader at about 16 to 32 MiB.
-const DEFAULT_EVENT_LENGTH = 16 * 1024 * 1024;
-// Many short pieces of one string (the data lines of an event, the pieces of
-// a line cut across chunks) are joined in groups of this many: an array slot
-// and a string each would cost 8 to 40 bytes a piece, a joined group about
-// one byte a character. Joining a group again never happens, so it stays linear.
+const DEFAULT_EVENT_LENGTH = 2 ** 24; // 16 Mi
+// See pieces(), below.
 const GROUP = 256;
 
 /**
@@ -43,14 +40,13 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let blockId: string | undefined;
   let type = '';
   // The usual event has one data line: it stays in `data`. More lines are
-  // gathered in `lines`, joined into `groups` every GROUP lines, and joined
-  // whole at dispatch: `data += '\n' + value` would build a V8 rope of about
-  // 32 bytes per line, so memory would follow the heap, not the wire.
+  // gathered in `lines` and joined at dispatch: `data += '\n' + value` would
+  // build a V8 rope of about 32 bytes per line, so memory would follow the
+  // heap, not the wire.
   let data = '';
   let dataLines = 0;
   let dataLength = 0;
-  const lines: string[] = [];
-  const groups: string[] = [];
+  const lines = pieces('\n');
   // Before the first character has been seen, a U+FEFF is the BOM.
   let started = false;
   // The last piece ended with CR: its line is done, but an LF starting the
@@ -58,10 +54,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let afterCR = false;
   // A line cut across pieces waits here until its end arrives, then is
   // joined once: appending to one string and rescanning it would be quadratic.
-  // Pieces before `pendingGroups` are joined groups of GROUP pieces each.
-  const pending: string[] = [];
+  const pending = pieces('');
   let pendingLength = 0;
-  let pendingGroups = 0;
 
   const tooLong = (what: 'line' | 'event', limit: number) => {
     throw new SSEParseError(
@@ -78,16 +72,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     // event type buffer to the empty string and return."
     let event: SSEEvent | undefined;
     if (dataLines) {
-      if (dataLines > 1) {
-        if (groups.length) {
-          if (lines.length) groups.push(lines.join('\n'));
-          data = groups.join('\n');
-          groups.length = 0;
-        } else {
-          data = lines.join('\n');
-        }
-        lines.length = 0;
-      }
+      if (dataLines > 1) data = lines.join();
       event = { event: type || 'message', data, id: blockId, lastEventId };
     }
     type = data = '';
@@ -107,10 +92,6 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       dataLength += value.length + 1;
       if (dataLines === 2) lines.push(data);
       lines.push(value);
-      if (lines.length === GROUP) {
-        groups.push(lines.join('\n'));
-        lines.length = 0;
-      }
     }
     if (dataLength > maxEventLength) tooLong('event', maxEventLength);
   };
@@ -150,6 +131,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
     // name, and the empty string as the field value."
     const value = valueStart < end ? text.slice(valueStart, end) : '';
     // "Field names must be compared literally, with no case folding performed."
+    // (By length first: no string is made to compare.)
     switch (colon - start) {
       case 0:
         onComment?.(value);
@@ -199,8 +181,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
         // Only the first line of a piece can have a beginning in earlier ones.
         if (end - position + pendingLength > maxLineLength) tooLong('line', maxLineLength);
         pending.push(text.slice(position, end));
-        const whole = pending.join('');
-        pending.length = pendingLength = pendingGroups = 0;
+        const whole = pending.join();
+        pendingLength = 0;
         line(whole, 0, whole.length);
       } else if (end === position) {
         // "If the line is empty (a blank line): Dispatch the event."
@@ -225,11 +207,6 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       pending.push(position ? text.slice(position) : text);
       pendingLength += length - position;
       if (pendingLength > maxLineLength) tooLong('line', maxLineLength);
-      // A line trickling in a few bytes a chunk: join the latest pieces.
-      if (pending.length - pendingGroups === GROUP) {
-        pending.push(pending.splice(pendingGroups).join(''));
-        pendingGroups++;
-      }
     }
   };
 
@@ -243,10 +220,36 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
 
 // Said through refuse(), not need(): the reader's entries stay small without
 // describe(), and a limit that is wrong is a number or a type.
+/**
+ * Many short pieces of one string (the data lines of an event, the pieces of
+ * a line cut across chunks), joined with `separator` once, at the end. Every
+ * GROUP pieces are joined into one as they come: an array slot and a string
+ * each would cost 8 to 40 bytes a piece, a joined group about one byte a
+ * character. A group is never joined again, so the work stays linear.
+ */
+function pieces(separator: string) {
+  const parts: string[] = [];
+  let groups = 0;
+  return {
+    push(piece: string) {
+      // The latest GROUP pieces become one, the next joined group.
+      if (parts.push(piece) - groups === GROUP) {
+        parts.push(parts.splice(groups).join(separator));
+        groups++;
+      }
+    },
+    join() {
+      const whole = parts.join(separator);
+      parts.length = groups = 0;
+      return whole;
+    },
+  };
+}
+
 function limit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!isCount(value)) {
-    refuse(name, 'a whole number above 0', typeof value === 'number' ? value : typeof value);
+    refuse(name, 'a whole number above 0', value);
   }
   return value;
 }
