@@ -6,7 +6,8 @@ import { createDecoder } from './decode.ts';
 export type EventStep = IteratorResult<SSEEvent, string>;
 
 /**
- * @internal Reads the events of an event-stream body, one `next()` at a time.
+ * @internal Reads the events of an event-stream body, one `next()` at a time
+ * (make one with {@link eventReader}).
  *
  * The contract, which `readEvents`, `connect` and `transformEvents` build on:
  * - `next()` returns the step itself while the last chunk read still holds
@@ -26,86 +27,83 @@ export type EventStep = IteratorResult<SSEEvent, string>;
  *   closed by its consumer).
  * - `next()` must not be called again while its promise is pending.
  */
-export class EventReader {
-  #events: SSEEvent[] = [];
-  #taken = 0;
-  #parser;
-  #decode = createDecoder();
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  #failure: { error: unknown } | undefined;
-  #signal: AbortSignal | undefined;
-  #ended = false;
-
-  constructor(
-    body: ReadableStream<Uint8Array> | null,
-    options: Omit<SSEParserOptions, 'onEvent'> & { signal?: AbortSignal },
-  ) {
-    const events = this.#events;
-    this.#parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
-    if (!body) return;
-    this.#reader = body.getReader();
-    // Cancelling the reader ends a pending read even where an aborted fetch
-    // would not reach the body (a custom fetch, a stream of one's own).
-    this.#signal = options.signal;
-    this.#signal?.addEventListener('abort', this.stop);
-  }
-
+export interface EventReader {
+  next(): EventStep | Promise<EventStep>;
+  stop(): void;
+  close(): void;
   /** The last event ID committed so far. */
-  get lastEventId(): string {
-    return this.#parser.lastEventId;
-  }
+  readonly lastEventId: string;
+}
 
-  next(): EventStep | Promise<EventStep> {
-    const events = this.#events;
-    if (this.#taken < events.length) return { value: events[this.#taken++]!, done: false };
-    events.length = this.#taken = 0;
-    const failure = this.#failure;
-    if (failure) {
-      this.#failure = undefined;
-      this.close();
-      throw failure.error;
-    }
-    if (this.#reader) return this.#read(this.#reader);
-    return this.#end();
-  }
-
-  stop = (): void => {
-    this.#signal?.removeEventListener('abort', this.stop);
-    this.#reader?.cancel().catch(() => {});
-    this.#reader = undefined;
+/** @internal An {@link EventReader} of `body`, with the parser's options and a signal. */
+export function eventReader(
+  body: ReadableStream<Uint8Array> | null,
+  options: Omit<SSEParserOptions, 'onEvent'> & { signal?: AbortSignal },
+): EventReader {
+  const events: SSEEvent[] = [];
+  let taken = 0;
+  const parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
+  const decode = createDecoder();
+  let reader = body?.getReader();
+  let failure: [unknown] | undefined;
+  let ended = false;
+  const { signal } = options;
+  const end = (): EventStep => {
+    const value = ended ? undefined : parser.lastEventId;
+    ended = true;
+    return { value: value as string, done: true };
   };
-
-  close(): void {
-    this.stop();
-    this.#ended = true;
-    this.#events.length = this.#taken = 0;
-  }
-
-  async #read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<EventStep> {
+  const stop = () => {
+    signal?.removeEventListener('abort', stop);
+    reader?.cancel().catch(() => {});
+    reader = undefined;
+  };
+  const close = () => {
+    stop();
+    ended = true;
+    events.length = taken = 0;
+  };
+  const read = async (from: ReadableStreamDefaultReader<Uint8Array>): Promise<EventStep> => {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await from.read();
       } catch (error) {
-        this.close();
+        close();
         throw error;
       }
-      if (chunk.done || reader !== this.#reader) {
-        this.stop();
-        return this.#end();
+      if (chunk.done || from !== reader) {
+        stop();
+        return end();
       }
       try {
-        this.#parser.feed(this.#decode(chunk.value));
+        parser.feed(decode(chunk.value));
       } catch (error) {
-        this.#failure = { error };
+        failure = [error];
       }
-      if (this.#events.length || this.#failure) return this.next();
+      if (events.length || failure) return next();
     }
-  }
-
-  #end(): EventStep {
-    const value = this.#ended ? undefined : this.#parser.lastEventId;
-    this.#ended = true;
-    return { value: value as string, done: true };
-  }
+  };
+  const next = (): EventStep | Promise<EventStep> => {
+    if (taken < events.length) return { value: events[taken++]!, done: false };
+    events.length = taken = 0;
+    if (failure) {
+      const [error] = failure;
+      failure = undefined;
+      close();
+      throw error;
+    }
+    return reader ? read(reader) : end();
+  };
+  // Cancelling the reader ends a pending read even where an aborted fetch
+  // would not reach the body (a custom fetch, a stream of one's own).
+  if (reader) signal?.addEventListener('abort', stop);
+  return {
+    next,
+    stop,
+    close,
+    get lastEventId() {
+      return parser.lastEventId;
+    },
+  };
 }

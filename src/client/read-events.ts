@@ -1,6 +1,6 @@
 import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
 import { bodyOf } from './body.ts';
-import { EventReader, type EventStep } from './event-reader.ts';
+import { type EventReader, type EventStep, eventReader } from './event-reader.ts';
 
 /**
  * Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal.
@@ -51,7 +51,7 @@ export function eventsOf(
   body: ReadableStream<Uint8Array> | null,
   options: ReadEventsOptions,
 ): AsyncGenerator<SSEEvent, string, undefined> {
-  return iterate(new EventReader(body, options));
+  return iterate(eventReader(body, options));
 }
 
 // An async generator's `yield` costs two promises and a queue turn per event;

@@ -94,7 +94,7 @@ function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
       });
     },
   });
-  Object.defineProperty(stream, STEP, { value: step });
+  (stream as { [STEP]?: ItemStep })[STEP] = step;
   return stream;
 }
 

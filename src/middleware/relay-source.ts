@@ -1,4 +1,4 @@
-import { isPromiseLike } from '../checks.ts';
+import { isObject, isPromiseLike } from '../checks.ts';
 import type { EventReader, EventStep } from '../client/event-reader.ts';
 import type { Pulled, PullIterator } from '../server/pull-feed.ts';
 import { encodedBytes } from '../wire/encoded.ts';
@@ -20,52 +20,37 @@ const DONE: Pulled = { value: undefined, done: true };
  * relay fails, and the stream ends broken, after what came before. `return()`
  * lets the upstream body go (the client left).
  */
-export class RelaySource implements PullIterator {
-  #reader: EventReader;
-  #steps: ItemStep[];
-
-  constructor(reader: EventReader, steps: ItemStep[]) {
-    this.#reader = reader;
-    this.#steps = steps;
-  }
-
-  next(): Pulled | Promise<Pulled> {
-    for (;;) {
-      const step = this.#reader.next();
-      if (step instanceof Promise) return step.then(this.#resume);
-      if (step.done) return DONE;
-      const out = this.#run(step.value, 0, step.value);
-      if (out) return out;
-    }
-  }
-
-  return(): void {
-    this.#reader.close();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  #resume = (step: EventStep): Pulled | Promise<Pulled> =>
-    step.done ? DONE : (this.#run(step.value, 0, step.value) ?? this.next());
-
-  /** `item` through the steps from `index` on; `undefined` when one dropped it. */
-  #run(item: unknown, index: number, event: SSEEvent): Pulled | Promise<Pulled> | undefined {
-    const steps = this.#steps;
+export function relaySource(reader: EventReader, steps: ItemStep[]): PullIterator {
+  // `item` through the steps from `index` on; `undefined` when one dropped it.
+  const run = (
+    item: unknown,
+    index: number,
+    event: SSEEvent,
+  ): Pulled | Promise<Pulled> | undefined => {
     for (let i = index; i < steps.length; i++) {
       const out = steps[i]!(item);
       if (isPromiseLike(out)) {
         return Promise.resolve(out).then(
-          (value) =>
-            (value === undefined ? undefined : this.#run(value, i + 1, event)) ?? this.next(),
+          (value) => (value === undefined ? undefined : run(value, i + 1, event)) ?? next(),
         );
       }
       if (out === undefined) return undefined;
       item = out;
     }
     return { value: outgoing(item, event) as SSEItem<any>, done: false };
-  }
+  };
+  const resume = (step: EventStep): Pulled | Promise<Pulled> =>
+    step.done ? DONE : (run(step.value, 0, step.value) ?? next());
+  const next = (): Pulled | Promise<Pulled> => {
+    for (;;) {
+      const step = reader.next();
+      if (step instanceof Promise) return step.then(resume);
+      if (step.done) return DONE;
+      const out = run(step.value, 0, step.value);
+      if (out) return out;
+    }
+  };
+  return { next, return: reader.close };
 }
 
 /**
@@ -78,19 +63,7 @@ export function outgoing(item: unknown, event?: SSEEvent): unknown {
   if (typeof item === 'string') {
     return event?.id === undefined ? item : { data: item, id: event.id };
   }
-  if (event !== undefined && item === event) {
-    return {
-      event: event.event === 'message' ? undefined : event.event,
-      data: event.data,
-      id: event.id,
-    };
-  }
-  if (
-    typeof item === 'object' &&
-    item !== null &&
-    !encodedBytes(item) &&
-    (item as { event?: unknown }).event === 'message'
-  ) {
+  if (isObject(item) && item.event === 'message' && !encodedBytes(item)) {
     return { ...item, event: undefined };
   }
   return item;

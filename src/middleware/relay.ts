@@ -1,7 +1,6 @@
 import { need } from '../checks.ts';
 import { bodyOf } from '../client/body.ts';
-import { EventReader } from '../client/event-reader.ts';
-import { SSEParserStream } from '../client/parser-stream.ts';
+import { eventReader } from '../client/event-reader.ts';
 import type { SSESource } from '../server/context.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import { sseResponse } from '../server/response.ts';
@@ -10,7 +9,7 @@ import type { SSEParserOptions } from '../wire/event.ts';
 import { createSSEParser } from '../wire/parse.ts';
 import { isEventStream } from './detect.ts';
 import { type ItemStep, stepOf } from './message-transforms.ts';
-import { outgoing, RelaySource } from './relay-source.ts';
+import { outgoing, relaySource } from './relay-source.ts';
 
 // The relay: an SSE `Response` in, parsed, through event transforms (such
 // as those of message-transforms.ts), and re-encoded into a new one.
@@ -132,13 +131,22 @@ export function transformEvents(
   }
   const stages = rest as EventTransform[];
   const steps = stages.map(stepOf);
+  const reader = eventReader(body, limits);
   let source: SSESource;
   if (steps.every((step) => step !== undefined)) {
     // filterEvents and mapEvents only: one pass per event, no stream between.
-    source = new RelaySource(new EventReader(body, limits), steps as ItemStep[]) as never;
+    // An iterator `sseResponse` reads as it reads a generator's.
+    source = { [Symbol.asyncIterator]: () => relaySource(reader, steps as ItemStep[]) } as never;
   } else {
-    // A stream of the caller's own: every stage is piped, as written.
-    let events: ReadableStream = body.pipeThrough(new SSEParserStream(limits));
+    // A stream of the caller's own among them: every stage is piped, as written.
+    let events = new ReadableStream({
+      async pull(controller) {
+        const step = await reader.next();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      },
+      cancel: () => reader.close(),
+    });
     for (const stage of stages) events = events.pipeThrough(stage);
     source = events.pipeThrough(new TransformStream({ transform: relayed }));
   }
