@@ -13,10 +13,6 @@ import { createDecoder } from './decode.ts';
  */
 export type SSEParserStreamOptions = Omit<SSEParserOptions, 'onEvent'>;
 
-// Let a chunk carrying many events through without waiting for the reader
-// between each; the bytes are bounded by the writable side.
-const HIGH_WATER_MARK = 16;
-
 /**
  * A `TransformStream` from the bytes of an event stream (a `fetch` body) to
  * its events, exactly as the HTML standard parses them: UTF-8 decoded
@@ -65,7 +61,7 @@ export class SSEParserStream implements TransformStream<Uint8Array | string, SSE
     // The reader took events (or left): let a held write go, and end with
     // the error once nothing is left before it.
     const pulled = () => {
-      if (failure && output.desiredSize === HIGH_WATER_MARK) output.error(failure[0]);
+      if (failure && output.desiredSize === 1) output.error(failure[0]);
       waiting?.();
       waiting = undefined;
     };
@@ -84,7 +80,6 @@ export class SSEParserStream implements TransformStream<Uint8Array | string, SSE
           input.error(reason);
         },
       },
-      { highWaterMark: HIGH_WATER_MARK },
     );
     // Writes wait only on `readable`.
     const writable = new WritableStream<Uint8Array | string>({
