@@ -19,10 +19,12 @@ export interface ReadEventsOptions extends Omit<SSEParserOptions, 'onEvent'> {
 /**
  * Reads the events of an event-stream body (or of a `Response`, which is
  * read as its body; one without a body has no events), parsed exactly like
- * `SSEParserStream` does, as an async generator. It reads the body directly:
- * one read per chunk and no stream in between, so it is the fastest way to
- * consume a `fetch` body. Leaving the loop (or `signal`) cancels the body.
- * The generator's return value is the last event ID committed, for resuming.
+ * `SSEParserStream` does, as an async iterator that behaves as an async
+ * generator (`next`, `return`, `throw`, `await using`). It reads the body
+ * directly: one read per chunk, no stream in between and no generator step
+ * per event, so it is the fastest way to consume a `fetch` body. Leaving the
+ * loop (or `signal`) cancels the body. Its return value is the last event ID
+ * committed, for resuming.
  * A line or event past its limit throws `SSEParseError`, after every
  * complete event before it. Anything but a Response or a body, and a body
  * already read or held by a reader, throws `SSEOptionError` at the call.
