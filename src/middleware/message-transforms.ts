@@ -1,5 +1,4 @@
 import { isObject, isPromiseLike, need, needDelay, needFunction } from '../checks.ts';
-import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEItem } from '../wire/message.ts';
 
 // Event transforms: `TransformStream`s of messages (filter, map, heartbeat)
@@ -98,12 +97,13 @@ function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
   return stream;
 }
 
-// The item's id on a mapped message object that says nothing of its own.
+// The item's id on a mapped message that says nothing of its own: a plain
+// object (an EncodedMessage, or anything made by a class, is sent as it is).
 function carryId(item: unknown, mapped: unknown): unknown {
   const id = isObject(item) ? item.id : undefined;
-  if (id === undefined || !isObject(mapped) || 'id' in mapped || encodedBytes(mapped))
-    return mapped;
-  return { ...mapped, id };
+  if (id === undefined || !isObject(mapped) || 'id' in mapped) return mapped;
+  const proto = Object.getPrototypeOf(mapped);
+  return proto === Object.prototype || proto === null ? { ...mapped, id } : mapped;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { isObject, isPromiseLike } from '../checks.ts';
 import type { EventReader, EventStep } from '../client/event-reader.ts';
 import type { Pulled, PullIterator } from '../server/pull-feed.ts';
-import { encodedBytes } from '../wire/encoded.ts';
 import type { SSEEvent } from '../wire/event.ts';
 import type { SSEItem } from '../wire/message.ts';
 import type { ItemStep } from './message-transforms.ts';
@@ -63,7 +62,9 @@ export function outgoing(item: unknown, event?: SSEEvent): unknown {
   if (typeof item === 'string') {
     return event?.id === undefined ? item : { data: item, id: event.id };
   }
-  if (isObject(item) && item.event === 'message' && !encodedBytes(item)) {
+  // (An EncodedMessage has no `event`; a forgery that has one is spread into
+  // a plain message, which is checked as any other.)
+  if (isObject(item) && item.event === 'message') {
     return { ...item, event: undefined };
   }
   return item;
