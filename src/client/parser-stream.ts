@@ -70,17 +70,15 @@ export class SSEParserStream implements TransformStream<Uint8Array | string, SSE
       pulled();
     };
     const parser = createSSEParser({ ...options, onEvent: (event) => output.enqueue(event) });
-    const readable = new ReadableStream<SSEEvent>(
-      {
-        start: (controller) => void (output = controller),
-        pull: pulled,
-        cancel(reason) {
-          pulled();
-          // Errors the writable side, so a pipe into it cancels its source.
-          input.error(reason);
-        },
+    const readable = new ReadableStream<SSEEvent>({
+      start: (controller) => void (output = controller),
+      pull: pulled,
+      cancel(reason) {
+        pulled();
+        // Errors the writable side, so a pipe into it cancels its source.
+        input.error(reason);
       },
-    );
+    });
     // Writes wait only on `readable`.
     const writable = new WritableStream<Uint8Array | string>({
       start: (controller) => void (input = controller),

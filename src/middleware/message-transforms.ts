@@ -21,7 +21,8 @@ export function stepOf(stage: unknown): ItemStep | undefined {
 }
 
 /**
- * A `TransformStream` that keeps only the items `predicate` accepts. It sits
+ * A transform stream (a `{ readable, writable }` pair, for `pipeThrough`) that
+ * keeps only the items `predicate` accepts. It sits
  * before the encoder (or inside `transformEvents`), so it sees whole messages,
  * never bytes. The predicate may be async; items stay in order. A
  * synchronous predicate costs no promise per item.
@@ -48,7 +49,8 @@ export function filterEvents<T>(
 }
 
 /**
- * A `TransformStream` that replaces each item with what `map` returns (which
+ * A transform stream (a `{ readable, writable }` pair, for `pipeThrough`) that
+ * replaces each item with what `map` returns (which
  * may be a promise). Return `undefined` to drop the item, so one function can
  * rewrite some events and drop others. A synchronous `map` costs no promise
  * per item.
@@ -79,22 +81,33 @@ export function mapEvents<T, U>(
 }
 
 // The stream of one step: the step runs in `transform`, and its promise, if
-// it made one, is the transform's (so items stay in order).
+// it made one, is the transform's (so items stay in order). It is made when
+// first piped: a relay that runs the step itself never makes it, which saves
+// a TransformStream (its two streams and their controllers) per request.
 function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
-  const stream = new TransformStream<T, U>({
-    transform(item, controller) {
-      const out = step(item);
-      if (!isPromiseLike(out)) {
-        if (out !== undefined) controller.enqueue(out as U);
-        return;
-      }
-      return Promise.resolve(out).then((value) => {
-        if (value !== undefined) controller.enqueue(value as U);
-      });
+  let stream: TransformStream<T, U> | undefined;
+  const made = () =>
+    (stream ??= new TransformStream<T, U>({
+      transform(item, controller) {
+        const out = step(item);
+        if (!isPromiseLike(out)) {
+          if (out !== undefined) controller.enqueue(out as U);
+          return;
+        }
+        return Promise.resolve(out).then((value) => {
+          if (value !== undefined) controller.enqueue(value as U);
+        });
+      },
+    }));
+  return {
+    get readable() {
+      return made().readable;
     },
-  });
-  (stream as { [STEP]?: ItemStep })[STEP] = step;
-  return stream;
+    get writable() {
+      return made().writable;
+    },
+    [STEP]: step,
+  } as TransformStream<T, U>;
 }
 
 // The item's id on a mapped message that says nothing of its own: a plain

@@ -165,8 +165,10 @@ function relayed(item: unknown, controller: TransformStreamDefaultController): v
 
 function isTransform(value: unknown): value is EventTransform {
   const pair = value as EventTransform;
+  // A step is checked without touching its streams, which it makes on first use.
   return (
-    typeof pair?.readable?.getReader === 'function' &&
-    typeof pair?.writable?.getWriter === 'function'
+    stepOf(value) !== undefined ||
+    (typeof pair?.readable?.getReader === 'function' &&
+      typeof pair?.writable?.getWriter === 'function')
   );
 }
