@@ -410,19 +410,18 @@ export class EventStream<Events extends EventMap = EventMap>
       if (info.reason === 'overflow') {
         if (this.#sink) this.#sink.destroy();
         else this.#controller?.error(reason);
-      } else if (info.reason === 'error' && this.#options.cutOnError) {
+      } else {
+        if (flush && this.#queuedBytes > 0) this.#flushQueue();
         // A relay whose upstream or transform failed: what was read goes
         // out, then the body ends broken, so the client can tell it from a
         // stream that finished.
-        if (flush && this.#queuedBytes > 0) this.#flushQueue();
-        if (this.#sink) (this.#sink.fail ?? this.#sink.destroy).call(this.#sink);
+        const cut = info.reason === 'error' && this.#options.cutOnError;
+        const sink = this.#sink;
+        if (sink) cut ? (sink.fail ?? sink.destroy).call(sink) : sink.end();
+        else if (!cut) this.#controller?.close();
         else if (this.#controller?.desiredSize === 0) this.#controller.error(reason);
         // Chunks wait in the body's queue: error it at the read after them.
         else this.#cutAtPull = reason;
-      } else {
-        if (flush && this.#queuedBytes > 0) this.#flushQueue();
-        if (this.#sink) this.#sink.end();
-        else this.#controller?.close();
       }
     } catch {
       // Already cancelled by the consumer: nothing left to deliver.
