@@ -1,0 +1,94 @@
+// The model provider of the relay benchmark, in a process of its own:
+// GET /s/<n> streams `start`, n deltas and `done`, each with an id. Bulk
+// (no query): written as fast as the socket takes them. Paced
+// (?rate=<per s>&phase=<ms>): one delta every 1000/rate ms, the first after
+// `phase` ms, so that many streams spread their sends over the period.
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { common } from './_relay-process.ts';
+import { answer, monotonic } from './_resumable-process.ts';
+
+// About what a socket write takes at once: a bulk stream sends what is
+// ready in writes of this size, as a provider's server would.
+const BATCH = 16 * 1024;
+
+let sent = 0;
+
+/** Every 10th delta is empty (a keep-alive token): the relays drop it. */
+export const deltaText = (k: number) => (k % 10 ? `token ${k} ` : '');
+
+// `t`: the send time on the machine's monotonic clock (ms, the same in every
+// process; wall-clock time can be slewed between two reads), for latency.
+const delta = (k: number, t: number) =>
+  `event: delta\nid: ${k}\ndata: {"i":${k},"text":"${deltaText(k)}","t":${t}}\n\n`;
+const start = 'event: start\nid: 0\ndata: {"model":"m"}\n\n';
+const done = (n: number) => `event: done\nid: ${n + 1}\ndata: [DONE]\n\n`;
+const stamp = () => Math.round(monotonic() * 1000) / 1000;
+
+async function bulk(res: ServerResponse, n: number) {
+  let k = 1;
+  let text = start;
+  sent++;
+  while (k <= n) {
+    const t = stamp();
+    while (k <= n && text.length < BATCH) {
+      text += delta(k++, t);
+      sent++;
+    }
+    if (k > n) break;
+    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    // Else a turn for the other streams, as a server with many would give.
+    else await new Promise(setImmediate);
+    if (res.destroyed) return;
+    text = '';
+  }
+  sent++;
+  res.end(text + done(n));
+}
+
+function paced(res: ServerResponse, n: number, rate: number, phase: number) {
+  res.write(start);
+  sent++;
+  const period = 1000 / rate;
+  const origin = monotonic() + phase;
+  let k = 1;
+  let timer: NodeJS.Timeout;
+  // Each send is due at origin + (k - 1) × period: timers that run late
+  // never push the later sends back.
+  const next = () => {
+    timer = setTimeout(send, Math.max(0, origin + (k - 1) * period - monotonic()));
+  };
+  const send = () => {
+    res.write(delta(k++, stamp()));
+    sent++;
+    if (k <= n) return next();
+    res.end(done(n));
+    sent++;
+  };
+  res.once('close', () => clearTimeout(timer));
+  next();
+}
+
+export function runUpstream() {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://upstream');
+    const n = Number(url.pathname.match(/^\/s\/(\d+)$/)?.[1]);
+    if (!Number.isSafeInteger(n)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const rate = Number(url.searchParams.get('rate'));
+    if (rate) paced(res, n, rate, Number(url.searchParams.get('phase')));
+    else bulk(res, n).catch(() => res.destroy());
+  });
+  answer({
+    async init() {
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+      await once(server, 'listening');
+      return { port: (server.address() as AddressInfo).port };
+    },
+    async sent() {
+      return { sent };
+    },
+    ...common(() => server.closeAllConnections()),
+  });
+}
