@@ -16,7 +16,7 @@ import { runClients } from './_relay-clients.ts';
 import { CONTENDERS, type ContenderName, runRelay } from './_relay-contenders.ts';
 import { bulkTable, pacedTable, type Run } from './_relay-report.ts';
 import { runUpstream } from './_relay-upstream.ts';
-import { env, monotonic, settle, Worker } from './_resumable-process.ts';
+import { env, monotonic, type Reply, settle, Worker } from './_resumable-process.ts';
 
 const small = process.env.SMALL === '1';
 const ROUNDS = env('ROUNDS', small ? 1 : 3);
@@ -35,7 +35,7 @@ async function main() {
   const url = `http://127.0.0.1:${(await upstream.call('init')).port}`;
   const cpuOf = async (worker: Worker) => (await worker.call('cpu')).cpu as number;
   const sent = async () => (await upstream.call('sent')).sent as number;
-  const verified = (figures: { difference?: string }, what: string) => {
+  const verified = (figures: Reply, what: string) => {
     if (!figures.difference) return figures;
     console.error(`${what}: the output differs from what it must be.\n${figures.difference}`);
     process.exit(1);
