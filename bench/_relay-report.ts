@@ -83,7 +83,7 @@ export function pacedTable(runs: Run[], streams: number, rate: number, rounds: n
   );
   table(
     `Relay memory per stream, ${streams.toLocaleString('en-US')} paced streams open`,
-    "Growth of the relay process's JS heap plus external memory after a full GC (and of its RSS), from before the streams opened to when all had their first event, per stream.",
+    "Growth of the relay process's JS heap plus external memory after a full GC (and of its RSS), from before the streams opened to 1.5 s after all of them began their deltas, per stream.",
     runs,
     [
       [['heap + external', (r) => r.heap!, kib], true],

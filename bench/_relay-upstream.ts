@@ -1,8 +1,9 @@
 // The model provider of the relay benchmark, in a process of its own:
 // GET /s/<n> streams `start`, n deltas and `done`, each with an id. Bulk
 // (no query): written as fast as the socket takes them. Paced
-// (?rate=<per s>&phase=<ms>): one delta every 1000/rate ms, the first after
-// `phase` ms, so that many streams spread their sends over the period.
+// (?rate=<per s>&phase=<ms>): `start` at once, then, from the next `go`, one
+// delta every 1000/rate ms, the first after `phase` ms, so that many streams
+// spread their sends over the period.
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,11 +48,20 @@ async function bulk(res: ServerResponse, n: number) {
   res.end(text + done(n));
 }
 
+// Paced streams wait for `go` to send their deltas, all from the same
+// moment: a relay busy with a thousand streams accepts new connections
+// slowly, so streams opened while others already send would neither start
+// together nor all be open for the measured window.
+let waiting: ((at: number) => void)[] = [];
+
 function paced(res: ServerResponse, n: number, rate: number, phase: number) {
   res.write(start);
   sent++;
+  waiting.push((at) => res.destroyed || deltas(res, n, rate, at + phase));
+}
+
+function deltas(res: ServerResponse, n: number, rate: number, origin: number) {
   const period = 1000 / rate;
-  const origin = monotonic() + phase;
   let k = 1;
   let timer: NodeJS.Timeout;
   // Each send is due at origin + (k - 1) × period: timers that run late
@@ -88,6 +98,12 @@ export function runUpstream() {
     },
     async sent() {
       return { sent };
+    },
+    async go() {
+      const at = monotonic();
+      for (const begin of waiting) begin(at);
+      waiting = [];
+      return {};
     },
     ...common(() => server.closeAllConnections()),
   });

@@ -116,8 +116,8 @@ async function main() {
   }
 
   if (!only || only === 'paced') {
-    // Long enough that about SECONDS remain once all streams are open and
-    // the memory is taken.
+    // Long enough that about SECONDS remain once the streams have sent for
+    // a while and the memory is taken.
     const n = RATE * (SECONDS + 2);
     const runs: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -131,10 +131,11 @@ async function main() {
             rate: RATE,
             transformed,
           });
-          await settle(500);
+          await upstream.call('go');
+          await settle(1500);
           const open = await relay.call('memory');
           // The GC above paused the relay: the window starts after it.
-          await settle(200);
+          await settle(500);
           await clients.call('mark');
           const [before, sent0] = [await usage(relay), await sent()];
           const figures = verified(
