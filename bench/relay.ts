@@ -74,8 +74,10 @@ async function main() {
     upstream: await cpuOf(upstream),
     at: monotonic(),
   });
+  const loads: number[] = [];
   const shares = (a: Awaited<ReturnType<typeof usage>>, b: typeof a) => {
     const wall = (b.at - a.at) * 1000;
+    loads.push(loadavg()[0]!);
     const share = (key: 'relay' | 'clients' | 'upstream') =>
       `${key} ${Math.round(((b[key] - a[key]) / wall) * 100)}%`;
     return `CPU ${share('relay')}, ${share('clients')}, ${share('upstream')} of a core; load ${loadavg()[0]!.toFixed(1)}`;
@@ -165,6 +167,9 @@ async function main() {
     pacedTable(runs, PACED_STREAMS, RATE, ROUNDS);
   }
 
+  console.log(
+    `The machine's 1-minute load average over the runs: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} (${cpus().length} cores, shared).\n`,
+  );
   await Promise.all([upstream.stop(), clients.stop()]);
   process.exit(0);
 }
