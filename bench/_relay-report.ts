@@ -72,9 +72,13 @@ export function pacedTable(runs: Run[], streams: number, rate: number, rounds: n
   const seconds = median(runs.map((r) => r.ms / 1000));
   table(
     `Relay, paced: ${streams.toLocaleString('en-US')} streams × ${rate} events/s (medians of ${rounds} rounds × ${seconds.toFixed(1)} s measured)`,
-    "Latency of each delta from the upstream's write to the client's read (p50, p99 and max of each round); CPU of the relay process in the measured window per upstream event.",
+    `Latency of each delta from the upstream's write to the client's read (p50, p99 and max of each round); CPU of the relay process in the measured window per upstream event; the events the upstream sent a second (${(streams * rate).toLocaleString('en-US')} when every process keeps up).`,
     runs,
     [
+      [
+        ['sent/s', (r) => r.events / (r.ms / 1000), (v) => Math.round(v).toLocaleString('en-US')],
+        false,
+      ],
       [['p50 ms', (r) => r.p50, fixed(1)], false],
       [['p99 ms', (r) => r.p99, fixed(1)], true],
       [['max ms', (r) => r.max, fixed(1)], false],
