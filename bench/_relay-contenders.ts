@@ -69,25 +69,29 @@ async function pipe(
   }
 }
 
-/** What a careful engineer writes without ssekit, with eventsource-parser. */
+/**
+ * What a careful engineer writes without ssekit, with eventsource-parser:
+ * the events of one upstream chunk transformed, then written in one
+ * `res.write` (a write per event takes about twice the CPU per event).
+ */
 function handWritten(upstream: string) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const decoder = new TextDecoder();
-    let writable = true;
-    const send = (text: string) => {
-      writable = res.write(text) && writable;
-    };
+    let text = '';
     const parser = createParser({
       onEvent(event: EventSourceMessage) {
-        if (event.event !== 'delta') return send(format(event.event, event.id, event.data));
+        if (event.event !== 'delta')
+          return void (text += format(event.event, event.id, event.data));
         const delta = JSON.parse(event.data);
         if (!delta.text) return;
-        send(format('token', event.id, JSON.stringify({ ...delta, via: 'gateway' })));
+        text += format('token', event.id, JSON.stringify({ ...delta, via: 'gateway' }));
       },
     });
     return pipe(req, res, upstream, (chunk) => {
-      writable = true;
       parser.feed(decoder.decode(chunk, { stream: true }));
+      if (!text) return true;
+      const writable = res.write(text);
+      text = '';
       return writable;
     });
   };

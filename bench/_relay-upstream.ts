@@ -52,32 +52,52 @@ async function bulk(res: ServerResponse, n: number) {
 // moment: a relay busy with a thousand streams accepts new connections
 // slowly, so streams opened while others already send would neither start
 // together nor all be open for the measured window.
-let waiting: ((at: number) => void)[] = [];
+interface Paced {
+  res: ServerResponse;
+  n: number;
+  period: number;
+  phase: number;
+  /** The next delta, and when it is due: origin + phase + (k - 1) × period. */
+  k: number;
+  due: number;
+}
+let waiting: Paced[] = [];
 
 function paced(res: ServerResponse, n: number, rate: number, phase: number) {
   res.write(start);
   sent++;
-  waiting.push((at) => res.destroyed || deltas(res, n, rate, at + phase));
+  waiting.push({ res, n, period: 1000 / rate, phase, k: 1, due: 0 });
 }
 
-function deltas(res: ServerResponse, n: number, rate: number, origin: number) {
-  const period = 1000 / rate;
-  let k = 1;
-  let timer: NodeJS.Timeout;
-  // Each send is due at origin + (k - 1) × period: timers that run late
-  // never push the later sends back.
-  const next = () => {
-    timer = setTimeout(send, Math.max(0, origin + (k - 1) * period - monotonic()));
-  };
-  const send = () => {
-    res.write(delta(k++, stamp()));
-    sent++;
-    if (k <= n) return next();
-    res.end(done(n));
-    sent++;
-  };
-  res.once('close', () => clearTimeout(timer));
-  next();
+// One timer for all streams, every millisecond, sends what is due: a timer
+// per send cost the upstream about a fifth more CPU per event, and on two
+// cores the upstream must leave the relay its share. A tick that runs late
+// sends what it missed: lateness never pushes the later sends back.
+function tick(streams: Paced[]) {
+  const now = monotonic();
+  let open = 0;
+  for (const stream of streams) {
+    const { res, n } = stream;
+    while (stream.k <= n && stream.due <= now && !res.destroyed) {
+      res.write(delta(stream.k++, stamp()));
+      sent++;
+      stream.due += stream.period;
+    }
+    if (stream.k > n && !res.writableEnded && !res.destroyed) {
+      res.end(done(n));
+      sent++;
+    }
+    if (!res.writableEnded && !res.destroyed) streams[open++] = stream;
+  }
+  streams.length = open;
+  if (open) setTimeout(tick, 1, streams);
+}
+
+function go() {
+  const at = monotonic();
+  for (const stream of waiting) stream.due = at + stream.phase;
+  tick(waiting);
+  waiting = [];
 }
 
 export function runUpstream() {
@@ -100,9 +120,7 @@ export function runUpstream() {
       return { sent };
     },
     async go() {
-      const at = monotonic();
-      for (const begin of waiting) begin(at);
-      waiting = [];
+      go();
       return {};
     },
     ...common(() => server.closeAllConnections()),
