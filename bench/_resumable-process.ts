@@ -8,6 +8,24 @@ export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolv
 export const monotonic = () => Number(process.hrtime.bigint()) / 1e6;
 
 export type Reply = { op: string; error?: string; [key: string]: any };
+export type Message = { op: string; [key: string]: any };
+export type Handlers = Record<string, (message: Message) => Promise<object | undefined>>;
+
+/**
+ * The child's side of a {@link Worker}: each { op } from the parent gets one
+ * reply { op, ... } from `handlers[op]` (or { op, error }); 'ready' first.
+ */
+export function answer(handlers: Handlers) {
+  process.on('message', async (message: Message) => {
+    try {
+      const reply = await handlers[message.op]!(message);
+      process.send!({ op: message.op, ...reply });
+    } catch (error) {
+      process.send!({ op: message.op, error: String((error as Error)?.stack ?? error) });
+    }
+  });
+  process.send!({ op: 'ready' });
+}
 
 /** A worker process: `call(op, args)` resolves with its reply. */
 export class Worker {

@@ -1,6 +1,7 @@
 // The tables of the resumable-stream benchmark: medians over rounds, and
 // ssekit's figures as ratios to resumable-stream's.
 import { cpus } from 'node:os';
+import { quantile } from './_harness.ts';
 import type { ContenderName } from './_resumable-contenders.ts';
 
 interface ProcessFigures {
@@ -44,10 +45,6 @@ const median = (values: number[]) => {
   if (!sorted.length) return NaN;
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const ratio = (ours: number, theirs: number) =>

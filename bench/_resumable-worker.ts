@@ -4,6 +4,7 @@
 // over IPC: each { op } gets one reply { op, ... }.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type ContenderName, makeSide, type Side, type Written } from './_resumable-contenders.ts';
+import { answer, type Handlers } from './_resumable-process.ts';
 
 // The machine's monotonic clock (the same in every process), in ms; not
 // performance.now(), which drifts from it by milliseconds.
@@ -111,8 +112,7 @@ async function follow(id: string) {
 const quantile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 
-type Message = { op: string; [key: string]: any };
-const handlers: Record<string, (message: Message) => Promise<object | undefined>> = {
+const handlers: Handlers = {
   async init({ contender, url, role }) {
     side = await makeSide(contender as ContenderName, url, role);
     return {};
@@ -262,13 +262,5 @@ export function runWorker() {
     console.error(error);
     process.exit(1);
   });
-  process.on('message', async (message: Message) => {
-    try {
-      const reply = await handlers[message.op]!(message);
-      process.send!({ op: message.op, ...reply });
-    } catch (error) {
-      process.send!({ op: message.op, error: String((error as Error)?.stack ?? error) });
-    }
-  });
-  process.send!({ op: 'ready' });
+  answer(handlers);
 }
