@@ -15,8 +15,8 @@ export const CONTENDERS = ['ssekit', 'hand-written', 'limit'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
 /**
- * The gateway as the docs write it: the one place to edit the recipe (the
- * `id: event.id` goes once the relay carries ids by itself).
+ * The gateway as docs/middleware.md writes it (its ids carried by the relay):
+ * the one place to edit the recipe.
  */
 async function recipe(request: Request, UPSTREAM_URL: string): Promise<Response> {
   const { pathname, search } = new URL(request.url);
@@ -32,7 +32,7 @@ async function recipe(request: Request, UPSTREAM_URL: string): Promise<Response>
       if (event.event !== 'delta') return event; // start / done pass as they are
       const delta = JSON.parse(event.data);
       if (!delta.text) return undefined; // drop empty deltas
-      return { event: 'token', id: event.id, data: { ...delta, via: 'gateway' } }; // rename, add a field
+      return { event: 'token', data: { ...delta, via: 'gateway' } }; // rename, add a field
     }),
   );
 }
