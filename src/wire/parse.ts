@@ -218,8 +218,6 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   };
 }
 
-// Said through refuse(), not need(): the reader's entries stay small without
-// describe(), and a limit that is wrong is a number or a type.
 /**
  * Many short pieces of one string (the data lines of an event, the pieces of
  * a line cut across chunks), joined with `separator` once, at the end. Every
@@ -246,6 +244,8 @@ function pieces(separator: string) {
   };
 }
 
+// Said through refuse(), not need(): the reader's entries stay small without
+// describe(), and a limit that is wrong is a number or a type.
 function limit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!isCount(value)) {
