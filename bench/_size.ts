@@ -58,11 +58,13 @@ export const BUDGETS: Budget[] = [
   // serializable, an overflow that errors the body, the 'timeout' close reason.
   // Issue 21: EncodedMessage's brand (a private field, read on every path that
   // sends one) and the SSEFieldError for one preEncode did not make.
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5700 },
+  // Issue 26: a relay's stream ends broken when its source fails (the close
+  // path's `fail`), and a pulled source may hand a step over without a promise.
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5750 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 5290,
+    budget: 5330,
     target: 1900,
   },
   // Issue 13 (hostile peers) grew the reader: limits checked when made,
@@ -74,13 +76,17 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
-    budget: 4400,
+    // Issue 26: readEvents hands out events without a generator step each
+    // (its own iterator, which keeps a generator's guarantees).
+    budget: 4570,
     target: 3000,
   },
   {
     name: 'SSEParserStream',
     source: "export { SSEParserStream } from './src/client/index.ts'",
-    budget: 1790,
+    // Issue 26: no larger than eventsource-parser's EventSourceParserStream
+    // (1,564 bytes, 3.1.1): two streams of its own, no TransformStream.
+    budget: 1564,
     target: 1500,
   },
   // Paged replay (issue 13): the subscription reads its replay page by page.
@@ -97,7 +103,7 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/resumable',
     source: "export * from './src/resumable/index.ts'",
-    budget: 10450,
+    budget: 10500,
   },
   // MCP event stores (issue 24): the SDK's EventStore on a session's log,
   // and the memory log; storeEvent waits a task during a replay, so the SDK
@@ -107,7 +113,9 @@ export const BUDGETS: Budget[] = [
   // transformEvents carries SSEParserStream with issue 13's limits.
   // Issue 21: transformEvents refuses a body already read (the readers' check),
   // and sseResponse carries EncodedMessage's brand.
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 9570 },
+  // Issue 26: a relay of filterEvents and mapEvents is one pass per event (the
+  // relay's own source and the body reader), no longer SSEParserStream.
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 10110 },
   // The direct path (issue 14) adds the lazy request and the direct writer;
   // issue 21 serve's limits, the kernel's count for writeTimeout and the
   // request body's own file. Issue 22: the log tail is no longer re-exported
@@ -148,7 +156,7 @@ export const BUDGETS: Budget[] = [
   // Log tailing, its own entry since issue 15 (ssekit/node re-exports it):
   // tailLog serves event streams itself, so the entry carries sseResponse.
   // Issue 21: sseResponse carries EncodedMessage's brand.
-  { name: 'ssekit/tail', source: "export * from './adapters/jobs/tail/index.ts'", budget: 7950 },
+  { name: 'ssekit/tail', source: "export * from './adapters/jobs/tail/index.ts'", budget: 8000 },
   // The object serves event streams itself, so the entry carries sseResponse
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
   // Issue 21: the log's epoch (and the migration of a 0.2.0 state table), the

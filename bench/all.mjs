@@ -22,6 +22,7 @@ const BENCHMARKS = [
   'fanout 19000',
   'connection-memory',
   'parse',
+  'relay',
   'size',
 ];
 const PEERS = ['hono', '@hono/node-server', 'h3', 'better-sse', 'eventsource-parser', 'esbuild'];
