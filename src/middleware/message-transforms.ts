@@ -10,6 +10,7 @@ import type { SSEItem } from '../wire/message.ts';
  * stream they return so that `transformEvents` can run a row of them as one
  * pass per event, without a stream between them: the item to send on, or
  * `undefined` to drop it; a promise only when the caller's function gave one.
+ * A map's step leaves the id to carry to the relay (see `relaySource`).
  */
 export type ItemStep = (item: any) => unknown;
 
@@ -77,14 +78,19 @@ export function mapEvents<T, U>(
     return isPromiseLike(mapped)
       ? Promise.resolve(mapped).then((value) => carryId(item, value))
       : carryId(item, mapped);
-  });
+  }, map);
 }
 
 // The stream of one step: the step runs in `transform`, and its promise, if
 // it made one, is the transform's (so items stay in order). It is made when
 // first piped: a relay that runs the step itself never makes it, which saves
 // a TransformStream (its two streams and their controllers) per request.
-function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
+function stepStream<T, U>(
+  step: (item: T) => unknown,
+  // What a relay runs: the same, less the carried id, which the relay
+  // carries once, on the message it sends.
+  relayStep: (item: T) => unknown = step,
+): TransformStream<T, U> {
   let stream: TransformStream<T, U> | undefined;
   const made = () =>
     (stream ??= new TransformStream<T, U>({
@@ -106,7 +112,7 @@ function stepStream<T, U>(step: (item: T) => unknown): TransformStream<T, U> {
     get writable() {
       return made().writable;
     },
-    [STEP]: step,
+    [STEP]: relayStep,
   } as TransformStream<T, U>;
 }
 

@@ -20,32 +20,36 @@ const DONE: Pulled = { value: undefined, done: true };
  * lets the upstream body go (the client left).
  */
 export function relaySource(reader: EventReader, steps: ItemStep[]): PullIterator {
-  // `item` through the steps from `index` on; `undefined` when one dropped it.
+  // `item` through the steps from `index` on; `undefined` when one dropped
+  // it. `id` is the one to carry: the event's, or the last a step set.
   const run = (
     item: unknown,
     index: number,
-    event: SSEEvent,
+    id: SSEEvent['id'],
   ): Pulled | Promise<Pulled> | undefined => {
     for (let i = index; i < steps.length; i++) {
       const out = steps[i]!(item);
       if (isPromiseLike(out)) {
         return Promise.resolve(out).then(
-          (value) => (value === undefined ? undefined : run(value, i + 1, event)) ?? next(),
+          (value) => (value === undefined ? undefined : after(value, i, id)) ?? next(),
         );
       }
       if (out === undefined) return undefined;
       item = out;
+      if (isObject(item) && 'id' in item) id = item.id;
     }
-    return { value: outgoing(item, event) as SSEItem<any>, done: false };
+    return { value: outgoing(item, id) as SSEItem<any>, done: false };
   };
+  const after = (value: unknown, i: number, id: SSEEvent['id']) =>
+    run(value, i + 1, isObject(value) && 'id' in value ? value.id : id);
   const resume = (step: EventStep): Pulled | Promise<Pulled> =>
-    step.done ? DONE : (run(step.value, 0, step.value) ?? next());
+    step.done ? DONE : (run(step.value, 0, step.value.id) ?? next());
   const next = (): Pulled | Promise<Pulled> => {
     for (;;) {
       const step = reader.next();
       if (step instanceof Promise) return step.then(resume);
       if (step.done) return DONE;
-      const out = run(step.value, 0, step.value);
+      const out = run(step.value, 0, step.value.id);
       if (out) return out;
     }
   };
@@ -53,19 +57,26 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): PullIterato
 }
 
 /**
- * @internal A relayed item as it is sent: an event parsed without an `event`
- * field goes back without one (the bytes stay as the upstream sent them), and
- * text a step returned keeps the upstream event's id, as a message `mapEvents`
- * returns does.
+ * @internal A relayed item as it is sent: a message without an `id` takes the
+ * one carried (the upstream event's, or the last a step set), text too; an
+ * event parsed without an `event` field goes back without one (the bytes
+ * stay as the upstream sent them). A message is rebuilt with the fields the
+ * encoder reads only when one of those changes; anything but a plain object
+ * (an EncodedMessage, an instance of a class) is sent as it is.
  */
-export function outgoing(item: unknown, event?: SSEEvent): unknown {
-  if (typeof item === 'string') {
-    return event?.id === undefined ? item : { data: item, id: event.id };
-  }
-  // (An EncodedMessage has no `event`; a forgery that has one is spread into
-  // a plain message, which is checked as any other.)
-  if (isObject(item) && item.event === 'message') {
-    return { ...item, event: undefined };
-  }
-  return item;
+export function outgoing(item: unknown, id?: SSEEvent['id']): unknown {
+  if (typeof item === 'string') return id === undefined ? item : { data: item, id };
+  if (!isObject(item)) return item;
+  const own = 'id' in item;
+  if ((own || id === undefined) && item.event !== 'message') return item;
+  const proto = Object.getPrototypeOf(item);
+  if (proto !== Object.prototype && proto !== null) return item;
+  const { event, data, retry, comment } = item;
+  return {
+    event: event === 'message' ? undefined : event,
+    data,
+    id: own ? item.id : id,
+    retry,
+    comment,
+  };
 }

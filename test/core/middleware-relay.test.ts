@@ -220,6 +220,21 @@ describe('transformEvents', () => {
     );
   });
 
+  test('through several maps the id carried is the last one set', async () => {
+    const relayed = transformEvents(
+      upstreamBytes('id: 1\ndata: a\n\nid: 2\ndata: b\n\n'),
+      { heartbeat: false },
+      mapEvents((event: SSEEvent) =>
+        event.data === 'a' ? { data: 'A', id: 'one' } : { data: 'B' },
+      ),
+      mapEvents((message: { data: string }) => ({ event: 'x', data: message.data })),
+      mapEvents(async (message: { event: string; data: string }) => ({ ...message, retry: 5 })),
+    );
+    expect(await relayed.text()).toBe(
+      ':\n\nevent: x\nid: one\nretry: 5\ndata: A\n\nevent: x\nid: 2\nretry: 5\ndata: B\n\n',
+    );
+  });
+
   test('a row of filterEvents and mapEvents is one pass: a chunk of events costs no task between them', async () => {
     // Counts the synchronous runs the map is called in: a microtask marks
     // the end of each. A promise per event would make one run per event (25).
