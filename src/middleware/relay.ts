@@ -64,12 +64,18 @@ const UPSTREAM_ONLY = [
  * client left) cancels the upstream body, which ends an upstream `fetch`.
  * The upstream's comments and `retry` fields are not relayed: clients
  * reconnect to the relay, which sends its own heartbeat and, with the `retry`
- * option, its own delay. Ids pass through unchanged: forward the client's
+ * option, its own delay. Ids are carried: a message a map returns without
+ * an `id` goes out with the upstream event's, so forward the client's
  * `Last-Event-ID` upstream and a reconnect resumes. Status and headers are
  * kept, less those that described the upstream bytes. A response that is not
- * an event stream (an upstream error page) is returned as it is. An upstream
- * line or event past the limits ends the relayed stream (`onError` is told
- * with an `SSEParseError`), after every complete event before it.
+ * an event stream (an upstream error page) is returned as it is.
+ *
+ * A row of `filterEvents` and `mapEvents` runs as one pass per event, with no
+ * stream between them and no promise per event for synchronous functions;
+ * any other stage is piped as written. When the upstream breaks, a transform
+ * throws, or an upstream line or event passes the limits, `onError` is told
+ * (what it returns is the last event) and the response ends broken after
+ * every event before: a `fetch` reader gets an error, not an end.
  *
  * @example
  * ```ts
