@@ -88,6 +88,13 @@ export function isObject(value: unknown): value is Record<PropertyKey, any> {
   return typeof value === 'object' && value !== null;
 }
 
+/** @internal An object literal's kind: its prototype `Object.prototype` or none. */
+export function isPlainObject(value: unknown): value is Record<PropertyKey, any> {
+  if (!isObject(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** @internal A promise, or anything `await` would wait on. */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown>)?.then === 'function';

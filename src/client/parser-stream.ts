@@ -14,7 +14,8 @@ import { createDecoder } from './decode.ts';
 export type SSEParserStreamOptions = Omit<SSEParserOptions, 'onEvent'>;
 
 /**
- * A `TransformStream` from the bytes of an event stream (a `fetch` body) to
+ * A transform stream (typed as a `TransformStream`, for `pipeThrough`; not
+ * an instance of one) from the bytes of an event stream (a `fetch` body) to
  * its events, exactly as the HTML standard parses them: UTF-8 decoded
  * incrementally with U+FFFD for bad bytes, one leading BOM ignored (also when
  * cut across chunks), CR, LF and CRLF line ends, an unterminated final event

@@ -1,4 +1,11 @@
-import { isObject, isPromiseLike, need, needDelay, needFunction } from '../checks.ts';
+import {
+  isObject,
+  isPlainObject,
+  isPromiseLike,
+  need,
+  needDelay,
+  needFunction,
+} from '../checks.ts';
 import type { SSEItem } from '../wire/message.ts';
 
 // Event transforms: `TransformStream`s of messages (filter, map, heartbeat)
@@ -120,9 +127,8 @@ function stepStream<T, U>(
 // object (an EncodedMessage, or anything made by a class, is sent as it is).
 function carryId(item: unknown, mapped: unknown): unknown {
   const id = isObject(item) ? item.id : undefined;
-  if (id === undefined || !isObject(mapped) || 'id' in mapped) return mapped;
-  const proto = Object.getPrototypeOf(mapped);
-  return proto === Object.prototype || proto === null ? { ...mapped, id } : mapped;
+  if (id === undefined || !isPlainObject(mapped) || 'id' in mapped) return mapped;
+  return { ...mapped, id };
 }
 
 /**

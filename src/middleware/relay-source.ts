@@ -1,4 +1,4 @@
-import { isObject, isPromiseLike } from '../checks.ts';
+import { isObject, isPlainObject, isPromiseLike } from '../checks.ts';
 import type { EventReader, EventStep } from '../client/event-reader.ts';
 import type { Pulled, PullIterator } from '../server/pull-feed.ts';
 import type { SSEEvent } from '../wire/event.ts';
@@ -36,12 +36,12 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): PullIterato
       }
       if (out === undefined) return undefined;
       item = out;
-      if (isObject(item) && 'id' in item) id = item.id;
+      id = idOf(item, id);
     }
     return { value: outgoing(item, id) as SSEItem<any>, done: false };
   };
   const after = (value: unknown, i: number, id: SSEEvent['id']) =>
-    run(value, i + 1, isObject(value) && 'id' in value ? value.id : id);
+    run(value, i + 1, idOf(value, id));
   const resume = (step: EventStep): Pulled | Promise<Pulled> =>
     step.done ? DONE : (run(step.value, 0, step.value.id) ?? next());
   const next = (): Pulled | Promise<Pulled> => {
@@ -56,6 +56,11 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): PullIterato
   return { next, return: reader.close };
 }
 
+// The id a step's output sets, if it says one, or the one carried so far.
+function idOf(item: unknown, id: SSEEvent['id']): SSEEvent['id'] {
+  return isObject(item) && 'id' in item ? item.id : id;
+}
+
 /**
  * @internal A relayed item as it is sent: a message without an `id` takes the
  * one carried (the upstream event's, or the last a step set), text too; an
@@ -68,9 +73,7 @@ export function outgoing(item: unknown, id?: SSEEvent['id']): unknown {
   if (typeof item === 'string') return id === undefined ? item : { data: item, id };
   if (!isObject(item)) return item;
   const own = 'id' in item;
-  if ((own || id === undefined) && item.event !== 'message') return item;
-  const proto = Object.getPrototypeOf(item);
-  if (proto !== Object.prototype && proto !== null) return item;
+  if (((own || id === undefined) && item.event !== 'message') || !isPlainObject(item)) return item;
   const { event, data, retry, comment } = item;
   return {
     event: event === 'message' ? undefined : event,

@@ -28,7 +28,8 @@
  *    (everything written was meant to arrive), `sink.fail()` when what was
  *    written must arrive but the end must read as broken (a relay that
  *    failed), or `sink.destroy()` when the connection must be cut and what
- *    is pending dropped (an overflowing client). After either, it calls nothing on the sink.
+ *    is pending dropped (an overflowing client). After any of the three, it
+ *    calls nothing on the sink.
  *    From `attach` on, the engine no longer watches the request's signal: the
  *    adapter reports everything that ends the connection (steps 5 and 6), a
  *    server shutdown included.
