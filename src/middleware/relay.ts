@@ -140,9 +140,9 @@ export function transformEvents(
   const reader = eventReader(body, limits);
   let source: SSESource;
   if (steps.every((step) => step !== undefined)) {
-    // filterEvents and mapEvents only: one pass per event, no stream between.
-    // An iterator `sseResponse` reads as it reads a generator's.
-    source = { [Symbol.asyncIterator]: () => relaySource(reader, steps as ItemStep[]) } as never;
+    // filterEvents and mapEvents only: one pass per event, no stream between,
+    // written by the relay itself as each upstream chunk is read.
+    source = (() => relaySource(reader, steps as ItemStep[])) as never;
   } else {
     // A stream of the caller's own among them: every stage is piped, as written.
     let events = new ReadableStream({

@@ -25,13 +25,13 @@ const host = (
 ).process;
 
 /**
- * Calls `callback` soon, before any I/O or timer. With Node's tick queue,
+ * @internal Calls `callback` soon, before any I/O or timer. With Node's tick queue,
  * called from a microtask (as a read always does), that is once the
  * microtask queue is empty: the source waits on something else. Elsewhere it
  * is after a few microtask turns; a flush that finds an item arrived since
  * then waits again, so a burst still leaves as one chunk.
  */
-const later: (callback: () => void) => void =
+export const later: (callback: () => void) => void =
   host?.release?.name === 'node'
     ? host.nextTick
     : (callback) => {

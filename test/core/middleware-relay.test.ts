@@ -262,6 +262,65 @@ describe('transformEvents', () => {
     expect(runs).toBeLessThanOrEqual(2);
   });
 
+  // An upstream whose body arrives in the chunks given, one a read, and
+  // says how many reads it served.
+  const chunkedUpstream = (chunks: string[]) => {
+    const served = { reads: 0 };
+    let next = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        served.reads++;
+        if (next < chunks.length) controller.enqueue(new TextEncoder().encode(chunks[next++]));
+        else controller.close();
+      },
+    });
+    const response = new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    return { response, served };
+  };
+  const eventsText = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => `id: ${from + i}\ndata: ${from + i}\n\n`).join('');
+
+  test.each(PATHS)(
+    'the events of one upstream chunk leave as one write, a sync map or an async one (%s)',
+    async (path) => {
+      for (const map of [
+        (event: SSEEvent) => ({ event: 'n', data: event.data }),
+        async (event: SSEEvent) => ({ event: 'n', data: event.data }),
+      ]) {
+        const { response } = chunkedUpstream([eventsText(0, 10), eventsText(10, 10)]);
+        const chunks = await chunkReader(
+          transformEvents(response, { heartbeat: false }, mapEvents(map)),
+          path,
+        ).rest();
+        // The first byte, then a write for each upstream chunk: not one per event.
+        expect(chunks.map((chunk) => chunk.match(/event: n/g)?.length ?? 0)).toEqual([0, 10, 10]);
+        expect(chunks[2]).toContain('event: n\nid: 19\ndata: 19\n\n');
+      }
+    },
+  );
+
+  test.each(PATHS)(
+    'a client that reads nothing holds the relay at one upstream chunk in hand (%s)',
+    async (path) => {
+      const { response, served } = chunkedUpstream(
+        Array.from({ length: 50 }, (_, i) => eventsText(i * 10, 10)),
+      );
+      const reader = chunkReader(transformEvents(response, { heartbeat: false }), path);
+      expect(await reader.next()).toBe(':\n\n');
+      await settle();
+      // The chunk the client was offered, and one read meanwhile, in hand:
+      // the upstream waits for the client.
+      const before = served.reads;
+      expect(before).toBeLessThanOrEqual(4);
+      await settle();
+      expect(served.reads).toBe(before);
+      // Each chunk the client takes lets one more upstream chunk in.
+      const text = (await reader.rest()).join('');
+      expect(text.match(/data: /g)).toHaveLength(500);
+      expect(served.reads).toBe(51);
+    },
+  );
+
   test('a response that is not an event stream is returned as it is', () => {
     const page = new Response('<h1>502</h1>', {
       status: 502,
