@@ -111,6 +111,20 @@ export function runtimeSuite(runtime: Runtime): void {
       stream.disconnect();
     });
 
+    test('a relay renames, drops and carries ids, event for event, with a sync or an async map', async () => {
+      const tokens = Array.from({ length: 30 }, (_, i) => i + 1)
+        .filter((n) => n % 3)
+        .map((n) => ({
+          event: 'token',
+          id: String(n),
+          data: JSON.stringify({ n, text: `t${n}`, via: 'relay' }),
+        }));
+      for (const path of ['/relay', '/relay?async']) {
+        const stream = await (await open(url, path)).toEnd();
+        expect(stream.events.filter((e) => e.event)).toEqual(tokens);
+      }
+    });
+
     test('a heartbeat comment arrives after idleness', async () => {
       const stream = await open(url, '/heartbeat?ms=150');
       await stream.until((s) => s.text === ':\n\n');
