@@ -54,7 +54,10 @@ async function main() {
     mode: string,
     run: (relay: Worker, port: number, transformed: boolean) => Promise<Run>,
   ) => {
-    const relay = new Worker('relay', profile ? `${profile}/${contender}-${mode}` : undefined);
+    const relay = new Worker(
+      'relay',
+      profile ? `${profile}/${contender.replace(/\W+/g, '-')}-${mode}` : undefined,
+    );
     await relay.ready;
     const { port } = await relay.call('init', { contender, upstream: url });
     const transformed = contender !== 'limit';
