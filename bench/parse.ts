@@ -16,20 +16,27 @@ import { type Contender, compare, report } from './_harness.ts';
 const TARGET_BYTES = 4 * 1024 * 1024;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 
-/** A mix of what real streams carry: token deltas, JSON snapshots, ids, names, comments. */
-function corpus(): Uint8Array {
-  let text = '';
-  let n = 0;
-  while (text.length < TARGET_BYTES) {
-    n++;
-    if (n % 50 === 0) text += ': keep-alive\n\n';
-    else if (n % 10 === 0) {
+/**
+ * The corpora, 4 MiB of events each. `mixed`: what real streams carry, token
+ * deltas with ids, JSON snapshots with a name every tenth event (long
+ * lines), a comment every fiftieth. `tokens`: a model's answer as a relay
+ * reads it, every event a short `event:`, `id:` and `data:` line.
+ */
+const CORPORA: Record<string, (n: number) => string> = {
+  mixed: (n) => {
+    if (n % 50 === 0) return ': keep-alive\n\n';
+    if (n % 10 === 0) {
       const rows = Array.from({ length: 20 }, (_, i) => ({ i, name: `row ${i}`, value: n * i }));
-      text += encodeMessage({ event: 'snapshot', id: n, data: { rows } });
-    } else {
-      text += encodeMessage({ id: n, data: { choices: [{ delta: { content: `token ${n} ` } }] } });
+      return encodeMessage({ event: 'snapshot', id: n, data: { rows } });
     }
-  }
+    return encodeMessage({ id: n, data: { choices: [{ delta: { content: `token ${n} ` } }] } });
+  },
+  tokens: (n) => encodeMessage({ event: 'delta', id: n, data: { i: n, text: `token ${n} ` } }),
+};
+
+function corpus(name: string): Uint8Array {
+  let text = '';
+  for (let n = 1; text.length < TARGET_BYTES; n++) text += CORPORA[name]!(n);
   return new TextEncoder().encode(text);
 }
 
@@ -151,39 +158,42 @@ const feeds = (texts: string[]): Contender[] => [
   },
 ];
 
-// Each chunk size in a process of its own: what the JIT learned of one
-// size's shapes (cut lines at 64 bytes, whole ones at 16 KiB) must not favour
-// one contender at the next. Every contender alternates within a process.
-const SIZES = process.env.SIZES;
-if (!SIZES) {
+// Each corpus and chunk size in a process of its own: what the JIT learned
+// of one's shapes (cut lines at 64 bytes, whole ones at 16 KiB, long lines
+// or short) must not favour one contender at the next. Every contender
+// alternates within a process.
+const RUN = process.env.PARSE_RUN;
+if (!RUN) {
   console.log(
-    `Corpus: 4 MiB of events; rates are events per second, median of ${ROUNDS} alternating rounds; each chunk size in a fresh process.\n`,
+    `Corpora: 4 MiB of events each (mixed: deltas, snapshots, comments; tokens: short event, id and data lines); rates are events per second, median of ${ROUNDS} alternating rounds; each corpus and chunk size in a fresh process.\n`,
   );
-  for (const size of [64, 16 * 1024]) {
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
-      stdio: 'inherit',
-      env: { ...process.env, SIZES: String(size) },
-    });
-    if (child.status !== 0) process.exit(child.status ?? 1);
+  for (const name of Object.keys(CORPORA)) {
+    for (const size of [64, 16 * 1024]) {
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+        stdio: 'inherit',
+        env: { ...process.env, PARSE_RUN: `${name}:${size}` },
+      });
+      if (child.status !== 0) process.exit(child.status ?? 1);
+    }
   }
   process.exit(0);
 }
-const bytes = corpus();
-for (const size of [Number(SIZES)]) {
-  const chunks = cut(bytes, size);
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const texts = chunks.map((chunk) => decoder.decode(chunk, { stream: true }));
-  const label = size === 64 ? '64-byte chunks' : '16 KiB chunks';
-  const figures = await compare(streams(chunks), ROUNDS);
-  report(`Bytes to events, ${label}`, 'events', figures);
-  const rate = (name: string) => figures.find((f) => f.name === name)!.median;
-  const ratio = (ours: string, peer: string, target: number) =>
-    `- ${ours} × ${peer}: **${(rate(ours) / rate(peer)).toFixed(2)}** (target ≥ ${target})`;
-  console.log(
-    `${[
-      ratio('ssekit SSEParserStream', 'eventsource-parser EventSourceParserStream', 2),
-      ratio('ssekit readEvents', 'eventsource-parser createParser().feed + TextDecoder', 1),
-    ].join('\n')}\n`,
-  );
-  report(`Decoded text to events, ${label}`, 'events', await compare(feeds(texts), ROUNDS));
-}
+const [name, sizeText] = RUN.split(':') as [string, string];
+const size = Number(sizeText);
+const bytes = corpus(name);
+const chunks = cut(bytes, size);
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const texts = chunks.map((chunk) => decoder.decode(chunk, { stream: true }));
+const label = `${name} corpus, ${size === 64 ? '64-byte chunks' : '16 KiB chunks'}`;
+const figures = await compare(streams(chunks), ROUNDS);
+report(`Bytes to events, ${label}`, 'events', figures);
+const rate = (contender: string) => figures.find((f) => f.name === contender)!.median;
+const ratio = (ours: string, peer: string, target: number) =>
+  `- ${ours} × ${peer}: **${(rate(ours) / rate(peer)).toFixed(2)}** (target ≥ ${target})`;
+console.log(
+  `${[
+    ratio('ssekit SSEParserStream', 'eventsource-parser EventSourceParserStream', 2),
+    ratio('ssekit readEvents', 'eventsource-parser createParser().feed + TextDecoder', 1),
+  ].join('\n')}\n`,
+);
+report(`Decoded text to events, ${label}`, 'events', await compare(feeds(texts), ROUNDS));
