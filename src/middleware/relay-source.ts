@@ -1,7 +1,7 @@
 import { isObject, isPlainObject, isPromiseLike } from '../checks.ts';
 import type { EventReader, EventStep } from '../client/event-reader.ts';
 import { later } from '../server/pull-feed.ts';
-import { encodeMessage } from '../wire/encode.ts';
+import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
 import type { SSEEvent } from '../wire/event.ts';
 import type { SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource, RESUME } from '../wire/outlet.ts';
@@ -32,7 +32,11 @@ const BATCH_UNITS = 64 * 1024;
  * is written: the response ends broken. `return()` (the stream closed: the
  * client left) lets the upstream go.
  */
-export function relaySource(reader: EventReader, steps: ItemStep[]): OutletSource {
+export function relaySource(
+  reader: EventReader,
+  steps: ItemStep[],
+  options?: EncodeOptions,
+): OutletSource {
   let outlet!: Outlet;
   // Encoded, not yet written: the consumer was full, or a step is awaited.
   let text = '';
@@ -70,7 +74,9 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): OutletSourc
   };
   const finish = (ending: [] | [unknown]): void => {
     last ??= ending;
-    if (over || !flush()) return; // the rest when the consumer takes more
+    // The rest when the consumer takes more; and a demand made from inside
+    // the write may have finished already.
+    if (over || !flush() || over) return;
     over = true;
     if (last.length) outlet.fail(last[0]);
     else outlet.ended();
@@ -91,8 +97,10 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): OutletSourc
       item = out;
       id = idOf(item, id);
     }
-    text += encodeMessage(outgoing(item, id) as SSEItem<any>);
+    text += encodeMessage(outgoing(item, id) as SSEItem<any>, options);
   };
+  // A chunk's events made a batch the consumer does not take now: stop.
+  const full = (): boolean => text.length >= BATCH_UNITS && !(flush() && outlet.writable());
   // A chunk read while the consumer was full waits for it, in hand.
   const arrived = (step: EventStep): void => {
     if (flush()) {
@@ -122,10 +130,10 @@ export function relaySource(reader: EventReader, steps: ItemStep[]): OutletSourc
         step = undefined;
         if (waiting) {
           flushSoon();
-          waiting.then(() => pump(), fail);
+          waiting.then(() => (full() ? void (paused = true) : pump()), fail);
           return;
         }
-        if (text.length >= BATCH_UNITS && !(flush() && outlet.writable())) {
+        if (full()) {
           paused = true;
           return;
         }

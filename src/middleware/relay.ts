@@ -5,6 +5,7 @@ import type { SSESource } from '../server/context.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import { sseResponse } from '../server/response.ts';
 import { CUT_ON_ERROR, type SSEResponseInit } from '../server/response-options.ts';
+import type { EncodeOptions } from '../wire/encode.ts';
 import type { SSEParserOptions } from '../wire/event.ts';
 import { createSSEParser } from '../wire/parse.ts';
 import { isEventStream } from './detect.ts';
@@ -142,7 +143,7 @@ export function transformEvents(
   if (steps.every((step) => step !== undefined)) {
     // filterEvents and mapEvents only: one pass per event, no stream between,
     // written by the relay itself as each upstream chunk is read.
-    source = (() => relaySource(reader, steps as ItemStep[])) as never;
+    source = (() => relaySource(reader, steps as ItemStep[], init as EncodeOptions)) as never;
   } else {
     // A stream of the caller's own among them: every stage is piped, as written.
     let events = new ReadableStream({

@@ -1,9 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import type { SSEEvent } from '../../src/client/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
-import { filterEvents, mapEvents, transformEvents } from '../../src/middleware/index.ts';
+import { eventReader } from '../../src/client/event-reader.ts';
+import {
+  filterEvents,
+  mapEvents,
+  type TransformEventsInit,
+  transformEvents,
+} from '../../src/middleware/index.ts';
+import { relaySource } from '../../src/middleware/relay-source.ts';
+import { OUTLET, RESUME } from '../../src/wire/outlet.ts';
 import { gatedSource, readUntil, within } from './middleware-helpers.ts';
-import { chunkReader, PATHS, settle } from './response-helpers.ts';
+import { chunkReader, PATHS, settle, textOf } from './response-helpers.ts';
 
 const upstreamBytes = (text: string, headers: HeadersInit = {}) =>
   new Response(text, { headers: { 'content-type': 'text/event-stream', ...headers } });
@@ -318,6 +326,77 @@ describe('transformEvents', () => {
       const text = (await reader.rest()).join('');
       expect(text.match(/data: /g)).toHaveLength(500);
       expect(served.reads).toBe(51);
+    },
+  );
+
+  test.each(PATHS)(
+    'a client that reads nothing holds a relay whose async map inflates events at the bound too (%s)',
+    async (path) => {
+      // 300 events in one upstream chunk, each made 10 KiB larger: the
+      // relay stops at about 64 Ki characters, whether the map answers at
+      // once or with a promise.
+      const big = 'x'.repeat(10 * 1024);
+      for (const kind of ['sync', 'async']) {
+        let calls = 0;
+        const map = (event: SSEEvent) => {
+          calls++;
+          const message = { data: big + event.data };
+          return kind === 'sync' ? message : Promise.resolve(message);
+        };
+        const reader = chunkReader(
+          transformEvents(upstreamBytes(eventsText(0, 300)), { heartbeat: false }, mapEvents(map)),
+          path,
+        );
+        expect(await reader.next()).toBe(':\n\n');
+        await settle();
+        await settle();
+        expect(calls).toBeLessThan(20);
+        expect((await reader.next())!.length).toBeLessThan(100 * 1024);
+        await reader.cancel();
+      }
+    },
+  );
+
+  test('a relay that fails while a demand comes from inside its own write ends once', async () => {
+    // A body with two reads pending asks for more from inside `enqueue`:
+    // the relay must tell the stream of its end once, not again from there.
+    const source = relaySource(eventReader(new Response('data: a\n\ndata: b\n\n').body!, {}), [
+      (event: SSEEvent) => {
+        if (event.data === 'b') throw new Error('bad event');
+        return event;
+      },
+    ]);
+    const calls: string[] = [];
+    source[OUTLET]({
+      writable: () => true,
+      emit: () => {
+        calls.push('emit');
+        source[RESUME]();
+      },
+      ended: () => calls.push('ended'),
+      fail: () => calls.push('fail'),
+    });
+    await settle();
+    expect(calls).toEqual(['emit', 'fail']);
+  });
+
+  test.each(PATHS)(
+    'a serialize passed to a relay (untyped: its data is text) serves a row of maps as it serves piped stages (%s)',
+    async (path) => {
+      const init = { heartbeat: false, serialize: () => 'as serialized' } as TransformEventsInit;
+      const fused = transformEvents(
+        upstreamBytes('data: a\n\n'),
+        init,
+        mapEvents(() => ({ data: { x: 1 } })),
+      );
+      const piped = transformEvents(
+        upstreamBytes('data: a\n\n'),
+        init,
+        mapEvents(() => ({ data: { x: 1 } })),
+        new TransformStream(),
+      );
+      expect(await textOf(fused, path)).toBe(':\n\ndata: as serialized\n\n');
+      expect(await textOf(piped, path)).toBe(':\n\ndata: as serialized\n\n');
     },
   );
 
