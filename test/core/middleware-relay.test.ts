@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { eventReader } from '../../src/client/event-reader.ts';
 import type { SSEEvent } from '../../src/client/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
-import { eventReader } from '../../src/client/event-reader.ts';
 import {
   filterEvents,
   mapEvents,
