@@ -77,8 +77,10 @@ export const BUDGETS: Budget[] = [
     name: 'ssekit/client',
     source: "export * from './src/client/index.ts'",
     // Issue 26: readEvents hands out events without a generator step each
-    // (its own iterator, which keeps a generator's guarantees).
-    budget: 4570,
+    // (its own iterator, which keeps a generator's guarantees); the body
+    // reader is one object (a class), +0.06 KB for about 0.3 KiB less
+    // memory per stream read.
+    budget: 4620,
     target: 3000,
   },
   {

@@ -5,7 +5,7 @@ import type { SSEEvent } from '../wire/event.ts';
 import type { EventMap } from '../wire/message.ts';
 import { SSEParseError } from '../wire/parse-error.ts';
 import { bodyOf, isResponse } from './body.ts';
-import { eventReader } from './event-reader.ts';
+import { EventReader } from './event-reader.ts';
 import { headerBytes } from './last-event-id-header.ts';
 import { backoff, delayOption, retryAfter } from './reconnect-delay.ts';
 import { SSEResponseError } from './response-error.ts';
@@ -146,7 +146,7 @@ export function connect(input: string | URL, options: ConnectOptions = {}): SSEC
           const body = bodyOf(response, 'connect: fetch');
           readyState = 1;
           options.onOpen?.(response);
-          const events = eventReader(body, {
+          const events = new EventReader(body, {
             ...options,
             lastEventId,
             signal,

@@ -1,4 +1,4 @@
-import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
+import type { SSEEvent, SSEParser, SSEParserOptions } from '../wire/event.ts';
 import { createSSEParser } from '../wire/parse.ts';
 import { createDecoder } from './decode.ts';
 
@@ -6,8 +6,8 @@ import { createDecoder } from './decode.ts';
 export type EventStep = IteratorResult<SSEEvent, string>;
 
 /**
- * @internal Reads the events of an event-stream body, one `next()` at a time
- * (make one with {@link eventReader}).
+ * @internal Reads the events of an event-stream body, one `next()` at a
+ * time, with the parser's options and a signal.
  *
  * The contract, which `readEvents`, `connect` and `transformEvents` build on:
  * - `next()` returns the step itself while the last chunk read still holds
@@ -26,84 +26,89 @@ export type EventStep = IteratorResult<SSEEvent, string>;
  *   the events held, and the end it leads to carries no id (an iterator
  *   closed by its consumer).
  * - `next()` must not be called again while its promise is pending.
+ *
+ * A class: one object a stream, where closures over the same state would
+ * cost a context and a function each (a relay holds one per client).
  */
-export interface EventReader {
-  next(): EventStep | Promise<EventStep>;
-  stop(): void;
-  close(): void;
-  /** The last event ID committed so far. */
-  readonly lastEventId: string;
-}
+export class EventReader {
+  readonly #events: SSEEvent[] = [];
+  #taken = 0;
+  readonly #parser: SSEParser;
+  readonly #decode = createDecoder();
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #failure: [unknown] | undefined;
+  #ended = false;
+  // Cancelling the reader ends a pending read even where an aborted fetch
+  // would not reach the body (a custom fetch, a stream of one's own).
+  // (The reader is the listener itself: `handleEvent`, no closure.)
+  readonly #signal: AbortSignal | undefined;
 
-/** @internal An {@link EventReader} of `body`, with the parser's options and a signal. */
-export function eventReader(
-  body: ReadableStream<Uint8Array> | null,
-  options: Omit<SSEParserOptions, 'onEvent'> & { signal?: AbortSignal },
-): EventReader {
-  const events: SSEEvent[] = [];
-  let taken = 0;
-  const parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
-  const decode = createDecoder();
-  let reader = body?.getReader();
-  let failure: [unknown] | undefined;
-  let ended = false;
-  const { signal } = options;
-  const end = (): EventStep => {
-    const value = ended ? undefined : parser.lastEventId;
-    ended = true;
+  constructor(
+    body: ReadableStream<Uint8Array> | null,
+    options: Omit<SSEParserOptions, 'onEvent'> & { signal?: AbortSignal },
+  ) {
+    const events = this.#events;
+    this.#parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
+    this.#reader = body?.getReader();
+    const { signal } = options;
+    if (this.#reader && signal) (this.#signal = signal).addEventListener('abort', this);
+  }
+
+  next(): EventStep | Promise<EventStep> {
+    const events = this.#events;
+    if (this.#taken < events.length) return { value: events[this.#taken++]!, done: false };
+    events.length = this.#taken = 0;
+    const failure = this.#failure;
+    if (failure) {
+      this.#failure = undefined;
+      this.close();
+      throw failure[0];
+    }
+    return this.#reader ? this.#read(this.#reader) : this.#end();
+  }
+
+  /** The signal aborted. */
+  handleEvent(): void {
+    this.stop();
+  }
+
+  stop(): void {
+    this.#signal?.removeEventListener('abort', this);
+    this.#reader?.cancel().catch(() => {});
+    this.#reader = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    this.#ended = true;
+    this.#events.length = this.#taken = 0;
+  }
+
+  #end(): EventStep {
+    const value = this.#ended ? undefined : this.#parser.lastEventId;
+    this.#ended = true;
     return { value: value as string, done: true };
-  };
-  const stop = () => {
-    signal?.removeEventListener('abort', stop);
-    reader?.cancel().catch(() => {});
-    reader = undefined;
-  };
-  const close = () => {
-    stop();
-    ended = true;
-    events.length = taken = 0;
-  };
-  const read = async (from: ReadableStreamDefaultReader<Uint8Array>): Promise<EventStep> => {
+  }
+
+  async #read(from: ReadableStreamDefaultReader<Uint8Array>): Promise<EventStep> {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await from.read();
       } catch (error) {
-        close();
+        this.close();
         throw error;
       }
-      if (chunk.done || from !== reader) {
-        stop();
-        return end();
+      if (chunk.done || from !== this.#reader) {
+        this.stop();
+        return this.#end();
       }
       try {
-        parser.feed(decode(chunk.value));
+        this.#parser.feed(this.#decode(chunk.value));
       } catch (error) {
-        failure = [error];
+        this.#failure = [error];
       }
-      if (events.length || failure) return next();
+      if (this.#events.length || this.#failure) return this.next();
     }
-  };
-  const next = (): EventStep | Promise<EventStep> => {
-    if (taken < events.length) return { value: events[taken++]!, done: false };
-    events.length = taken = 0;
-    if (failure) {
-      const [error] = failure;
-      failure = undefined;
-      close();
-      throw error;
-    }
-    return reader ? read(reader) : end();
-  };
-  // Cancelling the reader ends a pending read even where an aborted fetch
-  // would not reach the body (a custom fetch, a stream of one's own).
-  if (reader) signal?.addEventListener('abort', stop);
-  return {
-    next,
-    stop,
-    close,
-    get lastEventId() {
-      return parser.lastEventId;
-    },
-  };
+  }
 }

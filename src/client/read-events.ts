@@ -1,6 +1,6 @@
 import type { SSEEvent, SSEParserOptions } from '../wire/event.ts';
 import { bodyOf } from './body.ts';
-import { type EventReader, type EventStep, eventReader } from './event-reader.ts';
+import { EventReader, type EventStep } from './event-reader.ts';
 
 /**
  * Options of {@link readEvents}: the parser's, less `onEvent`, plus a signal.
@@ -53,7 +53,7 @@ export function eventsOf(
   body: ReadableStream<Uint8Array> | null,
   options: ReadEventsOptions,
 ): AsyncGenerator<SSEEvent, string, undefined> {
-  return iterate(eventReader(body, options));
+  return iterate(new EventReader(body, options));
 }
 
 // An async generator's `yield` costs two promises and a queue turn per event;

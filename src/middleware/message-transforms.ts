@@ -17,7 +17,7 @@ import type { SSEItem } from '../wire/message.ts';
  * stream they return so that `transformEvents` can run a row of them as one
  * pass per event, without a stream between them: the item to send on, or
  * `undefined` to drop it; a promise only when the caller's function gave one.
- * A map's step leaves the id to carry to the relay (see `relaySource`).
+ * A map's step leaves the id to carry to the relay (see `RelaySource`).
  */
 export type ItemStep = (item: any) => unknown;
 

@@ -31,141 +31,168 @@ const BATCH_UNITS = 64 * 1024;
  * an upstream error and a parser limit fail the stream once what came before
  * is written: the response ends broken. `return()` (the stream closed: the
  * client left) lets the upstream go.
+ *
+ * A class, as the hub's subscription: its state is one object, where
+ * closures over it would cost a context and a function each, about 0.8 KiB
+ * a relayed stream.
  */
-export function relaySource(
-  reader: EventReader,
-  steps: ItemStep[],
-  options?: EncodeOptions,
-): OutletSource {
-  let outlet!: Outlet;
+export class RelaySource implements OutletSource {
+  readonly #reader: EventReader;
+  readonly #steps: ItemStep[];
+  readonly #options: EncodeOptions | undefined;
+  #outlet!: Outlet;
   // Encoded, not yet written: the consumer was full, or a step is awaited.
-  let text = '';
+  #text = '';
   // Stopped until the consumer takes more, with the step read meanwhile.
-  let paused = false;
-  let held: EventStep | undefined;
-  let flushing = false;
-  // How the relay ends once `text` is written: `[]` the upstream's end,
-  // `[error]` a failure. `over` once told to the stream (or it closed).
-  let last: [] | [unknown] | undefined;
-  let over = false;
+  #paused = false;
+  #held: EventStep | undefined;
+  #flushing = false;
+  // How the relay ends once `#text` is written: `[]` the upstream's end,
+  // `[error]` a failure. `#over` once told to the stream (or it closed).
+  #last: [] | [unknown] | undefined;
+  #over = false;
+
+  constructor(reader: EventReader, steps: ItemStep[], options?: EncodeOptions) {
+    this.#reader = reader;
+    this.#steps = steps;
+    this.#options = options;
+  }
+
+  [OUTLET](outlet: Outlet): void {
+    this.#outlet = outlet;
+    this.#pump();
+  }
+
+  // The consumer takes more: what is encoded first, then the end, or more events.
+  [RESUME](): void {
+    if (this.#over || this.#flushing || !this.#flush()) return;
+    if (this.#last) this.#finish(this.#last);
+    else if (this.#paused && this.#outlet.writable()) {
+      const step = this.#held;
+      this.#paused = false;
+      this.#held = undefined;
+      this.#pump(step);
+    }
+  }
+
+  return(): void {
+    this.#over = true;
+    this.#text = '';
+    this.#held = undefined;
+    this.#reader.close();
+  }
 
   // Writes what is encoded if the consumer takes it now; `true`: all written.
-  const flush = (): boolean => {
-    if (text && !over && outlet.writable()) {
-      const chunk = encoder.encode(text);
-      text = '';
+  #flush(): boolean {
+    if (this.#text && !this.#over && this.#outlet.writable()) {
+      const chunk = encoder.encode(this.#text);
+      this.#text = '';
       try {
-        outlet.emit(chunk);
+        this.#outlet.emit(chunk);
       } catch {
         // A consumer that throws is gone: its adapter closes the stream.
       }
     }
-    return !text;
-  };
+    return !this.#text;
+  }
+
   // While a step's promise is awaited, what is encoded goes once the
   // microtasks run out; a demand meanwhile leaves it to that flush.
-  const flushSoon = (): void => {
-    if (flushing) return;
-    flushing = true;
+  #flushSoon(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
     later(() => {
-      flushing = false;
-      resume();
+      this.#flushing = false;
+      this[RESUME]();
     });
-  };
-  const finish = (ending: [] | [unknown]): void => {
-    last ??= ending;
+  }
+
+  #finish(ending: [] | [unknown]): void {
+    const last = (this.#last ??= ending);
     // The rest when the consumer takes more; and a demand made from inside
     // the write may have finished already.
-    if (over || !flush() || over) return;
-    over = true;
-    if (last.length) outlet.fail(last[0]);
-    else outlet.ended();
-  };
-  const fail = (error: unknown): void => finish([error]);
-  // `item` through the steps from `index` on, encoded into `text` unless a
+    if (this.#over || !this.#flush() || this.#over) return;
+    this.#over = true;
+    if (last.length) this.#outlet.fail(last[0]);
+    else this.#outlet.ended();
+  }
+
+  #fail(error: unknown): void {
+    this.#finish([error]);
+  }
+
+  // `item` through the steps from `index` on, encoded into `#text` unless a
   // step dropped it; a promise where a step returned one. `id` is the one
   // to carry: the event's, or the last a step set.
-  const run = (item: unknown, index: number, id: SSEEvent['id']): Promise<void> | undefined => {
+  #run(item: unknown, index: number, id: SSEEvent['id']): Promise<void> | undefined {
+    const steps = this.#steps;
     for (let i = index; i < steps.length; i++) {
       const out = steps[i]!(item);
       if (isPromiseLike(out)) {
         return Promise.resolve(out).then((value) =>
-          value === undefined ? undefined : run(value, i + 1, idOf(value, id)),
+          value === undefined ? undefined : this.#run(value, i + 1, idOf(value, id)),
         );
       }
       if (out === undefined) return;
       item = out;
       id = idOf(item, id);
     }
-    text += encodeMessage(outgoing(item, id) as SSEItem<any>, options);
-  };
+    this.#text += encodeMessage(outgoing(item, id) as SSEItem<any>, this.#options);
+  }
+
   // A chunk's events made a batch the consumer does not take now: stop.
-  const full = (): boolean => text.length >= BATCH_UNITS && !(flush() && outlet.writable());
+  #full(): boolean {
+    return this.#text.length >= BATCH_UNITS && !(this.#flush() && this.#outlet.writable());
+  }
+
   // A chunk read while the consumer was full waits for it, in hand.
-  const arrived = (step: EventStep): void => {
-    if (flush()) {
-      pump(step);
+  #arrived(step: EventStep): void {
+    if (this.#flush()) {
+      this.#pump(step);
     } else {
-      held = step;
-      paused = true;
+      this.#held = step;
+      this.#paused = true;
     }
-  };
+  }
+
   // The events at hand, one after another, until the relay must wait: for
   // the next chunk, a step's promise, or a consumer that is full.
-  const pump = (step?: EventStep | Promise<EventStep>): void => {
+  #pump(step?: EventStep | Promise<EventStep>): void {
     try {
       for (;;) {
-        if (over || last) return;
-        step ??= reader.next();
+        if (this.#over || this.#last) return;
+        step ??= this.#reader.next();
         if (step instanceof Promise) {
-          flush(); // what this chunk made goes now, while the next is read
-          step.then(arrived, fail);
+          this.#flush(); // what this chunk made goes now, while the next is read
+          step.then(
+            (read) => this.#arrived(read),
+            (error) => this.#fail(error),
+          );
           return;
         }
         if (step.done) {
-          finish([]);
+          this.#finish([]);
           return;
         }
-        const waiting = run(step.value, 0, step.value.id);
+        const waiting = this.#run(step.value, 0, step.value.id);
         step = undefined;
         if (waiting) {
-          flushSoon();
-          waiting.then(() => (full() ? void (paused = true) : pump()), fail);
+          this.#flushSoon();
+          waiting.then(
+            () => (this.#full() ? void (this.#paused = true) : this.#pump()),
+            (error) => this.#fail(error),
+          );
           return;
         }
-        if (full()) {
-          paused = true;
+        if (this.#full()) {
+          this.#paused = true;
           return;
         }
       }
     } catch (error) {
-      fail(error);
+      this.#fail(error);
     }
-  };
-  // The consumer takes more: what is encoded first, then the end, or more events.
-  const resume = (): void => {
-    if (over || flushing || !flush()) return;
-    if (last) finish(last);
-    else if (paused && outlet.writable()) {
-      const step = held;
-      paused = false;
-      held = undefined;
-      pump(step);
-    }
-  };
-  return {
-    [OUTLET](stream: Outlet) {
-      outlet = stream;
-      pump();
-    },
-    [RESUME]: () => resume(),
-    return() {
-      over = true;
-      text = '';
-      held = undefined;
-      reader.close();
-    },
-  };
+  }
 }
 
 // The id a step's output sets, if it says one, or the one carried so far.

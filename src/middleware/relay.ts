@@ -1,6 +1,6 @@
 import { need } from '../checks.ts';
 import { bodyOf } from '../client/body.ts';
-import { eventReader } from '../client/event-reader.ts';
+import { EventReader } from '../client/event-reader.ts';
 import type { SSESource } from '../server/context.ts';
 import { HOP_BY_HOP } from '../server/headers.ts';
 import { sseResponse } from '../server/response.ts';
@@ -10,7 +10,7 @@ import type { SSEParserOptions } from '../wire/event.ts';
 import { createSSEParser } from '../wire/parse.ts';
 import { isEventStream } from './detect.ts';
 import { type ItemStep, stepOf } from './message-transforms.ts';
-import { outgoing, relaySource } from './relay-source.ts';
+import { outgoing, RelaySource } from './relay-source.ts';
 
 // The relay: an SSE `Response` in, parsed, through event transforms (such
 // as those of message-transforms.ts), and re-encoded into a new one.
@@ -138,12 +138,12 @@ export function transformEvents(
   }
   const stages = rest as EventTransform[];
   const steps = stages.map(stepOf);
-  const reader = eventReader(body, limits);
+  const reader = new EventReader(body, limits);
   let source: SSESource;
   if (steps.every((step) => step !== undefined)) {
     // filterEvents and mapEvents only: one pass per event, no stream between,
     // written by the relay itself as each upstream chunk is read.
-    source = (() => relaySource(reader, steps as ItemStep[], init as EncodeOptions)) as never;
+    source = (() => new RelaySource(reader, steps as ItemStep[], init as EncodeOptions)) as never;
   } else {
     // A stream of the caller's own among them: every stage is piped, as written.
     let events = new ReadableStream({

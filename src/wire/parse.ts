@@ -10,7 +10,7 @@ const COLON = 58;
 // of Latin-1 text before a limit stops it, 2 of text beyond: 16 Mi lets a
 // 12 MB image through and bounds a reader at about 16 to 32 MiB.
 const DEFAULT_EVENT_LENGTH = 2 ** 24; // 16 Mi
-// See pieces(), below.
+// See push(), below.
 const GROUP = 256;
 
 /**
@@ -33,10 +33,10 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   // By default a data line of maxEventLength fits, with its field name.
   const maxLineLength = limit('maxLineLength', options.maxLineLength, maxEventLength + 64);
   // The spec keeps two things apart: the "last event ID buffer", set by each
-  // `id` field, and the "last event ID string", set from the buffer only when
-  // an event is dispatched. An unterminated final block never commits its id.
-  let lastEventId = options.lastEventId ?? '';
-  let idBuffer = lastEventId;
+  // `id` field, and the "last event ID string" (`parser.lastEventId`, below),
+  // set from the buffer only when an event is dispatched. An unterminated
+  // final block never commits its id.
+  let idBuffer = options.lastEventId ?? '';
   let blockId: string | undefined;
   let type = '';
   // The usual event has one data line: it stays in `data`. More lines are
@@ -46,7 +46,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let data = '';
   let dataLines = 0;
   let dataLength = 0;
-  const lines = pieces('\n');
+  const lines: string[] = [];
+  let lineGroups = 0;
   // Before the first character has been seen, a U+FEFF is the BOM.
   let started = false;
   // The last piece ended with CR: its line is done, but an LF starting the
@@ -54,7 +55,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   let afterCR = false;
   // A line cut across pieces waits here until its end arrives, then is
   // joined once: appending to one string and rescanning it would be quadratic.
-  const pending = pieces('');
+  const pending: string[] = [];
+  let pendingGroups = 0;
   let pendingLength = 0;
 
   const tooLong = (what: 'line' | 'event', limit: number) => {
@@ -67,13 +69,16 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
   const dispatch = () => {
     // "Set the last event ID string of the event source to the value of the
     // last event ID buffer. The buffer does not get reset."
-    lastEventId = idBuffer;
+    parser.lastEventId = idBuffer;
     // "If the data buffer is an empty string, set the data buffer and the
     // event type buffer to the empty string and return."
     let event: SSEEvent | undefined;
     if (dataLines) {
-      if (dataLines > 1) data = lines.join();
-      event = { event: type || 'message', data, id: blockId, lastEventId };
+      if (dataLines > 1) {
+        data = lines.splice(0).join('\n');
+        lineGroups = 0;
+      }
+      event = { event: type || 'message', data, id: blockId, lastEventId: idBuffer };
     }
     type = data = '';
     dataLines = dataLength = 0;
@@ -90,8 +95,8 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       dataLength = value.length;
     } else {
       dataLength += value.length + 1;
-      if (dataLines === 2) lines.push(data);
-      lines.push(value);
+      if (dataLines === 2) lines.push(data); // the first: no group to make yet
+      lineGroups = push(lines, lineGroups, value, '\n');
     }
     if (dataLength > maxEventLength) tooLong('event', maxEventLength);
   };
@@ -180,9 +185,9 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       if (pendingLength) {
         // Only the first line of a piece can have a beginning in earlier ones.
         if (end - position + pendingLength > maxLineLength) tooLong('line', maxLineLength);
-        pending.push(text.slice(position, end));
-        const whole = pending.join();
-        pendingLength = 0;
+        push(pending, pendingGroups, text.slice(position, end), '');
+        const whole = pending.splice(0).join('');
+        pendingLength = pendingGroups = 0;
         line(whole, 0, whole.length);
       } else if (end === position) {
         // "If the line is empty (a blank line): Dispatch the event."
@@ -204,44 +209,39 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       }
     }
     if (position < length) {
-      pending.push(position ? text.slice(position) : text);
+      pendingGroups = push(pending, pendingGroups, position ? text.slice(position) : text, '');
       pendingLength += length - position;
       if (pendingLength > maxLineLength) tooLong('line', maxLineLength);
     }
   };
 
-  return {
+  // A data property the parser keeps current, not a getter: an object
+  // literal with a getter is a dictionary in V8, about 250 bytes a parser.
+  const parser: { -readonly [K in keyof SSEParser]: SSEParser[K] } = {
     feed,
-    get lastEventId() {
-      return lastEventId;
-    },
+    lastEventId: idBuffer,
   };
+  return parser;
 }
 
 /**
  * Many short pieces of one string (the data lines of an event, the pieces of
- * a line cut across chunks), joined with `separator` once, at the end. Every
- * GROUP pieces are joined into one as they come: an array slot and a string
- * each would cost 8 to 40 bytes a piece, a joined group about one byte a
- * character. A group is never joined again, so the work stays linear.
+ * a line cut across chunks) wait in an array and are joined once, at the end
+ * (`parts.splice(0).join(separator)` takes them out). Every GROUP pieces are
+ * joined into one as they come: an array slot and a string each would cost
+ * 8 to 40 bytes a piece, a joined group about one byte a character. A group
+ * is never joined again, so the work stays linear. A plain function over the
+ * parser's own array, not an object with methods: its closures and context
+ * would cost about 250 bytes a parser.
+ *
+ * Adds `piece` to `parts`, led by `groups` joined groups; returns how many
+ * lead it now.
  */
-function pieces(separator: string) {
-  const parts: string[] = [];
-  let groups = 0;
-  return {
-    push(piece: string) {
-      // The latest GROUP pieces become one, the next joined group.
-      if (parts.push(piece) - groups === GROUP) {
-        parts.push(parts.splice(groups).join(separator));
-        groups++;
-      }
-    },
-    join() {
-      const whole = parts.join(separator);
-      parts.length = groups = 0;
-      return whole;
-    },
-  };
+function push(parts: string[], groups: number, piece: string, separator: string): number {
+  // The latest GROUP pieces become one, the next joined group.
+  if (parts.push(piece) - groups < GROUP) return groups;
+  parts.push(parts.splice(groups).join(separator));
+  return groups + 1;
 }
 
 // Said through refuse(), not need(): the reader's entries stay small without

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { eventReader } from '../../src/client/event-reader.ts';
+import { EventReader } from '../../src/client/event-reader.ts';
 import type { SSEEvent } from '../../src/client/index.ts';
 import { SSEOptionError, sseResponse } from '../../src/index.ts';
 import {
@@ -8,7 +8,7 @@ import {
   type TransformEventsInit,
   transformEvents,
 } from '../../src/middleware/index.ts';
-import { relaySource } from '../../src/middleware/relay-source.ts';
+import { RelaySource } from '../../src/middleware/relay-source.ts';
 import { OUTLET, RESUME } from '../../src/wire/outlet.ts';
 import { gatedSource, readUntil, within } from './middleware-helpers.ts';
 import { chunkReader, PATHS, settle, textOf } from './response-helpers.ts';
@@ -360,12 +360,15 @@ describe('transformEvents', () => {
   test('a relay that fails while a demand comes from inside its own write ends once', async () => {
     // A body with two reads pending asks for more from inside `enqueue`:
     // the relay must tell the stream of its end once, not again from there.
-    const source = relaySource(eventReader(new Response('data: a\n\ndata: b\n\n').body!, {}), [
-      (event: SSEEvent) => {
-        if (event.data === 'b') throw new Error('bad event');
-        return event;
-      },
-    ]);
+    const source = new RelaySource(
+      new EventReader(new Response('data: a\n\ndata: b\n\n').body!, {}),
+      [
+        (event: SSEEvent) => {
+          if (event.data === 'b') throw new Error('bad event');
+          return event;
+        },
+      ],
+    );
     const calls: string[] = [];
     source[OUTLET]({
       writable: () => true,
