@@ -1,7 +1,7 @@
 import { isObject, isPlainObject, isPromiseLike } from '../checks.ts';
 import type { EventReader, EventStep } from '../client/event-reader.ts';
 import { later } from '../server/pull-feed.ts';
-import { type EncodeOptions, encodeMessage } from '../wire/encode.ts';
+import { type EncodeOptions, encodeFields, encodeMessage } from '../wire/encode.ts';
 import type { SSEEvent } from '../wire/event.ts';
 import type { SSEItem } from '../wire/message.ts';
 import { OUTLET, type Outlet, type OutletSource, RESUME } from '../wire/outlet.ts';
@@ -137,7 +137,7 @@ export class RelaySource implements OutletSource {
       item = out;
       id = idOf(item, id);
     }
-    this.#text += encodeMessage(outgoing(item, id) as SSEItem<any>, this.#options);
+    this.#text += encodeOutgoing(item, id, this.#options);
   }
 
   // A chunk's events made a batch the consumer does not take now: stop.
@@ -198,6 +198,17 @@ export class RelaySource implements OutletSource {
 // The id a step's output sets, if it says one, or the one carried so far.
 function idOf(item: unknown, id: SSEEvent['id']): SSEEvent['id'] {
   return isObject(item) && 'id' in item ? item.id : id;
+}
+
+/**
+ * The wire text of `outgoing(item, id)`, for a plain object without the
+ * message object made to pass its fields (`id` is the one carried, the
+ * item's own if it says one).
+ */
+function encodeOutgoing(item: unknown, id: SSEEvent['id'], options?: EncodeOptions): string {
+  if (!isPlainObject(item)) return encodeMessage(outgoing(item, id) as SSEItem<any>, options);
+  const { event, data, retry, comment } = item;
+  return encodeFields(event === 'message' ? undefined : event, data, id, retry, comment, options);
 }
 
 /**

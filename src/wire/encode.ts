@@ -76,6 +76,22 @@ export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): s
     );
   }
   const { event, data, id, retry, comment } = message;
+  return encodeFields(event, data, id, retry, comment, options);
+}
+
+/**
+ * @internal The text of a message given as its fields, checked as
+ * {@link encodeMessage} checks them: for a caller that has them at hand
+ * (a relay carrying an id), without a message object made to pass them.
+ */
+export function encodeFields(
+  event: unknown,
+  data: unknown,
+  id: unknown,
+  retry: unknown,
+  comment: unknown,
+  options?: EncodeOptions,
+): string {
   let text = '';
   if (comment !== undefined) text += commentLines(comment);
   if (event !== undefined) {
