@@ -61,12 +61,15 @@ export const BUDGETS: Budget[] = [
   // Issue 26: a relay's stream ends broken when its source fails (the close
   // path's `fail`), and a pulled source may hand a step over without a promise;
   // encodeMessage checks a message's fields in a function of their own, which
-  // a relay calls with its fields at hand (+0.01 KB, 4% of its CPU on Node 24).
-  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5750 },
+  // a relay calls with its fields at hand (+0.01 KB, 4% of its CPU on Node 24);
+  // the brand is asked only of what may be an EncodedMessage (a message with
+  // data skips it: 12-15% faster encoding on Node 24), and an EncodedMessage's
+  // text is read from its bytes, whatever its prototype or own properties say.
+  { name: 'ssekit', source: "export * from './src/index.ts'", budget: 5780 },
   {
     name: 'sseResponse + encodeMessage',
     source: "export { sseResponse, encodeMessage } from './src/index.ts'",
-    budget: 5340,
+    budget: 5360,
     target: 1900,
   },
   // Issue 13 (hostile peers) grew the reader: limits checked when made,
@@ -99,7 +102,7 @@ export const BUDGETS: Budget[] = [
   // Issue 21: the memory log's random epoch, and topics bounded per call and
   // in length (maxTopics, maxTopicLength, two messages).
   // Issue 26: encodeMessage's field checks in a function of their own (see ssekit).
-  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5640, target: 3000 },
+  { name: 'ssekit/hub', source: "export * from './src/hub/index.ts'", budget: 5660, target: 3000 },
   // Resumable streams (issue 23): readers are event streams and producers
   // parse SSE text, so the entry carries sseResponse and SSEParserStream
   // (about 7 KB of it); the store, producer and reader are the rest, with
@@ -108,7 +111,8 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/resumable',
     source: "export * from './src/resumable/index.ts'",
-    budget: 10500,
+    // Issue 26: encodeMessage's checks and the brand (see ssekit).
+    budget: 10520,
   },
   // MCP event stores (issue 24): the SDK's EventStore on a session's log,
   // and the memory log; storeEvent waits a task during a replay, so the SDK
@@ -125,7 +129,7 @@ export const BUDGETS: Budget[] = [
   // less CPU per relayed event (Node 20 and 24); then +0.06 KB: the relay
   // source as a class, 0.7 KiB less a stream, and a relayed event encoded
   // from its fields, no message object made for it, 4% less CPU (Node 24).
-  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 10470 },
+  { name: 'ssekit/middleware', source: "export * from './src/middleware/index.ts'", budget: 10490 },
   // The direct path (issue 14) adds the lazy request and the direct writer;
   // issue 21 serve's limits, the kernel's count for writeTimeout and the
   // request body's own file. Issue 22: the log tail is no longer re-exported
@@ -167,7 +171,7 @@ export const BUDGETS: Budget[] = [
   // tailLog serves event streams itself, so the entry carries sseResponse.
   // Issue 21: sseResponse carries EncodedMessage's brand. Issue 26: its
   // field checks in a function of their own (see ssekit).
-  { name: 'ssekit/tail', source: "export * from './adapters/jobs/tail/index.ts'", budget: 8010 },
+  { name: 'ssekit/tail', source: "export * from './adapters/jobs/tail/index.ts'", budget: 8030 },
   // The object serves event streams itself, so the entry carries sseResponse
   // and the hub (about 9 KB of the 10); the log alone is below 2 KB.
   // Issue 21: the log's epoch (and the migration of a 0.2.0 state table), the
@@ -179,7 +183,8 @@ export const BUDGETS: Budget[] = [
   {
     name: 'ssekit/durable-objects',
     source: "export * from './adapters/logs/durable-objects/index.ts'",
-    budget: 14900,
+    // Issue 26: encodeMessage's checks and the brand (see ssekit).
+    budget: 14920,
   },
 ];
 

@@ -40,8 +40,8 @@ export class EventReader {
   #ended = false;
   // Cancelling the reader ends a pending read even where an aborted fetch
   // would not reach the body (a custom fetch, a stream of one's own).
-  // (The reader is the listener itself: `handleEvent`, no closure.)
   readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
 
   constructor(
     body: ReadableStream<Uint8Array> | null,
@@ -51,7 +51,11 @@ export class EventReader {
     this.#parser = createSSEParser({ ...options, onEvent: (event) => events.push(event) });
     this.#reader = body?.getReader();
     const { signal } = options;
-    if (this.#reader && signal) (this.#signal = signal).addEventListener('abort', this);
+    if (this.#reader && signal) {
+      this.#signal = signal;
+      this.#onAbort = () => this.stop();
+      signal.addEventListener('abort', this.#onAbort);
+    }
   }
 
   next(): EventStep | Promise<EventStep> {
@@ -67,13 +71,8 @@ export class EventReader {
     return this.#reader ? this.#read(this.#reader) : this.#end();
   }
 
-  /** The signal aborted. */
-  handleEvent(): void {
-    this.stop();
-  }
-
   stop(): void {
-    this.#signal?.removeEventListener('abort', this);
+    if (this.#onAbort) this.#signal!.removeEventListener('abort', this.#onAbort);
     this.#reader?.cancel().catch(() => {});
     this.#reader = undefined;
   }

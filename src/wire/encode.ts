@@ -1,6 +1,6 @@
 import { describe, MAX_DELAY } from '../checks.ts';
 import { SSEFieldError, SSESerializeError } from '../errors.ts';
-import { EncodedMessage, encodedBytes, fromWireText } from './encoded.ts';
+import { EncodedMessage, encodedBytes, fromWireText, wireText } from './encoded.ts';
 import type { EventMap, Serialize, SSEItem } from './message.ts';
 
 // "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
@@ -59,7 +59,9 @@ export interface EncodeOptions {
  */
 export function encodeMessage(message: SSEItem<any>, options?: EncodeOptions): string {
   if (typeof message === 'string') return dataLines(message) + '\n';
-  if (encodedBytes(message)) return (message as EncodedMessage).text;
+  // Read from the bytes, never from a `text` property it may have been given.
+  const bytes = encodedBytes(message);
+  if (bytes) return wireText(bytes);
   if (message === null || typeof message !== 'object') {
     throw new SSEFieldError(
       'data',

@@ -219,3 +219,57 @@ describe.each(forgeries())('a forged EncodedMessage (%s) never reaches the wire'
     await settle();
   });
 });
+
+// `instanceof` is asked first, for speed; the brand decides. A real message
+// that fails `instanceof` (its class's Symbol.hasInstance redefined, its
+// prototype replaced) is still sent as its bytes, never as an empty message,
+// and its text is read from those bytes, not from a property it was given.
+describe('a real EncodedMessage is known by its brand alone', () => {
+  const real = () => preEncode({ event: 'note', data: 'two' });
+  const withInstanceOf = async (answer: boolean, run: () => Promise<void> | void) => {
+    Object.defineProperty(EncodedMessage, Symbol.hasInstance, {
+      value: () => answer,
+      configurable: true,
+    });
+    try {
+      await run();
+    } finally {
+      delete (EncodedMessage as { [Symbol.hasInstance]?: unknown })[Symbol.hasInstance];
+    }
+  };
+
+  test('its class answering no to instanceof: sent as its bytes on every path', () =>
+    withInstanceOf(false, async () => {
+      const message = real();
+      expect(encodeMessage(message)).toBe('event: note\ndata: two\n\n');
+      expect(preEncode(message).text).toBe('event: note\ndata: two\n\n');
+      for (const path of PATHS) {
+        const text = await textOf(sseResponse([message], { heartbeat: false }), path);
+        expect(text).toBe(':\n\nevent: note\ndata: two\n\n');
+      }
+      const encoded = new Response(
+        new Response('x')
+          .body!.pipeThrough(new TransformStream({ transform: (_, c) => c.enqueue(message) }))
+          .pipeThrough(new SSEEncoderStream()),
+      );
+      expect(await encoded.text()).toBe('event: note\ndata: two\n\n');
+    }));
+
+  test('its prototype replaced: still its bytes', () => {
+    const message = real();
+    Object.setPrototypeOf(message, null);
+    expect(encodeMessage(message)).toBe('event: note\ndata: two\n\n');
+  });
+
+  test('its class answering yes to anything: no TypeError for null or a number', () =>
+    withInstanceOf(true, () => {
+      expect(() => encodeMessage(null as never)).toThrow(SSEFieldError);
+      expect(() => encodeMessage(5 as never)).toThrow(SSEFieldError);
+    }));
+
+  test('a text property given to it is not what is sent', () => {
+    const message = real();
+    Object.defineProperty(message, 'text', { value: 'event: forged\ndata: x\n\n' });
+    expect(encodeMessage(message)).toBe('event: note\ndata: two\n\n');
+  });
+});
