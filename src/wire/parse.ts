@@ -185,7 +185,7 @@ export function createSSEParser(options: SSEParserOptions = {}): SSEParser {
       if (pendingLength) {
         // Only the first line of a piece can have a beginning in earlier ones.
         if (end - position + pendingLength > maxLineLength) tooLong('line', maxLineLength);
-        push(pending, pendingGroups, text.slice(position, end), '');
+        pending.push(text.slice(position, end)); // joined at once: no group to make
         const whole = pending.splice(0).join('');
         pendingLength = pendingGroups = 0;
         line(whole, 0, whole.length);
